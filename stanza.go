@@ -1,0 +1,144 @@
+package xmpp
+
+import (
+	"encoding/xml"
+)
+
+// Namespaces used by the stanza codec (RFC 6120 §4.8.3, §8.3.2).
+const (
+	NSClient   = "jabber:client"
+	NSStream   = "http://etherx.jabber.org/streams"
+	NSStanzas  = "urn:ietf:params:xml:ns:xmpp-stanzas"
+	NSStreams  = "urn:ietf:params:xml:ns:xmpp-streams"
+	nsXML      = "http://www.w3.org/XML/1998/namespace"
+	nsTLS      = "urn:ietf:params:xml:ns:xmpp-tls"
+	nsSASL     = "urn:ietf:params:xml:ns:xmpp-sasl"
+	nsBind     = "urn:ietf:params:xml:ns:xmpp-bind"
+	nsSession  = "urn:ietf:params:xml:ns:xmpp-session"
+	nsFeatures = NSStream // <stream:features/>
+)
+
+// Stanza is a *Message, *Presence or *IQ: the three kinds of stanza of
+// RFC 6120 §8. Every stanza carries a [Header].
+type Stanza interface {
+	// StanzaHeader returns the stanza's common attributes for reading and
+	// writing.
+	StanzaHeader() *Header
+}
+
+// Header holds the attributes common to all stanzas (RFC 6120 §8.1).
+type Header struct {
+	ID   string
+	Type string
+	From JID
+	To   JID
+	// Lang is the stanza's xml:lang, empty when absent.
+	Lang string
+}
+
+// StanzaHeader implements [Stanza].
+func (h *Header) StanzaHeader() *Header { return h }
+
+// Message types (RFC 6121 §5.2.2).
+const (
+	MessageNormal    = "normal"
+	MessageChat      = "chat"
+	MessageGroupchat = "groupchat"
+	MessageHeadline  = "headline"
+	MessageError     = "error"
+)
+
+// Text is a human-readable string in a language (an element with xml:lang).
+type Text struct {
+	// Lang is the element's own xml:lang; empty means the stanza's language.
+	Lang  string
+	Value string
+}
+
+// Message is a <message/> stanza (RFC 6121 §5).
+//
+// Subject and Body hold the variant without its own xml:lang (or, when every
+// variant has one, the first); the other language variants are kept, in
+// document order, in Subjects and Bodies, so re-encoding loses nothing.
+type Message struct {
+	Header
+	Subject  string
+	Body     string
+	Subjects []Text // further xml:lang variants of <subject/>
+	Bodies   []Text // further xml:lang variants of <body/>
+	Thread   string
+	// ThreadParent is the parent attribute of <thread/> (RFC 6121 §5.2.5).
+	ThreadParent string
+	// Error is set on a message of type "error".
+	Error *StanzaError
+	// Extensions are the other child elements, in document order.
+	Extensions []Element
+}
+
+// Presence types (RFC 6121 §4.7.1); the empty type means available.
+const (
+	PresenceAvailable    = ""
+	PresenceUnavailable  = "unavailable"
+	PresenceSubscribe    = "subscribe"
+	PresenceSubscribed   = "subscribed"
+	PresenceUnsubscribe  = "unsubscribe"
+	PresenceUnsubscribed = "unsubscribed"
+	PresenceProbe        = "probe"
+	PresenceError        = "error"
+)
+
+// Show values (RFC 6121 §4.7.2.1); the empty value means plain available.
+const (
+	ShowAway = "away"
+	ShowChat = "chat"
+	ShowDND  = "dnd"
+	ShowXA   = "xa"
+)
+
+// Presence is a <presence/> stanza (RFC 6121 §4).
+type Presence struct {
+	Header
+	Show     string
+	Status   string
+	Statuses []Text // further xml:lang variants of <status/>
+	// Priority is -128..127; HasPriority tells a zero from an absent one.
+	Priority    int8
+	HasPriority bool
+	Error       *StanzaError
+	Extensions  []Element
+}
+
+// IQ types (RFC 6120 §8.2.3).
+const (
+	IQGet    = "get"
+	IQSet    = "set"
+	IQResult = "result"
+	IQError  = "error"
+)
+
+// IQ is an <iq/> stanza (RFC 6120 §8.2.3). A get or set carries exactly one
+// payload; a result carries zero or one.
+type IQ struct {
+	Header
+	// Payload is the child element; its zero value means none.
+	Payload Element
+	// Error is set on an IQ of type "error".
+	Error *StanzaError
+}
+
+// Element is an XML element kept as its source text: the library's lossless
+// representation of any payload it has no typed field for.
+//
+// Raw is a complete, well-formed element that declares every namespace it
+// uses, so it can be written into any stream or handed to encoding/xml.
+// Elements returned by a [Decoder] are immutable and stay valid after further
+// calls to Next.
+type Element struct {
+	// Name is the element's namespace and local name.
+	Name xml.Name
+	// Raw is the element's XML text.
+	Raw string
+}
+
+// IsZero reports whether e is the zero Element (no element).
+func (e Element) IsZero() bool { return e.Raw == "" }
