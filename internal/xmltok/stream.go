@@ -182,8 +182,8 @@ func (t *Tokenizer) Header() (Element, error) {
 			return Element{}, t.fail(perr(NotWellFormed, t.pos, "expected '<'"), 0)
 		}
 	}
-	if err := topMarkup(t.buf[t.pos:t.end]); err != nil {
-		return Element{}, t.fail(err, t.pos)
+	if err := t.checkTop(); err != nil {
+		return Element{}, err
 	}
 	t.fr = framer{header: true}
 	framed := false
@@ -221,6 +221,19 @@ func (t *Tokenizer) Header() (Element, error) {
 		}
 		framed = true
 	}
+}
+
+// checkTop rejects markup other than an element at t.pos ('<').
+func (t *Tokenizer) checkTop() error {
+	if t.buf[t.pos+1] == '!' {
+		if err := t.need(3); err != nil {
+			return err
+		}
+	}
+	if err := topMarkup(t.buf[t.pos:t.end]); err != nil {
+		return t.fail(err, t.pos)
+	}
+	return nil
 }
 
 // frame reads until the framer finds the end of the construct at t.pos.
@@ -351,8 +364,8 @@ func (t *Tokenizer) Next() (Element, error) {
 	if t.buf[t.pos+1] == '/' {
 		return Element{}, t.streamEnd()
 	}
-	if err := topMarkup(t.buf[t.pos:t.end]); err != nil {
-		return Element{}, t.fail(err, t.pos)
+	if err := t.checkTop(); err != nil {
+		return Element{}, err
 	}
 	t.fr = framer{}
 	framed := false
@@ -457,9 +470,6 @@ func (f *framer) run(data []byte, maxDepth int) bool {
 				return true
 			default:
 				f.depth++
-				if f.depth > maxDepth {
-					return true
-				}
 				f.state = frStart
 				f.slash = false
 			}
@@ -471,7 +481,7 @@ func (f *framer) run(data []byte, maxDepth int) bool {
 				f.quote = c
 				f.state = frQuote
 			case '>':
-				if f.header {
+				if f.header || f.depth > maxDepth {
 					return true
 				}
 				if f.slash {
