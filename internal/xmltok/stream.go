@@ -213,6 +213,9 @@ func (t *Tokenizer) Header() (Element, error) {
 		if err != errMore {
 			return Element{}, t.fail(err, t.pos)
 		}
+		if t.rerr != nil {
+			return Element{}, t.rerr
+		}
 		if framed {
 			return Element{}, t.fail(perr(NotWellFormed, t.end, "malformed stream header"), 0)
 		}
@@ -248,8 +251,11 @@ func (t *Tokenizer) frame() error {
 		if err := t.fill(); err != nil {
 			if e, ok := err.(*Error); ok {
 				t.err = e
+				return err
 			}
-			return err
+			// Let the parser look at what there is before reporting
+			// the read error.
+			return nil
 		}
 	}
 }
@@ -379,6 +385,9 @@ func (t *Tokenizer) Next() (Element, error) {
 		}
 		if err != errMore {
 			return Element{}, t.fail(err, t.pos)
+		}
+		if t.rerr != nil {
+			return Element{}, t.rerr
 		}
 		if framed {
 			// The framer saw the whole element but the parser wants more:
