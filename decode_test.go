@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -426,7 +427,7 @@ func FuzzDecoder(f *testing.F) {
 			t.Fatalf("offset %d beyond input of %d bytes", se.Offset, len(in))
 		}
 		for i, v := range whole {
-			if fmt.Sprintf("%#v", v) != fmt.Sprintf("%#v", split[i]) {
+			if !reflect.DeepEqual(v, split[i]) {
 				t.Fatalf("result %d differs:\n%#v\n%#v", i, v, split[i])
 			}
 			var els []Element
@@ -460,3 +461,66 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// repeatReader yields head once, then body over and over.
+type repeatReader struct {
+	head, body string
+	off        int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := 0
+	if r.head != "" {
+		n = copy(p, r.head)
+		r.head = r.head[n:]
+	}
+	for n < len(p) {
+		c := copy(p[n:], r.body[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.body)
+	}
+	return n, nil
+}
+
+const (
+	benchMessage = `<message from='juliet@capulet.example/balcony' to='romeo@montague.example/orchard' type='chat' id='e2e5d6c1-9a7b-4f3e-8d1c-2b6a0f4e7c91' xml:lang='en'>` +
+		`<body>Wherefore art thou, Romeo? Deny thy father and refuse thy name.</body>` +
+		`<active xmlns='http://jabber.org/protocol/chatstates'/>` +
+		`<request xmlns='urn:xmpp:receipts'/>` +
+		`<delay xmlns='urn:xmpp:delay' from='capulet.example' stamp='2026-11-21T14:21:35Z'/>` +
+		`<stanza-id xmlns='urn:xmpp:sid:0' by='romeo@montague.example' id='5f3d9c2a-7e41-4b8a-a1d6-0c9e8f7b6a54'/>` +
+		`</message>` + "\n"
+	benchPresence = `<presence from='juliet@capulet.example/balcony' to='romeo@montague.example' id='p1'>` +
+		`<show>away</show><status>Sleeping</status><priority>5</priority>` +
+		`<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://gajim.org' ver='QgayPKawpkPSDYmwT/WM94uAlu0='/>` +
+		`</presence>` + "\n"
+)
+
+func benchRoster() string {
+	var b strings.Builder
+	b.WriteString(`<iq to='romeo@montague.example/orchard' type='result' id='roster-1'><query xmlns='jabber:iq:roster' ver='ver42'>`)
+	for i := range 50 {
+		fmt.Fprintf(&b, `<item jid='friend%d@example.org' name='Friend &amp; Co %d' subscription='both'><group>Friends</group></item>`, i, i)
+	}
+	b.WriteString("</query></iq>\n")
+	return b.String()
+}
+
+func benchDecode(b *testing.B, stanza string) {
+	d := NewDecoder(&repeatReader{head: testHeader, body: stanza})
+	if _, err := d.Next(); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(stanza)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := d.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeMessage(b *testing.B)  { benchDecode(b, benchMessage) }
+func BenchmarkDecodePresence(b *testing.B) { benchDecode(b, benchPresence) }
+func BenchmarkDecodeRoster(b *testing.B)   { benchDecode(b, benchRoster()) }
