@@ -516,7 +516,7 @@ func (v *variants) split() (string, []Text) {
 }
 
 func (d *Decoder) message(s string, toks []xmltok.Token) (*Message, error) {
-	m := &Message{}
+	m := newMessage(countExtensions(s, toks, "body", "subject", "thread"))
 	if err := d.header(&m.Header, s, toks); err != nil {
 		return nil, err
 	}
@@ -541,14 +541,67 @@ func (d *Decoder) message(s string, toks []xmltok.Token) (*Message, error) {
 				continue
 			}
 		}
-		if m.Extensions == nil {
-			m.Extensions = make([]Element, 0, countChildren(toks, 0, c))
-		}
 		m.Extensions = append(m.Extensions, d.element(s, toks, c))
+	}
+	if len(m.Extensions) == 0 {
+		m.Extensions = nil
 	}
 	m.Subject, m.Subjects = subjects.split()
 	m.Body, m.Bodies = bodies.split()
 	return m, nil
+}
+
+// inlineExt is the number of extensions allocated with their stanza.
+const inlineExt = 4
+
+// newMessage allocates a Message and room for n extensions in one go.
+func newMessage(n int) *Message {
+	if n == 0 {
+		return new(Message)
+	}
+	if n <= inlineExt {
+		b := new(struct {
+			m   Message
+			ext [inlineExt]Element
+		})
+		b.m.Extensions = b.ext[:0:n]
+		return &b.m
+	}
+	return &Message{Extensions: make([]Element, 0, n)}
+}
+
+// newPresence allocates a Presence and room for n extensions in one go.
+func newPresence(n int) *Presence {
+	if n == 0 {
+		return new(Presence)
+	}
+	if n <= inlineExt {
+		b := new(struct {
+			p   Presence
+			ext [inlineExt]Element
+		})
+		b.p.Extensions = b.ext[:0:n]
+		return &b.p
+	}
+	return &Presence{Extensions: make([]Element, 0, n)}
+}
+
+// countExtensions counts the children of the stanza toks[0] other than
+// <error/> and those in the stanza's namespace named a, b or c.
+func countExtensions(s string, toks []xmltok.Token, a, b, c string) int {
+	ns := toks[0].Space
+	n := 0
+	for k := firstChild(toks, 0); k >= 0; k = afterChild(toks, 0, k) {
+		t := &toks[k]
+		if t.Space == ns {
+			switch s[t.Local:t.Name.End] {
+			case a, b, c, "error":
+				continue
+			}
+		}
+		n++
+	}
+	return n
 }
 
 // countChildren counts the child elements of toks[si] from toks[c] on.
@@ -561,7 +614,7 @@ func countChildren(toks []xmltok.Token, si, c int) int {
 }
 
 func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
-	p := &Presence{}
+	p := newPresence(countExtensions(s, toks, "show", "status", "priority"))
 	if err := d.header(&p.Header, s, toks); err != nil {
 		return nil, err
 	}
@@ -590,10 +643,10 @@ func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
 				continue
 			}
 		}
-		if p.Extensions == nil {
-			p.Extensions = make([]Element, 0, countChildren(toks, 0, c))
-		}
 		p.Extensions = append(p.Extensions, d.element(s, toks, c))
+	}
+	if len(p.Extensions) == 0 {
+		p.Extensions = nil
 	}
 	p.Status, p.Statuses = statuses.split()
 	return p, nil

@@ -188,7 +188,7 @@ func (t *Tokenizer) Header() (Element, error) {
 	t.fr = framer{header: true}
 	framed := false
 	for {
-		data := t.buf[t.pos:t.end]
+		data := t.window()
 		p := &t.Parser
 		p.toks = p.toks[:0]
 		p.ns = p.ns[:0]
@@ -213,6 +213,9 @@ func (t *Tokenizer) Header() (Element, error) {
 		if err != errMore {
 			return Element{}, t.fail(err, t.pos)
 		}
+		if len(data) == t.lim.MaxSize {
+			return Element{}, t.fail(perr(PolicyViolation, t.pos, "element too large"), 0)
+		}
 		if t.rerr != nil {
 			return Element{}, t.rerr
 		}
@@ -224,6 +227,11 @@ func (t *Tokenizer) Header() (Element, error) {
 		}
 		framed = true
 	}
+}
+
+// window returns the buffered data from t.pos, up to the size limit.
+func (t *Tokenizer) window() []byte {
+	return t.buf[t.pos:min(t.end, t.pos+t.lim.MaxSize)]
 }
 
 // checkTop rejects markup other than an element at t.pos ('<').
@@ -376,7 +384,7 @@ func (t *Tokenizer) Next() (Element, error) {
 	t.fr = framer{}
 	framed := false
 	for {
-		data := t.buf[t.pos:t.end]
+		data := t.window()
 		n, err := t.element(data, t.nhdr)
 		if err == nil {
 			el := Element{Data: data[:n], Toks: t.toks, Offset: t.base + int64(t.pos)}
@@ -385,6 +393,9 @@ func (t *Tokenizer) Next() (Element, error) {
 		}
 		if err != errMore {
 			return Element{}, t.fail(err, t.pos)
+		}
+		if len(data) == t.lim.MaxSize {
+			return Element{}, t.fail(perr(PolicyViolation, t.pos, "element too large"), 0)
 		}
 		if t.rerr != nil {
 			return Element{}, t.rerr
