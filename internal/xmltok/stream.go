@@ -273,11 +273,15 @@ func (t *Tokenizer) xmlDecl() error {
 	const max = 256
 	var j int
 	for {
-		j = bytes.Index(t.buf[t.pos:t.end], []byte("?>"))
+		data := t.buf[t.pos:min(t.end, t.pos+max)]
+		if len(data) >= 6 && (!bytes.HasPrefix(data, []byte("<?xml")) || !isSpace(data[5])) {
+			return t.fail(perr(RestrictedXML, t.pos, "processing instruction"), 0)
+		}
+		j = bytes.Index(data, []byte("?>"))
 		if j >= 0 {
 			break
 		}
-		if t.end-t.pos > max {
+		if len(data) == max {
 			return t.fail(perr(NotWellFormed, t.pos, "XML declaration too long"), 0)
 		}
 		if err := t.fill(); err != nil {
@@ -285,7 +289,7 @@ func (t *Tokenizer) xmlDecl() error {
 		}
 	}
 	d := t.buf[t.pos : t.pos+j]
-	if !bytes.HasPrefix(d, []byte("<?xml")) || len(d) < 6 || !isSpace(d[5]) {
+	if len(d) < 6 {
 		return t.fail(perr(RestrictedXML, t.pos, "processing instruction"), 0)
 	}
 	// Parse the pseudo-attributes: version, then encoding and standalone.
