@@ -414,11 +414,11 @@ func saslFail(mech, cond, text string, err error) *SASLError {
 type scramState int
 
 const (
-	scramInitial     scramState = iota // Start not yet called
-	scramSentFirst                     // client-first sent, awaiting server-first
-	scramSentFinal                     // client-final sent, awaiting server-final
-	scramVerified                      // server-final verified
-	scramFailed                        // an error occurred; every call fails
+	scramInitial   scramState = iota // Start not yet called
+	scramSentFirst                   // client-first sent, awaiting server-first
+	scramSentFinal                   // client-final sent, awaiting server-final
+	scramVerified                    // server-final verified
+	scramFailed                      // an error occurred; every call fails
 )
 
 // scramClient is a SCRAM client (RFC 5802 §5) for one hash function.
