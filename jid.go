@@ -121,6 +121,11 @@ func ParseJID(s string) (JID, error) {
 	if j, ok := parseFast(s); ok {
 		return j, nil
 	}
+	return parseSlow(s)
+}
+
+// parseSlow is ParseJID without the fast path.
+func parseSlow(s string) (JID, error) {
 	rest, res, hasRes := strings.Cut(s, "/")
 	loc, dom, hasLoc := strings.Cut(rest, "@")
 	if !hasLoc {
