@@ -69,6 +69,9 @@ func (e *JIDError) Error() string {
 	if len(in) > 64 {
 		in = in[:64] + "…"
 	}
+	if e.Err == nil {
+		return fmt.Sprintf("%v: %s %q", ErrInvalidJID, e.Part, in)
+	}
 	return fmt.Sprintf("%v: %s %q: %v", ErrInvalidJID, e.Part, in, e.Err)
 }
 
@@ -288,7 +291,9 @@ func enforceDomain(s string) (string, error) {
 	// The mappings of RFC 5892 and RFC 5895 §2, as RFC 7622 §3.2.2 asks:
 	// width folding, lowercasing, NFC, then label separators.
 	s = width.Fold.String(s)
-	s = cases.Lower(language.Und).String(s)
+	// Σ maps to σ wherever it is, as in the localpart (RFC 8265 §3.3.2)
+	// and UTS #46; a Caser is not safe for concurrent use.
+	s = cases.Lower(language.Und, cases.HandleFinalSigma(false)).String(s)
 	s = norm.NFC.String(s)
 	s = dotMapper.Replace(s)
 	if s == "" || s[0] == '.' || s[len(s)-1] == '.' || strings.Contains(s, "..") {

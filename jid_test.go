@@ -46,6 +46,8 @@ func TestParseJIDValid(t *testing.T) {
 		{"Juliet@Example.COM/Balcony", "juliet@example.com/Balcony", parts{"juliet", "example.com", "Balcony"}},
 		{"JULIET@EXAMPLE.COM/BALCONY", "juliet@example.com/BALCONY", parts{"juliet", "example.com", "BALCONY"}},
 		{"ΣΑΣ@example.com", "σασ@example.com", parts{"σασ", "example.com", ""}},
+		{"ΣΑΣ.example", "σασ.example", parts{"", "σασ.example", ""}},
+		{"σας.example", "", parts{"", "σας.example", ""}},
 		// Width folding in the localpart and domainpart, space mapping
 		// in the resourcepart.
 		{"ｊｕｌｉｅｔ@ｅｘａｍｐｌｅ．ｃｏｍ", "juliet@example.com", parts{"juliet", "example.com", ""}},
@@ -391,6 +393,29 @@ func compareFastSlow(t *testing.T, s string) {
 	slow, err := parseSlow(s)
 	if err != nil || slow != fast {
 		t.Errorf("parseFast(%q) = %#v, but parseSlow = %#v, %v", s, fast, slow, err)
+	}
+}
+
+// TestParseJIDConcurrent lets the race detector look at the shared PRECIS
+// and IDNA machinery.
+func TestParseJIDConcurrent(t *testing.T) {
+	t.Parallel()
+	inputs := []string{"Σ@Bücher.example/♚", "ΣΑΣ.example", "ｊｕｌｉｅｔ@ｅｘａｍｐｌｅ．ｃｏｍ/x\u3000y", "juliet@example.com/balcony"}
+	done := make(chan bool)
+	for range 8 {
+		go func() {
+			for range 200 {
+				for _, s := range inputs {
+					if _, err := ParseJID(s); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			done <- true
+		}()
+	}
+	for range 8 {
+		<-done
 	}
 }
 
