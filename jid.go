@@ -106,11 +106,15 @@ var (
 //     §3.3), which lowercases it, and without the characters " & ' / : < > @
 //     that RFC 7622 §3.3.1 prohibits;
 //   - the domainpart (RFC 7622 §3.2) by removing one trailing dot, then as
-//     an IPv4 address, an IPv6 address in brackets (both in the canonical
-//     text form of RFC 5952), or an internationalized domain name: mapped
-//     to lowercase, width-folded and NFC-normalised (RFC 5895 §2), checked
-//     against IDNA2008 (RFC 5891 §4) and the DNS length limits, with every
-//     A-label ("xn--…") converted to its U-label as §3.2.1 requires;
+//     a dotted-decimal IPv4 address, an IPv6 address in brackets (in the
+//     canonical text form of RFC 5952, without a zone), or an
+//     internationalized domain name: width-folded, lowercased and
+//     NFC-normalised with U+3002 and its variants read as dots (RFC 5895
+//     §2), checked against IDNA2008 (RFC 5891 §4, RFC 5892) and the DNS
+//     limits of 63 octets a label and 253 in all in A-label form, with every
+//     A-label ("xn--…") converted to its U-label as §3.2.1 requires. A name
+//     whose last label is all digits but is not an IPv4 address is rejected
+//     (RFC 3696 §2);
 //   - the resourcepart with the PRECIS OpaqueString profile (RFC 8265 §4.2),
 //     which preserves case.
 //

@@ -359,9 +359,9 @@ func TestParseJIDFastPath(t *testing.T) {
 	}
 }
 
-// TestFastPathAgreesWithSlow checks, for every byte in every part, that the
+// TestParseJIDFastAgreesWithSlow checks, for every byte in every part, that the
 // fast path accepts a string only if the slow path leaves it unchanged.
-func TestFastPathAgreesWithSlow(t *testing.T) {
+func TestParseJIDFastAgreesWithSlow(t *testing.T) {
 	t.Parallel()
 	templates := []string{
 		"a%sb@example.com/r",
