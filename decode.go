@@ -79,6 +79,7 @@ type Decoder struct {
 
 // codec holds the scratch space for reading a tokenized element.
 type codec struct {
+	uris    []string // namespace URIs of the element being read
 	scratch []byte
 	decls   []outerDecl
 }
@@ -141,9 +142,10 @@ func (d *Decoder) Header() (StreamHeader, error) {
 	}
 	s := string(el.Data)
 	toks := el.Toks
+	d.uris = el.URIs
 	root := toks[0]
-	if root.Space != NSStream || s[root.Local:root.Name.End] != "stream" {
-		return StreamHeader{}, d.fail(streamErr(CondInvalidNamespace, el.Offset, "stream header <%s> in namespace %q", s[root.Name.Start:root.Name.End], root.Space))
+	if d.uris[root.NS] != NSStream || s[root.Local:root.Name.End] != "stream" {
+		return StreamHeader{}, d.fail(streamErr(CondInvalidNamespace, el.Offset, "stream header <%s> in namespace %q", s[root.Name.Start:root.Name.End], d.uris[root.NS]))
 	}
 	var h StreamHeader
 	for k := 1; k < len(toks) && toks[k].Kind == xmltok.Attr; k++ {
@@ -156,9 +158,9 @@ func (d *Decoder) Header() (StreamHeader, error) {
 			continue
 		}
 		switch local := s[a.Local:a.Name.End]; {
-		case a.Space == nsXML && local == "lang":
+		case a.NS == xmltok.NSIndex && local == "lang":
 			h.Lang = v
-		case a.Space != "":
+		case a.NS != xmltok.NSNone:
 		case local == "id":
 			h.ID = v
 		case local == "version":
@@ -212,9 +214,11 @@ func (d *Decoder) Next() (any, error) {
 	// substring of s, or of text that needed unescaping.
 	s := string(el.Data)
 	toks := el.Toks
+	d.uris = el.URIs
 	root := &toks[0]
 	local := s[root.Local:root.Name.End]
-	if root.Space == NSClient || root.Space != "" && root.Space == d.hdr.Namespace {
+	space := d.uris[root.NS]
+	if space == NSClient || space != "" && space == d.hdr.Namespace {
 		var v any
 		switch local {
 		case "message":
@@ -224,7 +228,7 @@ func (d *Decoder) Next() (any, error) {
 		case "iq":
 			v, err = d.iq(s, toks)
 		default:
-			return &Element{Name: xml.Name{Space: root.Space, Local: local}, Raw: d.raw(s, toks, 0)}, nil
+			return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0)}, nil
 		}
 		if err != nil {
 			if be, ok := err.(*BadStanzaError); ok {
@@ -234,11 +238,11 @@ func (d *Decoder) Next() (any, error) {
 		}
 		return v, nil
 	}
-	if root.Space == NSStream && local == "error" {
+	if space == NSStream && local == "error" {
 		d.err = d.streamError(s, toks)
 		return nil, d.err
 	}
-	return &Element{Name: xml.Name{Space: root.Space, Local: local}, Raw: d.raw(s, toks, 0)}, nil
+	return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0)}, nil
 }
 
 // value returns the value of an Attr or Text token as a substring of s when
@@ -305,7 +309,7 @@ func attrs(s string, toks []xmltok.Token, si int, f func(a *xmltok.Token, local 
 func (d *codec) attr(s string, toks []xmltok.Token, si int, local string) string {
 	for k := si + 1; k < len(toks) && toks[k].Kind == xmltok.Attr; k++ {
 		a := &toks[k]
-		if a.Space == "" && a.Flags&xmltok.FlagXmlns == 0 && s[a.Local:a.Name.End] == local {
+		if a.NS == xmltok.NSNone && a.Flags&xmltok.FlagXmlns == 0 && s[a.Local:a.Name.End] == local {
 			return d.value(s, a)
 		}
 	}
@@ -316,7 +320,7 @@ func (d *codec) attr(s string, toks []xmltok.Token, si int, local string) string
 func (d *codec) lang(s string, toks []xmltok.Token, si int) string {
 	for k := si + 1; k < len(toks) && toks[k].Kind == xmltok.Attr; k++ {
 		a := &toks[k]
-		if a.Space == nsXML && s[a.Local:a.Name.End] == "lang" {
+		if a.NS == xmltok.NSIndex && s[a.Local:a.Name.End] == "lang" {
 			return d.value(s, a)
 		}
 	}
@@ -366,7 +370,7 @@ func (d *codec) raw(s string, toks []xmltok.Token, si int) string {
 			}
 		}
 		if !dup {
-			d.decls = append(d.decls, outerDecl{prefix, t.Space})
+			d.decls = append(d.decls, outerDecl{prefix, d.uris[t.NS]})
 		}
 	}
 	raw := s[st.Value.Start:toks[end].Value.End]
@@ -422,7 +426,7 @@ func appendAttrEscaped(b []byte, v string) []byte {
 
 func (d *codec) element(s string, toks []xmltok.Token, si int) Element {
 	t := &toks[si]
-	return Element{Name: xml.Name{Space: t.Space, Local: s[t.Local:t.Name.End]}, Raw: d.raw(s, toks, si)}
+	return Element{Name: xml.Name{Space: d.uris[t.NS], Local: s[t.Local:t.Name.End]}, Raw: d.raw(s, toks, si)}
 }
 
 func badStanza(h Header, cond string, format string, args ...any) *BadStanzaError {
@@ -433,13 +437,13 @@ func badStanza(h Header, cond string, format string, args ...any) *BadStanzaErro
 func (d *Decoder) header(h *Header, s string, toks []xmltok.Token) *BadStanzaError {
 	var from, to string
 	attrs(s, toks, 0, func(a *xmltok.Token, local string) {
-		if a.Space == nsXML {
+		if a.NS == xmltok.NSIndex {
 			if local == "lang" {
 				h.Lang = d.value(s, a)
 			}
 			return
 		}
-		if a.Space != "" {
+		if a.NS != xmltok.NSNone {
 			return
 		}
 		switch local {
@@ -520,11 +524,11 @@ func (d *Decoder) message(s string, toks []xmltok.Token) (*Message, error) {
 	if err := d.header(&m.Header, s, toks); err != nil {
 		return nil, err
 	}
-	ns := toks[0].Space
+	ns := toks[0].NS
 	var subjects, bodies variants
 	for c := firstChild(toks, 0); c >= 0; c = afterChild(toks, 0, c) {
 		t := &toks[c]
-		if t.Space == ns {
+		if t.NS == ns {
 			switch s[t.Local:t.Name.End] {
 			case "body":
 				bodies.add(Text{Lang: d.lang(s, toks, c), Value: d.text(s, toks, c)})
@@ -589,11 +593,11 @@ func newPresence(n int) *Presence {
 // countExtensions counts the children of the stanza toks[0] other than
 // <error/> and those in the stanza's namespace named a, b or c.
 func countExtensions(s string, toks []xmltok.Token, a, b, c string) int {
-	ns := toks[0].Space
+	ns := toks[0].NS
 	n := 0
 	for k := firstChild(toks, 0); k >= 0; k = afterChild(toks, 0, k) {
 		t := &toks[k]
-		if t.Space == ns {
+		if t.NS == ns {
 			switch s[t.Local:t.Name.End] {
 			case a, b, c, "error":
 				continue
@@ -618,11 +622,11 @@ func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
 	if err := d.header(&p.Header, s, toks); err != nil {
 		return nil, err
 	}
-	ns := toks[0].Space
+	ns := toks[0].NS
 	var statuses variants
 	for c := firstChild(toks, 0); c >= 0; c = afterChild(toks, 0, c) {
 		t := &toks[c]
-		if t.Space == ns {
+		if t.NS == ns {
 			switch s[t.Local:t.Name.End] {
 			case "show":
 				p.Show = d.text(s, toks, c)
@@ -669,11 +673,11 @@ func (d *Decoder) iq(s string, toks []xmltok.Token) (*IQ, error) {
 	default:
 		return nil, badStanza(iq.Header, "bad-request", "iq of type %q", iq.Type)
 	}
-	ns := toks[0].Space
+	ns := toks[0].NS
 	n := 0
 	for c := firstChild(toks, 0); c >= 0; c = afterChild(toks, 0, c) {
 		t := &toks[c]
-		if t.Space == ns && s[t.Local:t.Name.End] == "error" && iq.Error == nil {
+		if t.NS == ns && s[t.Local:t.Name.End] == "error" && iq.Error == nil {
 			iq.Error = d.stanzaError(s, toks, c)
 			continue
 		}
@@ -701,10 +705,10 @@ func (d *codec) stanzaError(s string, toks []xmltok.Token, si int) *StanzaError 
 		t := &toks[c]
 		local := s[t.Local:t.Name.End]
 		switch {
-		case t.Space == NSStanzas && local == "text":
+		case d.uris[t.NS] == NSStanzas && local == "text":
 			e.Text = d.text(s, toks, c)
 			e.Lang = d.lang(s, toks, c)
-		case t.Space == NSStanzas && e.Condition == "":
+		case d.uris[t.NS] == NSStanzas && e.Condition == "":
 			e.Condition = local
 		default:
 			e.Extensions = append(e.Extensions, d.element(s, toks, c))
@@ -718,7 +722,7 @@ func (d *Decoder) streamError(s string, toks []xmltok.Token) *StreamError {
 	e := &StreamError{Offset: -1}
 	for c := firstChild(toks, 0); c >= 0; c = afterChild(toks, 0, c) {
 		t := &toks[c]
-		if t.Space != NSStreams {
+		if d.uris[t.NS] != NSStreams {
 			continue
 		}
 		local := s[t.Local:t.Name.End]

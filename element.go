@@ -182,7 +182,7 @@ func (e Element) Children() iter.Seq[Element] {
 		if err != nil {
 			return
 		}
-		var c codec
+		c := codec{uris: p.URIs()}
 		for k := firstChild(toks, 0); k >= 0; k = afterChild(toks, 0, k) {
 			if !yield(c.element(e.Raw, toks, k)) {
 				return
@@ -207,7 +207,7 @@ func ParseElement(raw string) (Element, error) {
 	if err != nil {
 		return Element{}, fmt.Errorf("xmpp: bad element: %w", err)
 	}
-	var c codec
+	c := codec{uris: p.URIs()}
 	return c.element(raw, toks, 0), nil
 }
 

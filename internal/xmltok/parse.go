@@ -86,10 +86,12 @@ type Token struct {
 	// content, or the whole tag of a Start or End (empty for the End of a
 	// self-closing tag, positioned just after it).
 	Value Span
-	// Space is the namespace URI of a Start or of a prefixed Attr.
-	Space string
+	// NS is the namespace URI of a Start or of a prefixed Attr, as an index
+	// into the parser's URIs (NSNone for no namespace). Keeping tokens free
+	// of pointers makes them cheap to append.
+	NS int32
 	// Decl is the index of the Start token that declares the binding used
-	// for Space; -1 when it comes from outside the element (the stream
+	// for NS; -1 when it comes from outside the element (the stream
 	// header) and -2 when nothing declares it (the xml prefix or no
 	// namespace at all).
 	Decl int32
@@ -106,7 +108,7 @@ const (
 // Binding is a namespace declaration in scope.
 type Binding struct {
 	Prefix string // "" for the default namespace
-	URI    string
+	NS     int32 // as Token.NS
 	Decl   int32 // as Token.Decl
 }
 
@@ -147,6 +149,9 @@ type Parser struct {
 	open    []int32 // indexes of open Start tokens
 	marks   []int32 // len(ns) before each open Start
 	intern  map[string]string
+	uris    []string // namespace URIs; see Token.NS
+	uriIdx  map[string]int32
+	nfixed  int // entries of uris kept when the table is trimmed
 	scratch []byte
 }
 
@@ -226,6 +231,47 @@ func topMarkup(data []byte) error {
 	return nil
 }
 
+// Indexes of URIs that are always present.
+const (
+	NSNone  = 0 // no namespace
+	NSIndex = 1 // NSXML
+)
+
+// URIs returns the namespace table that Token.NS indexes. It is valid
+// as long as the tokens.
+func (p *Parser) URIs() []string { return p.uris }
+
+func (p *Parser) initURIs() {
+	p.uris = append(p.uris[:0], "", NSXML)
+	p.uriIdx = map[string]int32{"": NSNone, NSXML: NSIndex}
+	p.nfixed = 2
+}
+
+// trimURIs keeps the namespace table from growing without bound.
+func (p *Parser) trimURIs() {
+	if p.uris == nil {
+		p.initURIs()
+	}
+	if len(p.uris) > 4096 {
+		for _, u := range p.uris[p.nfixed:] {
+			delete(p.uriIdx, u)
+		}
+		p.uris = p.uris[:p.nfixed]
+	}
+}
+
+// nsIndex returns the index of the namespace URI b.
+func (p *Parser) nsIndex(b []byte) int32 {
+	if i, ok := p.uriIdx[string(b)]; ok {
+		return i
+	}
+	i := int32(len(p.uris))
+	u := string(b)
+	p.uris = append(p.uris, u)
+	p.uriIdx[u] = i
+	return i
+}
+
 // intern returns b as a string, sharing the copies of values seen before.
 func (p *Parser) internBytes(b []byte) string {
 	if s, ok := p.intern[string(b)]; ok {
@@ -244,6 +290,7 @@ func (p *Parser) internBytes(b []byte) string {
 // element tokenizes the element at data[0] ('<'), whose enclosing scope is
 // p.ns[:outer]. It returns the length of the element or errMore.
 func (p *Parser) element(data []byte, outer int) (int, error) {
+	p.trimURIs()
 	p.toks = p.toks[:0]
 	p.ns = p.ns[:outer]
 	p.open = p.open[:0]
@@ -477,26 +524,20 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		qn := data[a.Name.Start:a.Name.End]
 		switch {
 		case string(qn) == "xmlns":
-			uri, err := p.attrValue(data, a)
-			if err != nil {
-				return 0, err
-			}
-			if uri == NSXML || uri == "http://www.w3.org/2000/xmlns/" {
+			uri := p.attrNS(data, a)
+			if uri == NSIndex || p.uris[uri] == nsXmlns {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "reserved namespace as default")
 			}
 			a.Flags |= FlagXmlns
-			p.ns = append(p.ns, Binding{URI: uri, Decl: si})
+			p.ns = append(p.ns, Binding{NS: uri, Decl: si})
 		case a.Local-a.Name.Start == 6 && string(qn[:6]) == "xmlns:":
-			uri, err := p.attrValue(data, a)
-			if err != nil {
-				return 0, err
-			}
+			uri := p.attrNS(data, a)
 			pfx := data[a.Local:a.Name.End]
-			if string(pfx) == "xmlns" || (string(pfx) == "xml") != (uri == NSXML) || uri == "" || uri == "http://www.w3.org/2000/xmlns/" {
+			if string(pfx) == "xmlns" || (string(pfx) == "xml") != (uri == NSIndex) || uri == NSNone || p.uris[uri] == nsXmlns {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "bad namespace declaration")
 			}
 			a.Flags |= FlagXmlns
-			p.ns = append(p.ns, Binding{Prefix: p.internBytes(pfx), URI: uri, Decl: si})
+			p.ns = append(p.ns, Binding{Prefix: p.internBytes(pfx), NS: uri, Decl: si})
 		}
 	}
 	// Resolve the element's name.
@@ -506,9 +547,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		b, ok := p.lookup(pfx)
 		switch {
 		case ok:
-			st.Space, st.Decl = b.URI, b.Decl
+			st.NS, st.Decl = b.NS, b.Decl
 		case string(pfx) == "xml":
-			st.Space, st.Decl = NSXML, DeclNone
+			st.NS, st.Decl = NSIndex, DeclNone
 		default:
 			return 0, perr(NotWellFormed, int(st.Name.Start), "undeclared prefix")
 		}
@@ -516,7 +557,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			return 0, perr(NotWellFormed, int(st.Name.Start), "element with the xmlns prefix")
 		}
 	} else if b, ok := p.lookup(nil); ok {
-		st.Space, st.Decl = b.URI, b.Decl
+		st.NS, st.Decl = b.NS, b.Decl
 	} else {
 		st.Decl = DeclNone
 	}
@@ -526,9 +567,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		if a.Flags&FlagXmlns == 0 && a.Local > a.Name.Start {
 			pfx := data[a.Name.Start : a.Local-1]
 			if string(pfx) == "xml" {
-				a.Space = NSXML
+				a.NS = NSIndex
 			} else if b, ok := p.lookup(pfx); ok {
-				a.Space, a.Decl = b.URI, b.Decl
+				a.NS, a.Decl = b.NS, b.Decl
 			} else {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "undeclared prefix")
 			}
@@ -539,7 +580,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			if a.Flags&FlagXmlns != 0 || b.Flags&FlagXmlns != 0 {
 				dup = bytes.Equal(data[a.Name.Start:a.Name.End], data[b.Name.Start:b.Name.End])
 			} else {
-				dup = a.Space == b.Space && bytes.Equal(data[a.Local:a.Name.End], data[b.Local:b.Name.End])
+				dup = a.NS == b.NS && bytes.Equal(data[a.Local:a.Name.End], data[b.Local:b.Name.End])
 			}
 			if dup {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "duplicate attribute")
@@ -566,7 +607,7 @@ func (p *Parser) closeTop(tag Span) {
 	ei := int32(len(p.toks))
 	st := &p.toks[si]
 	st.Match = ei
-	p.toks = append(p.toks, Token{Kind: End, Name: st.Name, Local: st.Local, Value: tag, Space: st.Space, Decl: st.Decl, Match: si})
+	p.toks = append(p.toks, Token{Kind: End, Name: st.Name, Local: st.Local, Value: tag, NS: st.NS, Decl: st.Decl, Match: si})
 	p.ns = p.ns[:p.marks[n]]
 	p.open = p.open[:n]
 	p.marks = p.marks[:n]
@@ -600,14 +641,16 @@ func (p *Parser) endTag(data []byte, i int) (int, error) {
 	return j, nil
 }
 
-// attrValue returns the value of the attribute a as an interned string.
-func (p *Parser) attrValue(data []byte, a *Token) (string, error) {
+const nsXmlns = "http://www.w3.org/2000/xmlns/"
+
+// attrNS returns the value of the attribute a as a namespace index.
+func (p *Parser) attrNS(data []byte, a *Token) int32 {
 	raw := data[a.Value.Start:a.Value.End]
 	if a.Flags&FlagEscaped == 0 {
-		return p.internBytes(raw), nil
+		return p.nsIndex(raw)
 	}
 	p.scratch = AppendValue(p.scratch[:0], raw, a.Flags|FlagAttrValue)
-	return p.internBytes(p.scratch), nil
+	return p.nsIndex(p.scratch)
 }
 
 // checkChars validates character data or an attribute value: UTF-8, the

@@ -10,7 +10,8 @@ import (
 type Element struct {
 	Data   []byte
 	Toks   []Token
-	Offset int64 // offset of Data in the stream
+	URIs   []string // namespace URIs indexed by Token.NS
+	Offset int64    // offset of Data in the stream
 }
 
 const (
@@ -190,6 +191,7 @@ func (t *Tokenizer) Header() (Element, error) {
 	for {
 		data := t.window()
 		p := &t.Parser
+		p.initURIs()
 		p.toks = p.toks[:0]
 		p.ns = p.ns[:0]
 		n, err := p.startTag(data, 0, true)
@@ -203,9 +205,10 @@ func (t *Tokenizer) Header() (Element, error) {
 				}
 			}
 			t.nhdr = len(p.ns)
+			p.nfixed = len(p.uris)
 			st := p.toks[0]
 			t.hdr = append(t.hdr[:0], data[st.Name.Start:st.Name.End]...)
-			el := Element{Data: data[:n], Toks: p.toks, Offset: t.base + int64(t.pos)}
+			el := Element{Data: data[:n], Toks: p.toks, URIs: p.uris, Offset: t.base + int64(t.pos)}
 			t.pos += n
 			t.state = stStream
 			return el, nil
@@ -391,7 +394,7 @@ func (t *Tokenizer) Next() (Element, error) {
 		data := t.window()
 		n, err := t.element(data, t.nhdr)
 		if err == nil {
-			el := Element{Data: data[:n], Toks: t.toks, Offset: t.base + int64(t.pos)}
+			el := Element{Data: data[:n], Toks: t.toks, URIs: t.uris, Offset: t.base + int64(t.pos)}
 			t.pos += n
 			return el, nil
 		}

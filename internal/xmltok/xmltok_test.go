@@ -37,7 +37,7 @@ func dumpElement(b *strings.Builder, el Element) {
 	fmt.Fprintf(b, "@%d %q\n", el.Offset, el.Data)
 	for _, t := range el.Toks {
 		fmt.Fprintf(b, "  %d %d %q %q %q %q %d %d\n", t.Kind, t.Flags, el.Data[t.Name.Start:t.Name.End], el.Data[t.Local:t.Name.End],
-			el.Data[t.Value.Start:t.Value.End], t.Space, t.Decl, t.Match)
+			el.Data[t.Value.Start:t.Value.End], el.URIs[t.NS], t.Decl, t.Match)
 	}
 }
 
@@ -69,14 +69,14 @@ func TestTokenizerTokens(t *testing.T) {
 	toks := el.Toks
 	require.Len(t, toks, 9)
 	require.Equal(t, Start, toks[0].Kind)
-	require.Equal(t, "jabber:client", toks[0].Space)
+	require.Equal(t, "jabber:client", el.URIs[toks[0].NS])
 	require.Equal(t, int32(DeclOuter), toks[0].Decl)
 	require.Equal(t, int32(8), toks[0].Match)
 	require.Equal(t, FlagXmlns, toks[1].Flags)
-	require.Equal(t, "urn:x", toks[2].Space)
+	require.Equal(t, "urn:x", el.URIs[toks[2].NS])
 	require.Equal(t, "v", s(toks[2].Value))
-	require.Equal(t, "", toks[3].Space)
-	require.Equal(t, "urn:x", toks[4].Space)
+	require.Equal(t, "", el.URIs[toks[3].NS])
+	require.Equal(t, "urn:x", el.URIs[toks[4].NS])
 	require.Equal(t, int32(0), toks[4].Decl)
 	require.Equal(t, End, toks[5].Kind)
 	require.Equal(t, Text, toks[6].Kind)
@@ -106,7 +106,7 @@ func TestParse(t *testing.T) {
 	var p Parser
 	toks, err := p.Parse([]byte("  <a xmlns='urn:a'><b/></a>\n"))
 	require.NoError(t, err)
-	require.Equal(t, "urn:a", toks[2].Space)
+	require.Equal(t, "urn:a", p.URIs()[toks[2].NS])
 	require.Equal(t, int32(2), toks[0].Value.Start)
 	for _, bad := range []string{"", "<a>", "<a/><b/>", "text", "<a/>x", "<x:a/>"} {
 		_, err := p.Parse([]byte(bad))
