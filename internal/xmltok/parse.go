@@ -108,8 +108,8 @@ const (
 // Binding is a namespace declaration in scope.
 type Binding struct {
 	Prefix string // "" for the default namespace
-	NS     int32 // as Token.NS
-	Decl   int32 // as Token.Decl
+	NS     int32  // as Token.NS
+	Decl   int32  // as Token.Decl
 }
 
 // Limits bound what the parser accepts. Zero fields take the defaults.
