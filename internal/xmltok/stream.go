@@ -89,8 +89,8 @@ func (t *Tokenizer) fill() error {
 		if t.end == len(t.buf) {
 			max := t.lim.MaxSize + 1024
 			n := 2 * len(t.buf)
-			if n < 16<<10 {
-				n = 16 << 10
+			if n < 32<<10 {
+				n = 32 << 10
 			}
 			if n > max {
 				n = max
@@ -256,8 +256,9 @@ func (t *Tokenizer) frame() error {
 		if t.fr.run(t.buf[t.pos:t.end], t.lim.MaxDepth) {
 			return nil
 		}
-		if t.end-t.pos > t.lim.MaxSize {
-			return t.fail(perr(PolicyViolation, t.pos, "element too large"), 0)
+		if t.end-t.pos >= t.lim.MaxSize {
+			// The parser finds what is wrong within the limit.
+			return nil
 		}
 		if err := t.fill(); err != nil {
 			if e, ok := err.(*Error); ok {
@@ -389,7 +390,7 @@ func (t *Tokenizer) Next() (Element, error) {
 		return Element{}, err
 	}
 	t.fr = framer{}
-	framed := false
+	framed, retried := false, false
 	for {
 		data := t.window()
 		n, err := t.element(data, t.nhdr)
@@ -406,6 +407,18 @@ func (t *Tokenizer) Next() (Element, error) {
 		}
 		if t.rerr != nil {
 			return Element{}, t.rerr
+		}
+		if !retried && t.end == len(t.buf) {
+			// The element runs past the end of a full buffer: the reader
+			// is keeping up, so read on and parse again before falling
+			// back on framing.
+			retried = true
+			if err := t.fill(); err != nil {
+				if _, ok := err.(*Error); ok {
+					return Element{}, t.fail(err, 0)
+				}
+			}
+			continue
 		}
 		if framed {
 			// The framer saw the whole element but the parser wants more:
