@@ -272,6 +272,17 @@ func (p *Parser) nsIndex(b []byte) int32 {
 	return i
 }
 
+// add appends a token and returns it for filling in.
+func (p *Parser) add() *Token {
+	n := len(p.toks)
+	if n == cap(p.toks) {
+		p.toks = append(p.toks, Token{})
+	} else {
+		p.toks = p.toks[:n+1]
+	}
+	return &p.toks[n]
+}
+
 // intern returns b as a string, sharing the copies of values seen before.
 func (p *Parser) internBytes(b []byte) string {
 	if s, ok := p.intern[string(b)]; ok {
@@ -307,7 +318,7 @@ func (p *Parser) element(data []byte, outer int) (int, error) {
 				if err != nil {
 					return 0, shift(err, i)
 				}
-				p.toks = append(p.toks, Token{Kind: Text, Flags: fl, Value: Span{int32(i), int32(i + j)}})
+				*p.add() = Token{Kind: Text, Flags: fl, Value: Span{int32(i), int32(i + j)}}
 				i += j
 			}
 		}
@@ -370,7 +381,7 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 	if err != nil {
 		return 0, shift(err, s)
 	}
-	p.toks = append(p.toks, Token{Kind: Text, Flags: fl | FlagCDATA, Value: Span{int32(s), int32(s + j)}})
+	*p.add() = Token{Kind: Text, Flags: fl | FlagCDATA, Value: Span{int32(s), int32(s + j)}}
 	return s + j + 3, nil
 }
 
@@ -437,7 +448,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		return 0, err
 	}
 	si := int32(len(p.toks))
-	p.toks = append(p.toks, Token{Kind: Start, Name: Span{int32(i), int32(end)}, Local: int32(local)})
+	*p.add() = Token{Kind: Start, Name: Span{int32(i), int32(end)}, Local: int32(local)}
 	i = end
 	nattr := 0
 	self := false
@@ -511,7 +522,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		if err != nil {
 			return 0, shift(err, vs)
 		}
-		p.toks = append(p.toks, Token{Kind: Attr, Flags: fl, Name: name, Local: int32(alocal), Value: Span{int32(vs), int32(vs + j)}, Decl: DeclNone})
+		*p.add() = Token{Kind: Attr, Flags: fl, Name: name, Local: int32(alocal), Value: Span{int32(vs), int32(vs + j)}, Decl: DeclNone}
 		i = vs + j + 1
 	}
 	p.toks[si].Value = Span{int32(start), int32(i)}
@@ -607,7 +618,7 @@ func (p *Parser) closeTop(tag Span) {
 	ei := int32(len(p.toks))
 	st := &p.toks[si]
 	st.Match = ei
-	p.toks = append(p.toks, Token{Kind: End, Name: st.Name, Local: st.Local, Value: tag, NS: st.NS, Decl: st.Decl, Match: si})
+	*p.add() = Token{Kind: End, Name: st.Name, Local: st.Local, Value: tag, NS: st.NS, Decl: st.Decl, Match: si}
 	p.ns = p.ns[:p.marks[n]]
 	p.open = p.open[:n]
 	p.marks = p.marks[:n]
@@ -658,11 +669,17 @@ func (p *Parser) attrNS(data []byte, a *Token) int32 {
 func checkChars(b []byte, attr bool) (uint8, error) {
 	var fl uint8
 	for i := 0; i < len(b); {
+		for i+4 <= len(b) && charClass[b[i]]|charClass[b[i+1]]|charClass[b[i+2]]|charClass[b[i+3]] == clPlain {
+			i += 4
+		}
+		for i < len(b) && charClass[b[i]] == clPlain {
+			i++
+		}
+		if i == len(b) {
+			break
+		}
 		c := b[i]
 		switch charClass[c] {
-		case clPlain:
-			i++
-			continue
 		case clForbidden:
 			switch c {
 			case '\t', '\n':
