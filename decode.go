@@ -128,7 +128,8 @@ func streamErr(cond string, off int64, format string, args ...any) *StreamError 
 // Header reads the stream header on its first call after NewDecoder or
 // Reset and returns it; later calls return the same header. A header that
 // is not <stream> in the http://etherx.jabber.org/streams namespace is an
-// invalid-namespace stream error.
+// invalid-namespace stream error; an unparsable from or to address is an
+// invalid-from or improper-addressing stream error.
 func (d *Decoder) Header() (StreamHeader, error) {
 	if d.hdrRead {
 		return d.hdr, nil

@@ -163,8 +163,11 @@ func (t *Tokenizer) Header() (Element, error) {
 	if err := t.need(2); err != nil {
 		return Element{}, err
 	}
-	if t.buf[t.pos] == 0xEF {
-		return Element{}, t.fail(perr(UnsupportedEncoding, t.pos, "byte order mark"), 0)
+	switch t.buf[t.pos] {
+	case 0xEF, 0xFE, 0xFF, 0x00:
+		// A byte order mark or UTF-16: only UTF-8 without BOM is
+		// accepted (RFC 6120 §11.6).
+		return Element{}, t.fail(perr(UnsupportedEncoding, t.pos, "not UTF-8"), 0)
 	}
 	if t.buf[t.pos] != '<' {
 		return Element{}, t.fail(perr(NotWellFormed, t.pos, "expected '<'"), 0)
