@@ -524,3 +524,29 @@ func benchDecode(b *testing.B, stanza string) {
 func BenchmarkDecodeMessage(b *testing.B)  { benchDecode(b, benchMessage) }
 func BenchmarkDecodePresence(b *testing.B) { benchDecode(b, benchPresence) }
 func BenchmarkDecodeRoster(b *testing.B)   { benchDecode(b, benchRoster()) }
+
+func ExampleDecoder() {
+	stream := `<?xml version='1.0'?>` +
+		`<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.com' version='1.0'>` +
+		`<message from='juliet@example.com/balcony' type='chat'><body>Art thou not Romeo?</body></message>` +
+		`<stream:features><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>` +
+		`</stream:stream>`
+	d := NewDecoder(strings.NewReader(stream))
+	for {
+		v, err := d.Next()
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		switch v := v.(type) {
+		case *Message:
+			fmt.Printf("message from %s: %s\n", v.From, v.Body)
+		case *Element:
+			fmt.Printf("element %s\n", v.Raw)
+		}
+	}
+	// Output:
+	// message from juliet@example.com/balcony: Art thou not Romeo?
+	// element <stream:features xmlns:stream='http://etherx.jabber.org/streams'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></stream:features>
+	// EOF
+}

@@ -2,6 +2,7 @@ package xmpp
 
 import (
 	"encoding/xml"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -120,4 +121,17 @@ func TestDecoderPayload(t *testing.T) {
 	require.Nil(t, p)
 	_, err = d.Next()
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+}
+
+func ExampleElement_Children() {
+	e, err := ParseElement(`<query xmlns='jabber:iq:roster'><item jid='a@example.com'/><item jid='b@example.com'/></query>`)
+	if err != nil {
+		panic(err)
+	}
+	for item := range e.Children() {
+		fmt.Println(item.Attr("jid"), item.Raw)
+	}
+	// Output:
+	// a@example.com <item xmlns='jabber:iq:roster' jid='a@example.com'/>
+	// b@example.com <item xmlns='jabber:iq:roster' jid='b@example.com'/>
 }
