@@ -462,6 +462,13 @@ func FuzzDecoder(f *testing.F) {
 	})
 }
 
+// The decode benchmarks read one stanza over and over from an endless
+// stream; they measure the tokenizer and the stanza mapping, not I/O:
+//
+//	go test -run XXX -bench Decode -benchmem -cpu 1 .
+//
+// The corpus benchmark against encoding/xml lives with the corpus generator.
+
 // repeatReader yields head once, then body over and over.
 type repeatReader struct {
 	head, body string
