@@ -79,7 +79,7 @@ func (t *Tokenizer) fill() error {
 		t.base += int64(t.pos)
 		t.pos, t.end = 0, 0
 	}
-	if t.end == len(t.buf) {
+	if len(t.buf)-t.end < 4096 || t.end == len(t.buf) {
 		if t.pos > 0 {
 			copy(t.buf, t.buf[t.pos:t.end])
 			t.base += int64(t.pos)
