@@ -438,10 +438,11 @@ func (t *Tokenizer) Next() (Element, error) {
 // streamEnd reads the end tag at t.pos, which must close the header.
 func (t *Tokenizer) streamEnd() error {
 	for {
-		data := t.buf[t.pos:t.end]
+		max := len(t.hdr) + 64
+		data := t.buf[t.pos:min(t.end, t.pos+max)]
 		k := bytes.IndexByte(data, '>')
 		if k < 0 {
-			if len(data) > len(t.hdr)+64 {
+			if len(data) == max {
 				return t.fail(perr(NotWellFormed, t.pos, "bad end tag"), 0)
 			}
 			if err := t.fill(); err != nil {
