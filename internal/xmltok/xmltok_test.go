@@ -138,3 +138,47 @@ func FuzzTokenizer(f *testing.F) {
 		}
 	})
 }
+
+// repeatReader yields head once, then body over and over.
+type repeatReader struct {
+	head, body string
+	off        int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := 0
+	if r.head != "" {
+		n = copy(p, r.head)
+		r.head = r.head[n:]
+	}
+	for n < len(p) {
+		c := copy(p[n:], r.body[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.body)
+	}
+	return n, nil
+}
+
+// BenchmarkTokenizer measures the tokenizer alone on a chat message:
+//
+//	go test -run XXX -bench Tokenizer -benchmem -cpu 1 ./internal/xmltok/
+func BenchmarkTokenizer(b *testing.B) {
+	const msg = `<message from='juliet@capulet.example/balcony' to='romeo@montague.example/orchard' type='chat' id='e2e5d6c1-9a7b-4f3e-8d1c-2b6a0f4e7c91' xml:lang='en'>` +
+		`<body>Wherefore art thou, Romeo? Deny thy father and refuse thy name.</body>` +
+		`<active xmlns='http://jabber.org/protocol/chatstates'/>` +
+		`<request xmlns='urn:xmpp:receipts'/>` +
+		`<delay xmlns='urn:xmpp:delay' from='capulet.example' stamp='2026-11-21T14:21:35Z'/>` +
+		`<stanza-id xmlns='urn:xmpp:sid:0' by='romeo@montague.example' id='5f3d9c2a-7e41-4b8a-a1d6-0c9e8f7b6a54'/>` +
+		`</message>` + "\n"
+	t := New(&repeatReader{head: header, body: msg})
+	if _, err := t.Header(); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(msg)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := t.Next(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
