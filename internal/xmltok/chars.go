@@ -1,6 +1,9 @@
 package xmltok
 
-import "unicode/utf8"
+import (
+	"encoding/binary"
+	"unicode/utf8"
+)
 
 // Byte classes for the ASCII fast paths.
 const (
@@ -15,7 +18,7 @@ var charClass = func() (t [256]uint8) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = clForbidden
 	}
-	for _, c := range []byte{'&', '<', '>', ']', '\r', '\t', '\n'} {
+	for _, c := range []byte{'&', '<', '>', '\r', '\t', '\n'} {
 		t[c] = clSpecial
 	}
 	for c := 0x80; c < 0x100; c++ {
@@ -24,9 +27,22 @@ var charClass = func() (t [256]uint8) {
 	return t
 }()
 
+// attrClass marks the bytes that end a plain run in an attribute value.
+var attrClass = func() (t [256]uint8) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = 1
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = 1
+	}
+	t['"'], t['\''], t['<'], t['&'] = 1, 1, 1, 1
+	return t
+}()
+
 // nameByte marks ASCII bytes allowed in a Name: 1 = NameStartChar (except
-// ':'), 2 = NameChar only. Bytes >= 0x80 are handled by isNameRune.
-var nameByte = func() (t [128]uint8) {
+// ':'), 2 = NameChar only. Bytes >= 0x80 are 0 here and handled by
+// isNameRune.
+var nameByte = func() (t [256]uint8) {
 	for c := 'a'; c <= 'z'; c++ {
 		t[c] = 1
 	}
@@ -96,4 +112,44 @@ func isNCName(b []byte) bool {
 		i += n
 	}
 	return true
+}
+
+// SWAR ("SIMD within a register") tests on eight bytes at a time; each
+// reports whether some byte of x has the property, without false negatives
+// or positives.
+const (
+	swarLo = 0x0101010101010101
+	swarHi = 0x8080808080808080
+)
+
+func hasZero(x uint64) uint64           { return (x - swarLo) & ^x & swarHi }
+func hasLess(x uint64, n uint64) uint64 { return (x - swarLo*n) & ^x & swarHi }
+func hasByte(x uint64, c uint64) uint64 { return hasZero(x ^ (swarLo * c)) }
+
+// skipPlainAttr returns the start of the first 8-byte chunk of b, from i
+// on, that may hold a byte other than a plain ASCII attribute value byte;
+// the test is conservative (it also stops at ' ', '!', '#', '$' and '%').
+func skipPlainAttr(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		if hasLess(x, 0x28)|x&swarHi|hasByte(x, '<') != 0 {
+			break
+		}
+		i += 8
+	}
+	return i
+}
+
+// skipPlainText is skipPlainAttr for character data: it stops at chunks
+// that may hold a control character, a non-ASCII byte, '&', '<' or '>'.
+func skipPlainText(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		// y|2 == '>' exactly when y is '<' or '>'.
+		if hasLess(x, 0x20)|x&swarHi|hasByte(x, '&')|hasByte(x|swarLo*2, '>') != 0 {
+			break
+		}
+		i += 8
+	}
+	return i
 }

@@ -143,16 +143,18 @@ func (l Limits) withDefaults() Limits {
 // ready to use with the default limits. The token slice it returns is reused
 // by the next call.
 type Parser struct {
-	lim     Limits
-	toks    []Token
-	ns      []Binding
-	open    []int32 // indexes of open Start tokens
-	marks   []int32 // len(ns) before each open Start
-	intern  map[string]string
-	uris    []string // namespace URIs; see Token.NS
-	uriIdx  map[string]int32
-	nfixed  int // entries of uris kept when the table is trimmed
-	scratch []byte
+	lim    Limits
+	toks   []Token
+	ns     []Binding
+	open   []int32 // indexes of open Start tokens
+	marks  []int32 // len(ns) before each open Start
+	intern map[string]string
+	uris   []string // namespace URIs; see Token.NS
+	uriIdx map[string]int32
+	// uriCache remembers recent hits of uriIdx by length and last byte.
+	uriCache [32]int32
+	nfixed   int // entries of uris kept when the table is trimmed
+	scratch  []byte
 }
 
 // SetLimits sets the limits; zero fields take the defaults.
@@ -262,7 +264,16 @@ func (p *Parser) trimURIs() {
 
 // nsIndex returns the index of the namespace URI b.
 func (p *Parser) nsIndex(b []byte) int32 {
+	h := len(b)
+	if h > 0 {
+		h += int(b[len(b)-1])
+	}
+	h &= len(p.uriCache) - 1
+	if i := p.uriCache[h]; int(i) < len(p.uris) && p.uris[i] == string(b) {
+		return i
+	}
 	if i, ok := p.uriIdx[string(b)]; ok {
+		p.uriCache[h] = i
 		return i
 	}
 	i := int32(len(p.uris))
@@ -399,28 +410,26 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 func scanName(data []byte, i int) (end, local int, err error) {
 	local = i
 	j := i
-	for j < len(data) {
+	for {
+		if j < len(data) && j == local && nameByte[data[j]] == 2 {
+			return 0, 0, perr(NotWellFormed, j, "bad name")
+		}
+		for j < len(data) && nameByte[data[j]] != 0 {
+			j++
+		}
+		if j >= len(data) {
+			return 0, 0, errMore
+		}
 		c := data[j]
+		if c == ':' {
+			if local != i || j == i {
+				return 0, 0, perr(NotWellFormed, j, "bad qualified name")
+			}
+			j++
+			local = j
+			continue
+		}
 		if c < utf8.RuneSelf {
-			switch nameByte[c] {
-			case 1:
-				j++
-				continue
-			case 2:
-				if j == local {
-					return 0, 0, perr(NotWellFormed, j, "bad name")
-				}
-				j++
-				continue
-			}
-			if c == ':' {
-				if local != i || j == i {
-					return 0, 0, perr(NotWellFormed, j, "bad qualified name")
-				}
-				j++
-				local = j
-				continue
-			}
 			if j == local {
 				return 0, 0, perr(NotWellFormed, j, "bad name")
 			}
@@ -435,7 +444,6 @@ func scanName(data []byte, i int) (end, local int, err error) {
 		}
 		j += n
 	}
-	return 0, 0, errMore
 }
 
 func (p *Parser) lookup(prefix []byte) (Binding, bool) {
@@ -523,25 +531,18 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			return 0, perr(NotWellFormed, i, "expected a quoted value")
 		}
 		vs := i + 1
-		j := bytes.IndexByte(data[vs:], q)
-		if j < 0 {
-			if k := bytes.IndexByte(data[vs:], '<'); k >= 0 {
-				return 0, perr(NotWellFormed, vs+k, "'<' in attribute value")
-			}
-			return 0, errMore
-		}
-		fl, err := checkChars(data[vs:vs+j], true)
+		ve, fl, err := scanAttrValue(data, vs, q)
 		if err != nil {
-			return 0, shift(err, vs)
+			return 0, err
 		}
 		tk := p.add()
 		tk.Kind = Attr
 		tk.Flags = fl
 		tk.Name = name
 		tk.Local = int32(alocal)
-		tk.Value = Span{int32(vs), int32(vs + j)}
+		tk.Value = Span{int32(vs), int32(ve)}
 		tk.Decl = DeclNone
-		i = vs + j + 1
+		i = ve + 1
 	}
 	p.toks[si].Value = Span{int32(start), int32(i)}
 	mark := int32(len(p.ns))
@@ -694,13 +695,15 @@ func (p *Parser) attrNS(data []byte, a *Token) int32 {
 func checkChars(b []byte, attr bool) (uint8, error) {
 	var fl uint8
 	for i := 0; i < len(b); {
-		for i+4 <= len(b) && charClass[b[i]]|charClass[b[i+1]]|charClass[b[i+2]]|charClass[b[i+3]] == clPlain {
-			i += 4
-		}
-		for i < len(b) && charClass[b[i]] == clPlain {
+		i = skipPlainText(b, i)
+		e := min(i+8, len(b))
+		for i < e && charClass[b[i]] == clPlain {
 			i++
 		}
-		if i == len(b) {
+		if i == e {
+			if e < len(b) {
+				continue // a false alarm of skipPlainText
+			}
 			break
 		}
 		c := b[i]
@@ -736,8 +739,6 @@ func checkChars(b []byte, attr bool) (uint8, error) {
 				return 0, perr(NotWellFormed, i, "']]>' in text")
 			}
 			i++
-		case ']':
-			i++
 		case '&':
 			n, err := checkRef(b[i:])
 			if err != nil {
@@ -757,6 +758,67 @@ func checkChars(b []byte, attr bool) (uint8, error) {
 		}
 	}
 	return fl, nil
+}
+
+// scanAttrValue finds the end of the attribute value at data[i], closed by
+// the quote q, and validates it in the same pass.
+func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
+	var fl uint8
+	for {
+		i = skipPlainAttr(data, i)
+		e := min(i+8, len(data))
+		for i < e && attrClass[data[i]] == 0 {
+			i++
+		}
+		if i == e && e < len(data) {
+			continue // a false alarm of skipPlainAttr
+		}
+		if i >= len(data) {
+			return 0, 0, errMore
+		}
+		switch c := data[i]; c {
+		case q:
+			return i, fl, nil
+		case '"', '\'':
+			i++
+		case '<':
+			return 0, 0, perr(NotWellFormed, i, "'<' in attribute value")
+		case '\t', '\n', '\r':
+			fl |= FlagEscaped
+			i++
+		case '&':
+			k := i + 1
+			for k < len(data) && data[k] != ';' && data[k] != q && data[k] != '<' {
+				k++
+			}
+			if k == len(data) {
+				return 0, 0, errMore
+			}
+			if data[k] != ';' {
+				return 0, 0, perr(NotWellFormed, i, "unterminated reference")
+			}
+			if _, err := checkRef(data[i : k+1]); err != nil {
+				return 0, 0, shift(err, i)
+			}
+			fl |= FlagEscaped
+			i = k + 1
+		default:
+			if c < utf8.RuneSelf {
+				return 0, 0, perr(NotWellFormed, i, "control character")
+			}
+			if !utf8.FullRune(data[i:]) {
+				return 0, 0, errMore
+			}
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return 0, 0, perr(NotWellFormed, i, "invalid UTF-8")
+			}
+			if !isChar(r) {
+				return 0, 0, perr(NotWellFormed, i, "character not allowed in XML")
+			}
+			i += n
+		}
+	}
 }
 
 // checkCDATA validates the content of a CDATA section.

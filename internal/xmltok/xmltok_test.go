@@ -182,3 +182,21 @@ func BenchmarkTokenizer(b *testing.B) {
 		}
 	}
 }
+
+func TestSkipPlainNeverSkipsSpecial(t *testing.T) {
+	t.Parallel()
+	for c := range 256 {
+		for pos := range 8 {
+			b := []byte("aaaaaaaaaaaaaaaa")
+			b[pos] = byte(c)
+			if attrClass[c] != 0 && skipPlainAttr(b, 0) != 0 {
+				t.Errorf("skipPlainAttr skips %#x at %d", c, pos)
+			}
+			if charClass[c] != clPlain && skipPlainText(b, 0) != 0 {
+				t.Errorf("skipPlainText skips %#x at %d", c, pos)
+			}
+		}
+	}
+	require.Equal(t, 16, skipPlainAttr([]byte("aaaaaaaaaaaaaaaa"), 0))
+	require.Equal(t, 16, skipPlainText([]byte("aaaaaaaa aaaaaaa"), 0))
+}
