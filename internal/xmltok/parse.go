@@ -591,7 +591,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	} else {
 		st.Decl = DeclNone
 	}
-	// Resolve attribute names and reject duplicates.
+	// Resolve attribute names and reject duplicates. A bit set keyed by a
+	// hash of each name saves comparing names that cannot be equal.
+	var seen [2]uint64
 	for k := range attrs {
 		a := &attrs[k]
 		if a.Flags&FlagXmlns == 0 && a.Local > a.Name.Start {
@@ -603,6 +605,17 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			} else {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "undeclared prefix")
 			}
+		}
+		var class, h uint32
+		if a.Flags&FlagXmlns != 0 {
+			class, h = 1, uint32(a.Name.End-a.Name.Start)*7+uint32(data[a.Name.End-1])
+		} else {
+			h = uint32(a.Name.End-a.Local)*7 + uint32(data[a.Name.End-1]) + uint32(a.NS)*13
+		}
+		bit := uint64(1) << (h & 63)
+		if seen[class]&bit == 0 {
+			seen[class] |= bit
+			continue
 		}
 		for m := 0; m < k; m++ {
 			b := &attrs[m]
