@@ -257,7 +257,7 @@ func (d *codec) value(s string, t *xmltok.Token) string {
 	if t.Kind == xmltok.Attr {
 		fl |= xmltok.FlagAttrValue
 	}
-	d.scratch = xmltok.AppendValue(d.scratch[:0], []byte(raw), fl)
+	d.scratch = xmltok.AppendValue(d.scratch[:0], raw, fl)
 	return string(d.scratch)
 }
 
@@ -281,7 +281,7 @@ func (d *codec) text(s string, toks []xmltok.Token, si int) string {
 				case xmltok.Start:
 					j = int(toks[j].Match)
 				case xmltok.Text:
-					buf = xmltok.AppendValue(buf, []byte(s[toks[j].Value.Start:toks[j].Value.End]), toks[j].Flags)
+					buf = xmltok.AppendValue(buf, s[toks[j].Value.Start:toks[j].Value.End], toks[j].Flags)
 				}
 			}
 			d.scratch = buf

@@ -47,7 +47,7 @@ func (e Element) Attr(local string) string {
 		i += j + 2
 		if name == local {
 			if strings.ContainsAny(v, "&\t\n\r") {
-				return string(xmltok.AppendValue(nil, []byte(v), xmltok.FlagEscaped|xmltok.FlagAttrValue))
+				return string(xmltok.AppendValue(nil, v, xmltok.FlagEscaped|xmltok.FlagAttrValue))
 			}
 			return v
 		}
@@ -90,7 +90,7 @@ func (e Element) Text() string {
 		if pieces == 2 {
 			buf = append(buf, one...)
 		}
-		buf = xmltok.AppendValue(buf, []byte(raw), fl)
+		buf = xmltok.AppendValue(buf, raw, fl)
 	}
 	for i < len(s) && depth > 0 {
 		j := strings.IndexByte(s[i:], '<')

@@ -882,7 +882,7 @@ func checkRef(b []byte) (int, error) {
 
 // refRune returns the character a reference's name (between '&' and ';')
 // stands for.
-func refRune(name []byte) (rune, bool) {
+func refRune[T string | []byte](name T) (rune, bool) {
 	switch string(name) {
 	case "lt":
 		return '<', true
@@ -905,7 +905,8 @@ func refRune(name []byte) (rune, bool) {
 		if len(digits) == 0 {
 			return 0, false
 		}
-		for _, c := range digits {
+		for k := 0; k < len(digits); k++ {
+			c := digits[k]
 			var v byte
 			switch {
 			case c >= '0' && c <= '9':
@@ -923,7 +924,8 @@ func refRune(name []byte) (rune, bool) {
 			}
 		}
 	} else {
-		for _, c := range digits {
+		for k := 0; k < len(digits); k++ {
+			c := digits[k]
 			if c < '0' || c > '9' {
 				return 0, false
 			}
@@ -943,7 +945,7 @@ const FlagAttrValue uint8 = 1 << 7
 // AppendValue appends the value of the raw, validated text or attribute
 // value to dst: references replaced, line ends normalised to "\n" and, with
 // FlagAttrValue, whitespace characters turned into spaces.
-func AppendValue(dst, raw []byte, flags uint8) []byte {
+func AppendValue[T string | []byte](dst []byte, raw T, flags uint8) []byte {
 	if flags&(FlagEscaped) == 0 {
 		return append(dst, raw...)
 	}
@@ -966,10 +968,14 @@ func AppendValue(dst, raw []byte, flags uint8) []byte {
 			dst = append(dst, ' ')
 			i++
 		case c == '&' && !cdata:
-			j := bytes.IndexByte(raw[i:], ';')
-			r, _ := refRune(raw[i+1 : i+j])
+			j := i + 1
+			for raw[j] != ';' {
+				j++
+			}
+			r, _ := refRune(raw[i+1 : j])
 			dst = utf8.AppendRune(dst, r)
-			i += j + 1
+			i = j + 1
+			continue
 		default:
 			dst = append(dst, c)
 			i++
