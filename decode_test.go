@@ -530,7 +530,10 @@ func benchDecode(b *testing.B, stanza string) {
 
 func BenchmarkDecodeMessage(b *testing.B)  { benchDecode(b, benchMessage) }
 func BenchmarkDecodePresence(b *testing.B) { benchDecode(b, benchPresence) }
-func BenchmarkDecodeRoster(b *testing.B)   { benchDecode(b, benchRoster()) }
+func BenchmarkDecodeMessageEscaped(b *testing.B) {
+	benchDecode(b, strings.Replace(benchMessage, "Romeo?", "Romeo &amp; &lt;Juliet&gt; &#x1F600;?", 1))
+}
+func BenchmarkDecodeRoster(b *testing.B) { benchDecode(b, benchRoster()) }
 
 func ExampleDecoder() {
 	stream := `<?xml version='1.0'?>` +
