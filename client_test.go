@@ -399,7 +399,8 @@ func TestServerClosesStream(t *testing.T) {
 
 func TestInboundIQWithoutHandler(t *testing.T) {
 	t.Parallel()
-	connect(t, testOptions(t), func(s *fakeServer) {
+	checked := make(chan struct{})
+	_, srv := connect(t, testOptions(t), func(s *fakeServer) {
 		s.login()
 		s.send("<iq type='get' id='srv1' from='bob@example.test/x'><query xmlns='jabber:iq:version'/></iq>")
 		r := s.expect(NSClient, "iq")
@@ -407,12 +408,15 @@ func TestInboundIQWithoutHandler(t *testing.T) {
 			!strings.Contains(r.Inner, "<service-unavailable") {
 			s.fail("reply %v %s", r.Attrs, r.Inner)
 		}
+		close(checked)
 		s.closeStream()
 	})
+	awaitStep(t, checked, srv)
 }
 
 func TestOnIQReplies(t *testing.T) {
 	t.Parallel()
+	checked := make(chan struct{})
 	opts := testOptions(t)
 	opts.OnIQ = func(c *Client, iq *IQ) (*IQ, error) {
 		switch iq.ID {
@@ -427,7 +431,7 @@ func TestOnIQReplies(t *testing.T) {
 		}
 		return nil, nil
 	}
-	connect(t, opts, func(s *fakeServer) {
+	_, srv := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		for _, tc := range []struct{ id, typ, want string }{
 			{"ok", IQResult, "<pong"},
@@ -443,8 +447,10 @@ func TestOnIQReplies(t *testing.T) {
 				s.fail("%s: reply %v %s", tc.id, r.Attrs, r.Inner)
 			}
 		}
+		close(checked)
 		s.closeStream()
 	})
+	awaitStep(t, checked, srv)
 }
 
 func TestHandlersInOrderAndSendIQFromHandler(t *testing.T) {
@@ -731,4 +737,20 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	}
 	buf := make([]byte, 1<<20)
 	t.Fatalf("goroutines: %d before, %d after Close\n%s", before, after, buf[:runtime.Stack(buf, true)])
+}
+
+// awaitStep waits until the script closes step, or fails.
+func awaitStep(t *testing.T, step chan struct{}, s *fakeServer) {
+	t.Helper()
+	select {
+	case <-step:
+	case <-s.done:
+		select {
+		case <-step:
+		default:
+			t.Fatalf("fake server stopped early: %v", s.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fake server did not reach the step")
+	}
 }

@@ -451,7 +451,7 @@ func (s *fakeServer) authSCRAM(badSignature bool) {
 	if gs2[0] != 'n' && gs2[0] != 'y' {
 		s.fail("client-first %q uses channel binding, not offered", first)
 	}
-	attrs := scramAttrs(bare)
+	attrs := fsSCRAMAttrs(bare)
 	if attrs["n"] != testUser {
 		s.fail("SCRAM username %q", attrs["n"])
 	}
@@ -467,11 +467,11 @@ func (s *fakeServer) authSCRAM(badSignature bool) {
 		s.fail("client-final %q", final)
 	}
 	withoutProof := final[:k]
-	fa := scramAttrs(final)
+	fa := fsSCRAMAttrs(final)
 	if fa["c"] != base64.StdEncoding.EncodeToString([]byte(gs2)) {
 		s.fail("channel binding c=%q for gs2 header %q", fa["c"], gs2)
 	}
-	if fa["r"] != scramAttrs(serverFirst)["r"] {
+	if fa["r"] != fsSCRAMAttrs(serverFirst)["r"] {
 		s.fail("nonce mismatch")
 	}
 	proof, err := base64.StdEncoding.DecodeString(fa["p"])
@@ -483,9 +483,9 @@ func (s *fakeServer) authSCRAM(badSignature bool) {
 	if err != nil {
 		s.fail("pbkdf2: %v", err)
 	}
-	clientKey := hmacSHA256(salted, "Client Key")
+	clientKey := fsHMAC(salted, "Client Key")
 	storedKey := sha256.Sum256(clientKey)
-	clientSig := hmacSHA256(storedKey[:], authMessage)
+	clientSig := fsHMAC(storedKey[:], authMessage)
 	if len(proof) != len(clientSig) {
 		s.fail("proof length %d", len(proof))
 	}
@@ -495,7 +495,7 @@ func (s *fakeServer) authSCRAM(badSignature bool) {
 		s.send("<failure xmlns='" + nsSASL + "'><not-authorized/></failure>")
 		s.fail("SCRAM proof does not verify")
 	}
-	serverSig := hmacSHA256(hmacSHA256(salted, "Server Key"), authMessage)
+	serverSig := fsHMAC(fsHMAC(salted, "Server Key"), authMessage)
 	if badSignature {
 		serverSig[0] ^= 0xff
 	}
@@ -503,13 +503,13 @@ func (s *fakeServer) authSCRAM(badSignature bool) {
 	s.send("<success xmlns='" + nsSASL + "'>" + base64.StdEncoding.EncodeToString([]byte(v)) + "</success>")
 }
 
-func hmacSHA256(key []byte, msg string) []byte {
+func fsHMAC(key []byte, msg string) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(msg))
 	return m.Sum(nil)
 }
 
-func scramAttrs(s string) map[string]string {
+func fsSCRAMAttrs(s string) map[string]string {
 	m := map[string]string{}
 	for _, f := range strings.Split(s, ",") {
 		if len(f) >= 2 && f[1] == '=' {
