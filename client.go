@@ -209,6 +209,7 @@ type Client struct {
 
 	queue        chan Stanza   // reader → handler goroutine; closed by the reader
 	quit         chan struct{} // closed when Close starts: stop running handlers
+	dead         chan struct{} // closed by shutdown, with the conn: stop enqueueing
 	done         chan struct{} // closed after the reader exited and conn is closed
 	dispatchDone chan struct{} // closed when the handler goroutine exits
 	inHandler    atomic.Bool   // a handler is running
@@ -357,6 +358,7 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		pending:      make(map[string]*pendingIQ),
 		queue:        make(chan Stanza, o.HandlerQueue),
 		quit:         make(chan struct{}),
+		dead:         make(chan struct{}),
 		done:         make(chan struct{}),
 		dispatchDone: make(chan struct{}),
 	}
@@ -536,7 +538,10 @@ func (c *Client) setCause(err error) {
 // connection, which makes the reader exit.
 func (c *Client) shutdown(err error) {
 	c.setCause(err)
-	c.shutOnce.Do(func() { c.conn.Close() })
+	c.shutOnce.Do(func() {
+		c.conn.Close()
+		close(c.dead)
+	})
 }
 
 // endedErr returns the error for an operation on an ended session.

@@ -87,11 +87,13 @@ func (c *Client) answerEnd() {
 }
 
 // enqueue hands a stanza to the handler goroutine, blocking while the queue
-// is full. After Close has started, stanzas are dropped.
+// is full. Once Close has started or the connection is closed, stanzas are
+// dropped, so the reader never stays blocked here.
 func (c *Client) enqueue(s Stanza) {
 	select {
 	case c.queue <- s:
 	case <-c.quit:
+	case <-c.dead:
 	}
 }
 
