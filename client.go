@@ -281,7 +281,8 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 		}
 	}
 	if len(errs) == 0 {
-		return nil, fmt.Errorf("xmpp: no server to connect to for %s", j.Domain())
+		// An SRV record with target "." (RFC 2782): no service here.
+		return nil, fmt.Errorf("xmpp: domain %s offers no XMPP client service", j.Domain())
 	}
 	return nil, errors.Join(errs...)
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gojabber/xmpp/xmpptest/dnstest"
 	"github.com/stretchr/testify/require"
 )
 
@@ -753,4 +754,67 @@ func awaitStep(t *testing.T, step chan struct{}, s *fakeServer) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("fake server did not reach the step")
 	}
+}
+
+func TestDialSRVOrderAndFallback(t *testing.T) {
+	t.Parallel()
+	dns, err := dnstest.Start()
+	require.NoError(t, err)
+	t.Cleanup(dns.Close)
+	dns.AddSRV("_xmpps-client._tcp."+testDomain, 5, 0, 5223, "direct."+testDomain)
+	dns.AddSRV("_xmpp-client._tcp."+testDomain, 10, 0, 5222, "starttls."+testDomain)
+
+	var mu sync.Mutex
+	var dialed []string
+	opts := testOptions(t)
+	opts.Resolver = dns.Resolver()
+	opts.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		mu.Lock()
+		dialed = append(dialed, addr)
+		mu.Unlock()
+		switch addr {
+		case "direct." + testDomain + ":5223":
+			// Direct TLS, but the server breaks off after the handshake.
+			return startFake(t, func(s *fakeServer) {
+				s.handshake()
+				s.expectHeader()
+				s.sendHeader()
+				s.send("<stream:error><internal-server-error xmlns='" + NSStreams + "'/></stream:error></stream:stream>")
+				s.expectClosed()
+			}), nil
+		case "starttls." + testDomain + ":5222":
+			return startFake(t, func(s *fakeServer) {
+				s.login()
+				s.closeStream()
+			}), nil
+		}
+		return nil, fmt.Errorf("unexpected dial %s", addr)
+	}
+	c, err := Dial(testCtx(t), testJID, testPassword, opts)
+	require.NoError(t, err)
+	defer c.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"direct." + testDomain + ":5223", "starttls." + testDomain + ":5222"}, dialed)
+}
+
+func TestDialJoinsErrors(t *testing.T) {
+	t.Parallel()
+	dns, err := dnstest.Start()
+	require.NoError(t, err)
+	t.Cleanup(dns.Close)
+	dns.AddSRV("_xmpp-client._tcp."+testDomain, 10, 0, 5222, "a."+testDomain)
+	dns.AddSRV("_xmpp-client._tcp."+testDomain, 20, 0, 5222, "b."+testDomain)
+	errA, errB := errors.New("refused a"), errors.New("refused b")
+	opts := testOptions(t)
+	opts.Resolver = dns.Resolver()
+	opts.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if strings.HasPrefix(addr, "a.") {
+			return nil, errA
+		}
+		return nil, errB
+	}
+	_, err = Dial(testCtx(t), testJID, testPassword, opts)
+	require.ErrorIs(t, err, errA)
+	require.ErrorIs(t, err, errB)
 }
