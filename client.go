@@ -193,6 +193,7 @@ type Client struct {
 	opts   Options
 	log    *slog.Logger
 	conn   net.Conn // transport (the *tls.Conn once TLS is up); deadlines and Close only
+	raw    net.Conn // the TCP connection under conn; closed directly on failure
 
 	dec *Decoder // owned by the reader goroutine
 
@@ -353,6 +354,7 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		opts:         *o,
 		log:          o.Logger,
 		conn:         n.conn,
+		raw:          n.raw,
 		dec:          n.dec,
 		enc:          n.enc,
 		writeSem:     make(chan struct{}, 1),
@@ -517,7 +519,7 @@ func (c *Client) Close() error {
 		case <-timer.C:
 			c.log.Debug("xmpp: no </stream:stream> from server; closing")
 		}
-		c.shutdown(ErrClosed)
+		c.shutdown(ErrClosed, false)
 	})
 	<-c.done
 	if !c.inHandler.Load() {
@@ -536,11 +538,18 @@ func (c *Client) setCause(err error) {
 }
 
 // shutdown records err as the cause (unless one is set) and closes the
-// connection, which makes the reader exit.
-func (c *Client) shutdown(err error) {
+// connection, which makes the reader exit. Only after a clean end of the
+// stream in both directions is the TLS layer closed with close_notify; in
+// every other case the TCP connection is closed at once, as a TLS close can
+// block for seconds on a peer that does not read.
+func (c *Client) shutdown(err error, clean bool) {
 	c.setCause(err)
 	c.shutOnce.Do(func() {
-		c.conn.Close()
+		if clean {
+			c.conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+			c.conn.Close()
+		}
+		c.raw.Close()
 		close(c.dead)
 	})
 }
@@ -594,7 +603,7 @@ func (c *Client) write(ctx context.Context, fn func(*Encoder) error) error {
 	}
 	if err != nil {
 		werr := fmt.Errorf("xmpp: write: %w", err)
-		c.shutdown(werr)
+		c.shutdown(werr, false)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -817,4 +818,138 @@ func TestDialJoinsErrors(t *testing.T) {
 	_, err = Dial(testCtx(t), testJID, testPassword, opts)
 	require.ErrorIs(t, err, errA)
 	require.ErrorIs(t, err, errB)
+}
+
+// pipeClient negotiates over net.Pipe, which has no buffer: a write blocks
+// until the server reads it.
+func pipeClient(t *testing.T, opts *Options, script func(s *fakeServer)) (*Client, *fakeServer) {
+	t.Helper()
+	client, server := net.Pipe()
+	s := &fakeServer{t: t, raw: server, conn: server, br: bufio.NewReader(server), tlsCfg: serverTLS(t), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		defer server.Close()
+		defer func() {
+			if r := recover(); r != nil {
+				s.err = r.(fsAbort).err
+			}
+		}()
+		script(s)
+	}()
+	c, err := NewClient(testCtx(t), client, testJID, testPassword, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		c.Close()
+		<-s.done
+		if s.err != nil {
+			t.Errorf("fake server: %v", s.err)
+		}
+	})
+	return c, s
+}
+
+func TestSendContextEndsBlockedWrite(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	c, _ := pipeClient(t, testOptions(t), func(s *fakeServer) {
+		s.login()
+		<-release // read nothing more
+	})
+	defer close(release)
+	ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
+	defer cancel()
+	err := c.Send(ctx, &Message{Header: Header{To: MustParseJID("bob@example.test")}, Body: "stuck"})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	// A write cut short leaves half a stanza on the wire: the session ends.
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("session still running after a broken write")
+	}
+	require.Error(t, c.Err())
+	require.ErrorIs(t, c.Send(testCtx(t), &Presence{}), net.ErrClosed)
+}
+
+func TestSendWaitingForWriteLockHonoursContext(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	c, _ := pipeClient(t, testOptions(t), func(s *fakeServer) {
+		s.login()
+		<-release
+	})
+	defer close(release)
+	// Hold the write lock as a stuck writer would.
+	c.writeSem <- struct{}{}
+	ctx, cancel := context.WithTimeout(testCtx(t), 50*time.Millisecond)
+	defer cancel()
+	err := c.Send(ctx, &Presence{})
+	<-c.writeSem
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	select {
+	case <-c.Done():
+		t.Fatal("session ended though nothing was written")
+	default:
+	}
+}
+
+func TestStanzaTooBigEndsSession(t *testing.T) {
+	t.Parallel()
+	opts := testOptions(t)
+	opts.MaxStanzaSize = 1024
+	c, _ := connect(t, opts, func(s *fakeServer) {
+		s.login()
+		s.send("<message from='bob@example.test/x'><body>" + strings.Repeat("x", 4096) + "</body></message>")
+		s.expectClosed()
+	})
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("oversized stanza did not end the session")
+	}
+	var se *StreamError
+	require.ErrorAs(t, c.Err(), &se)
+}
+
+func TestCloseBoundedWhenServerSilent(t *testing.T) {
+	t.Parallel()
+	c, _ := connect(t, testOptions(t), func(s *fakeServer) {
+		s.login()
+		s.expectClosed() // never answers </stream:stream>
+	})
+	start := time.Now()
+	require.NoError(t, c.Close())
+	require.Less(t, time.Since(start), closeTimeout+time.Second)
+	require.ErrorIs(t, c.Err(), ErrClosed)
+}
+
+// debugLogger logs everything, at debug level, to w.
+func debugLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func TestLogsCarryNoSecrets(t *testing.T) {
+	t.Parallel()
+	var logs syncBuffer
+	opts := testOptions(t)
+	opts.Logger = debugLogger(&logs)
+	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256"} {
+		c, _ := connect(t, opts, func(s *fakeServer) {
+			s.open(featStartTLS)
+			s.startTLS()
+			s.open(featMechs(mech))
+			if mech == "PLAIN" {
+				s.authPLAIN()
+			} else {
+				s.authSCRAM(false)
+			}
+			s.open(featBind)
+			s.bind()
+			s.closeStream()
+		})
+		require.NoError(t, c.Close())
+	}
+	out := logs.String()
+	require.Contains(t, out, "session established")
+	require.NotContains(t, out, testPassword)
+	require.NotContains(t, out, base64.StdEncoding.EncodeToString([]byte("\x00"+testUser+"\x00"+testPassword)))
 }

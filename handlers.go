@@ -21,7 +21,7 @@ var errServerClosed = fmt.Errorf("xmpp: server closed the stream: %w", io.EOF)
 // fails every pending SendIQ with the cause.
 func (c *Client) readLoop() {
 	err := c.readStanzas()
-	c.shutdown(err)
+	c.shutdown(err, err == errServerClosed)
 	c.mu.Lock()
 	clear(c.pending) // waiters see c.done
 	c.mu.Unlock()

@@ -24,6 +24,7 @@ type negotiated struct {
 	jid    JID
 	domain JID
 	conn   net.Conn // *tls.Conn unless plaintext was allowed
+	raw    net.Conn // the connection under conn
 	dec    *Decoder
 	enc    *Encoder
 }
@@ -168,7 +169,7 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 			return nil, err
 		}
 	}
-	return &negotiated{jid: full, domain: domain, conn: n.conn, dec: n.dec, enc: n.enc}, nil
+	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc}, nil
 }
 
 // handshake runs a TLS client handshake over the raw connection.
