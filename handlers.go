@@ -159,6 +159,23 @@ func (c *Client) handle(s Stanza) {
 		}
 	case *IQ:
 		c.handleIQ(s)
+	case *badRequest:
+		c.sendIQError(&s.Header, &StanzaError{Type: ErrorTypeModify, Condition: s.condition})
+	}
+}
+
+// badRequest is an IQ get or set the decoder rejected (a *BadStanzaError),
+// queued so the handler goroutine answers it with an error in order.
+type badRequest struct {
+	Header
+	condition string
+}
+
+// sendIQError answers the request with header req with an IQ error.
+func (c *Client) sendIQError(req *Header, se *StanzaError) {
+	out := &IQ{Header: Header{ID: req.ID, Type: IQError, To: req.From}, Error: se}
+	if err := c.Send(context.Background(), out); err != nil {
+		c.log.Debug("xmpp: sending IQ error", "id", req.ID, "err", err)
 	}
 }
 
@@ -184,7 +201,6 @@ func (c *Client) handleIQ(req *IQ) {
 			err = errors.New("handler panicked")
 		}
 	}
-	var out *IQ
 	switch {
 	case err != nil:
 		se, ok := errors.AsType[*StanzaError](err)
@@ -192,12 +208,9 @@ func (c *Client) handleIQ(req *IQ) {
 			c.log.Warn("xmpp: OnIQ failed", "id", req.ID, "from", req.From.String(), "err", err)
 			se = &StanzaError{Type: ErrorTypeCancel, Condition: "internal-server-error"}
 		}
-		out = &IQ{Header: Header{ID: req.ID, Type: IQError, To: req.From}, Error: se}
+		c.sendIQError(&req.Header, se)
 	case reply == nil:
-		out = &IQ{
-			Header: Header{ID: req.ID, Type: IQError, To: req.From},
-			Error:  &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"},
-		}
+		c.sendIQError(&req.Header, &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"})
 	default:
 		r := *reply
 		if r.Type == "" {
@@ -209,9 +222,8 @@ func (c *Client) handleIQ(req *IQ) {
 		if r.To.IsZero() {
 			r.To = req.From
 		}
-		out = &r
-	}
-	if err := c.Send(context.Background(), out); err != nil {
-		c.log.Debug("xmpp: sending IQ reply", "id", req.ID, "err", err)
+		if err := c.Send(context.Background(), &r); err != nil {
+			c.log.Debug("xmpp: sending IQ reply", "id", req.ID, "err", err)
+		}
 	}
 }
