@@ -313,6 +313,11 @@ func TestIQError(t *testing.T) {
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, "item-not-found", se.Condition)
 	require.Equal(t, ErrorTypeCancel, se.Type)
+
+	_, err = c.SendIQ(testCtx(t), &IQ{Header: Header{Type: IQResult}})
+	require.ErrorIs(t, err, ErrInvalidIQ)
+	_, err = c.SendIQ(testCtx(t), nil)
+	require.ErrorIs(t, err, ErrInvalidIQ)
 }
 
 func pendingCount(c *Client) int {
