@@ -14,11 +14,6 @@ import (
 	"time"
 )
 
-// Namespaces used only by negotiation.
-const (
-	nsSASLCB = "urn:xmpp:sasl-cb:0" // XEP-0440
-)
-
 // negotiated is the outcome of a successful stream negotiation.
 type negotiated struct {
 	jid    JID
@@ -60,7 +55,7 @@ type streamFeatures struct {
 		Types []struct {
 			Type string `xml:"type,attr"`
 		} `xml:"channel-binding"`
-	} `xml:"urn:xmpp:sasl-cb:0 sasl-channel-binding"`
+	} `xml:"urn:xmpp:sasl-cb:0 sasl-channel-binding"` // XEP-0440
 	Bind    *struct{} `xml:"urn:ietf:params:xml:ns:xmpp-bind bind"`
 	Session *struct {
 		Optional *struct{} `xml:"optional"`
