@@ -958,3 +958,19 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 	require.NotContains(t, out, testPassword)
 	require.NotContains(t, out, base64.StdEncoding.EncodeToString([]byte("\x00"+testUser+"\x00"+testPassword)))
 }
+
+func TestSCRAMPlusWithAdvertisedChannelBinding(t *testing.T) {
+	t.Parallel()
+	c, _ := connect(t, testOptions(t), func(s *fakeServer) {
+		s.open(featStartTLS)
+		s.startTLS()
+		// XEP-0440: the server says which channel binding types it supports.
+		s.open(featMechs("SCRAM-SHA-256", "SCRAM-SHA-256-PLUS", "PLAIN") +
+			"<sasl-channel-binding xmlns='urn:xmpp:sasl-cb:0'><channel-binding type='tls-exporter'/></sasl-channel-binding>")
+		s.authSCRAMMech("SCRAM-SHA-256-PLUS", false)
+		s.open(featBind)
+		s.bind()
+		s.closeStream()
+	})
+	require.Equal(t, testJID+"/test", c.JID().String())
+}

@@ -435,9 +435,15 @@ func (s *fakeServer) authPLAIN() {
 // with the test credentials. If badSignature, it sends a wrong server
 // signature in <success/>.
 func (s *fakeServer) authSCRAM(badSignature bool) {
+	s.authSCRAMMech("SCRAM-SHA-256", badSignature)
+}
+
+// authSCRAMMech is authSCRAM for SCRAM-SHA-256 or SCRAM-SHA-256-PLUS with
+// tls-exporter channel binding (RFC 9266).
+func (s *fakeServer) authSCRAMMech(mech string, badSignature bool) {
 	e := s.expect(nsSASL, "auth")
-	if m := e.attr("mechanism"); m != "SCRAM-SHA-256" {
-		s.fail("mechanism %q, want SCRAM-SHA-256", m)
+	if m := e.attr("mechanism"); m != mech {
+		s.fail("mechanism %q, want %s", m, mech)
 	}
 	first := string(s.saslPayload(e))
 	// gs2-header is "n,," or "y,," (optionally with an authzid): up to the
@@ -448,7 +454,17 @@ func (s *fakeServer) authSCRAM(badSignature bool) {
 		s.fail("client-first %q", first)
 	}
 	gs2, bare := first[:i+j+2], first[i+j+2:]
-	if gs2[0] != 'n' && gs2[0] != 'y' {
+	var cbData []byte
+	switch plus := strings.HasSuffix(mech, "-PLUS"); {
+	case plus && strings.HasPrefix(gs2, "p=tls-exporter,"):
+		st := s.conn.(*tls.Conn).ConnectionState()
+		var err error
+		if cbData, err = st.ExportKeyingMaterial("EXPORTER-Channel-Binding", nil, 32); err != nil {
+			s.fail("exporter: %v", err)
+		}
+	case plus:
+		s.fail("client-first %q: want p=tls-exporter", first)
+	case gs2[0] != 'n' && gs2[0] != 'y':
 		s.fail("client-first %q uses channel binding, not offered", first)
 	}
 	attrs := fsSCRAMAttrs(bare)
@@ -468,7 +484,7 @@ func (s *fakeServer) authSCRAM(badSignature bool) {
 	}
 	withoutProof := final[:k]
 	fa := fsSCRAMAttrs(final)
-	if fa["c"] != base64.StdEncoding.EncodeToString([]byte(gs2)) {
+	if fa["c"] != base64.StdEncoding.EncodeToString(append([]byte(gs2), cbData...)) {
 		s.fail("channel binding c=%q for gs2 header %q", fa["c"], gs2)
 	}
 	if fa["r"] != fsSCRAMAttrs(serverFirst)["r"] {
