@@ -1004,3 +1004,27 @@ func TestFullHandlerQueueBlocksReaderWithoutLoss(t *testing.T) {
 		}
 	}
 }
+
+func TestBadIQAnsweredAndSessionGoesOn(t *testing.T) {
+	t.Parallel()
+	got := make(chan string, 1)
+	opts := testOptions(t)
+	opts.OnMessage = func(c *Client, m *Message) { got <- m.Body }
+	connect(t, opts, func(s *fakeServer) {
+		s.login()
+		// Two payloads: the decoder rejects it as bad-request.
+		s.send("<iq type='get' id='bad1' from='bob@example.test/x'><a xmlns='x'/><b xmlns='x'/></iq>")
+		r := s.expect(NSClient, "iq")
+		if r.attr("type") != IQError || r.attr("id") != "bad1" || !strings.Contains(r.Inner, "<bad-request") {
+			s.fail("reply %v %s", r.Attrs, r.Inner)
+		}
+		s.send("<message from='bob@example.test/x'><body>still here</body></message>")
+		s.closeStream()
+	})
+	select {
+	case b := <-got:
+		require.Equal(t, "still here", b)
+	case <-time.After(10 * time.Second):
+		t.Fatal("session did not go on after a bad stanza")
+	}
+}

@@ -39,6 +39,10 @@ func (c *Client) readStanzas() (err error) {
 	for {
 		v, err := c.dec.Next()
 		if err != nil {
+			if bad, ok := errors.AsType[*BadStanzaError](err); ok {
+				c.badStanza(bad) // not fatal: the stream goes on
+				continue
+			}
 			if errors.Is(err, io.EOF) {
 				c.answerEnd()
 				return errServerClosed
@@ -65,6 +69,19 @@ func (c *Client) readStanzas() (err error) {
 			c.log.Debug("xmpp: ignoring value", "type", fmt.Sprintf("%T", v))
 		}
 	}
+}
+
+// badStanza handles a stanza the decoder rejected: an IQ get or set is
+// answered with the error the decoder chose (it needs an answer, RFC 6120
+// §8.2.3); anything else, including an IQ reply, is dropped.
+func (c *Client) badStanza(bad *BadStanzaError) {
+	h := bad.Header
+	if bad.Name == "iq" && (h.Type == IQGet || h.Type == IQSet) && h.ID != "" {
+		c.log.Debug("xmpp: answering bad IQ", "id", h.ID, "condition", bad.Condition, "err", bad.Err)
+		c.enqueue(&badRequest{Header: h, condition: bad.Condition})
+		return
+	}
+	c.log.Debug("xmpp: dropping bad stanza", "name", bad.Name, "id", h.ID, "err", bad.Err)
 }
 
 // answerEnd writes </stream:stream> in reply to the server's (RFC 6120 §4.4),

@@ -506,6 +506,10 @@ func (n *negotiator) roundTrip(iq *IQ, what string) (*IQ, error) {
 	for {
 		v, err := n.dec.Next()
 		if err != nil {
+			if _, ok := errors.AsType[*BadStanzaError](err); ok {
+				n.log.Debug("xmpp: skipping bad stanza during negotiation", "err", err)
+				continue
+			}
 			if errors.Is(err, io.EOF) {
 				err = fmt.Errorf("server closed the stream: %w", io.ErrUnexpectedEOF)
 			}
