@@ -217,7 +217,7 @@ func startOnce(ctx context.Context, kind string, o *Options, env []string) (*Ser
 		"EJABBERD_DIST_PORT="+strconv.Itoa(ports[2]),
 	)
 	var stdout bytes.Buffer
-	stderr := &tailBuffer{max: 8 << 10}
+	stderr := &tailBuffer{max: 16 << 10}
 	err = withScripts(func(dir string) error {
 		cmd := exec.CommandContext(ctx, "bash", dir+"/start-"+kind+".sh")
 		cmd.Env = append(os.Environ(), env...)

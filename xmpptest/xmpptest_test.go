@@ -229,10 +229,12 @@ func TestConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for i, err := range errs {
-		if srvs[i] != nil {
-			t.Cleanup(func() { srvs[i].Stop() })
+	for _, srv := range srvs {
+		if srv != nil {
+			t.Cleanup(func() { srv.Stop() })
 		}
+	}
+	for _, err := range errs {
 		if err != nil {
 			unavailable(t, err)
 		}

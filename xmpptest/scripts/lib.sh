@@ -6,6 +6,12 @@
 
 XT_NAME=${XT_NAME:-$(basename "$0")}
 
+# XMPP_SCRIPT_TRACE=1 traces every command to stderr, for debugging.
+if [ "${XMPP_SCRIPT_TRACE:-0}" = 1 ]; then
+	PS4='+ ${BASH_SOURCE##*/}:${LINENO}: '
+	set -x
+fi
+
 xt_log() { printf '%s: %s\n' "$XT_NAME" "$*" >&2; }
 
 # xt_die MESSAGE [EXIT-CODE]
@@ -75,6 +81,28 @@ xt_check_port() {
 	case $2 in '' | *[!0-9]*) xt_die "$1 must be a port number, got '$2'" 64 ;; esac
 	if [ "$2" -lt 1 ] || [ "$2" -gt 65535 ]; then xt_die "$1=$2 is out of range" 64; fi
 	if xt_port_in_use "$2"; then xt_die "port $2 ($1) is already in use" 75; fi
+}
+
+# xt_any_port_in_use PORT... reports whether one of the ports accepts TCP.
+xt_any_port_in_use() {
+	local p
+	for p in "$@"; do
+		xt_port_in_use "$p" && return 0
+	done
+	return 1
+}
+
+# xt_close_fds closes every file descriptor above 2 in the current (sub)shell,
+# so that a server started from it does not hold pipes it inherited (such as
+# the one `go test` hands to test binaries, which would keep go test waiting).
+xt_close_fds() {
+	local fd
+	for fd in /proc/$BASHPID/fd/*; do
+		fd=${fd##*/}
+		if [ "$fd" -gt 2 ] 2>/dev/null; then
+			eval "exec $fd>&-" 2>/dev/null || true
+		fi
+	done
 }
 
 # xt_have_ipv6_loopback reports whether ::1 is configured.
@@ -209,7 +237,8 @@ xt_remove_dir() {
 		return 0
 	fi
 	[ -f "$1/.xmpptest-instance" ] || xt_die "$1 is not an xmpptest instance dir (no marker); not deleting it"
-	rm -rf -- "$1"
+	# A process that just exited may still have been writing: retry once.
+	rm -rf -- "$1" 2>/dev/null || { sleep 0.5; rm -rf -- "$1"; }
 }
 
 # xt_stop_instance DIR stops the processes recorded in DIR/instance.env (or
@@ -223,9 +252,16 @@ xt_stop_instance() {
 	if [ -f "$dir/pids" ]; then
 		pids=$(tr ',\n' '  ' <"$dir/pids")
 	fi
+	# Also the children of the recorded PIDs (e.g. beam.smp under the
+	# ejabberdctl shell, if it was not recorded yet); xt_kill_pids only
+	# signals those whose command line names the dir.
+	local p all=""
+	for p in $pids; do
+		all="$all $p $(xt_children "$p" | tr '\n' ' ')"
+	done
 	local rc=0
 	# shellcheck disable=SC2086
-	xt_kill_pids "$dir" $pids || rc=1
+	xt_kill_pids "$dir" $all || rc=1
 	if [ $rc -ne 0 ]; then
 		KEEP_DIR=1
 	fi

@@ -16,7 +16,7 @@
 #   XMPP_EXTRA_USERS      more users, added to XMPP_TEST_USERS
 #   XMPP_ADMIN            localpart of the server admin (default admin)
 #   XMPP_TLS12_ONLY=1     offer TLS 1.2 only (alias: EJABBERD_TLS12_ONLY=1)
-#   XMPP_START_TIMEOUT    seconds to wait for the ports (default 30)
+#   XMPP_START_TIMEOUT    seconds to wait for the ports (default 60)
 #   EJABBERD_LOG_LEVEL    debug|info|warning (default info)
 #   TMPDIR                parent of the instance dir (default /tmp)
 #   KEEP_DIR=1            keep the instance dir when the start fails
@@ -38,7 +38,7 @@ USERS=${XMPP_TEST_USERS:-alice:alice-pass,bob:bob-pass,carol:carol-pass,admin:ad
 USERS="$USERS ${XMPP_EXTRA_USERS:-}"
 ADMIN=${XMPP_ADMIN:-admin}
 TLS12=${XMPP_TLS12_ONLY:-${EJABBERD_TLS12_ONLY:-0}}
-TIMEOUT=${XMPP_START_TIMEOUT:-30}
+TIMEOUT=${XMPP_START_TIMEOUT:-60}
 LOG_LEVEL=${EJABBERD_LOG_LEVEL:-info}
 
 [[ $DOMAIN =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || xt_die "bad XMPP_DOMAIN '$DOMAIN'" 64
@@ -285,24 +285,31 @@ fi
 chmod 0755 "$DIR/ctl"
 
 T_START=$(xt_now)
-setsid bash "$DIR/ctl" foreground </dev/null >>"$DIR/console.log" 2>&1 &
+(
+	xt_close_fds
+	exec setsid bash "$DIR/ctl" foreground </dev/null >>"$DIR/console.log" 2>&1
+) &
 PID=$!
 echo "$PID" >"$DIR/pids"
 
+# Wait for the listeners. ejabberd stops when it cannot bind a port.
 deadline=$(($(date +%s) + TIMEOUT))
 BEAM=""
 while :; do
-	if ! xt_alive "$PID"; then
-		if grep -qiE 'eaddrinuse|address already in use' "$DIR/log/ejabberd.log" "$DIR/console.log" 2>/dev/null; then
-			xt_die "ejabberd exited: a port is already in use" 75
-		fi
-		xt_die "ejabberd exited during startup"
-	fi
 	if [ -z "$BEAM" ]; then
 		BEAM=$(xt_children "$PID" | head -n 1)
 		[ -z "$BEAM" ] || echo "$PID,$BEAM" >"$DIR/pids"
 	fi
-	if xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT"; then
+	if ! xt_alive "$PID"; then
+		if grep -qiE 'eaddrinuse' "$DIR/log/ejabberd.log" "$DIR/console.log" 2>/dev/null ||
+			xt_any_port_in_use "$C2S_PORT" "$TLS_PORT" "$DIST_PORT"; then
+			xt_die "ejabberd exited: a port is already in use" 75
+		fi
+		xt_die "ejabberd exited during startup"
+	fi
+	if grep -qF "Start accepting TCP connections at 127.0.0.1:$C2S_PORT " "$DIR/log/ejabberd.log" 2>/dev/null &&
+		grep -qF "Start accepting TLS connections at 127.0.0.1:$TLS_PORT " "$DIR/log/ejabberd.log" &&
+		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT"; then
 		break
 	fi
 	if grep -qiE 'eaddrinuse' "$DIR/log/ejabberd.log" 2>/dev/null; then

@@ -14,7 +14,7 @@
 #   XMPP_EXTRA_USERS      more users, added to XMPP_TEST_USERS
 #   XMPP_ADMIN            localpart of the server admin (default admin)
 #   XMPP_TLS12_ONLY=1     offer TLS 1.2 only (alias: PROSODY_TLS12_ONLY=1)
-#   XMPP_START_TIMEOUT    seconds to wait for the ports (default 30)
+#   XMPP_START_TIMEOUT    seconds to wait for the ports (default 60)
 #   PROSODY_LOG_LEVEL     debug|info|warn (default info)
 #   TMPDIR                parent of the instance dir (default /tmp)
 #   KEEP_DIR=1            keep the instance dir when the start fails
@@ -35,7 +35,7 @@ USERS=${XMPP_TEST_USERS:-alice:alice-pass,bob:bob-pass,carol:carol-pass,admin:ad
 USERS="$USERS ${XMPP_EXTRA_USERS:-}"
 ADMIN=${XMPP_ADMIN:-admin}
 TLS12=${XMPP_TLS12_ONLY:-${PROSODY_TLS12_ONLY:-0}}
-TIMEOUT=${XMPP_START_TIMEOUT:-30}
+TIMEOUT=${XMPP_START_TIMEOUT:-60}
 LOG_LEVEL=${PROSODY_LOG_LEVEL:-info}
 
 [[ $DOMAIN =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || xt_die "bad XMPP_DOMAIN '$DOMAIN'" 64
@@ -170,25 +170,34 @@ while read -r u p; do
 done <<<"$USER_LINES"
 
 T_START=$(xt_now)
-setsid "${RUNAS[@]}" prosody -F --config "$CFG" </dev/null >>"$DIR/console.log" 2>&1 &
+(
+	xt_close_fds
+	exec setsid "${RUNAS[@]}" prosody -F --config "$CFG" </dev/null >>"$DIR/console.log" 2>&1
+) &
 PID=$!
 echo "$PID" >"$DIR/pids"
 
+# Wait until Prosody says it listens on both ports. (Prosody keeps running
+# when it cannot bind a port, and a port probe alone could reach whoever
+# took the port: look at the log.)
 deadline=$(($(date +%s) + TIMEOUT))
 while :; do
+	if grep -q 'Failed to open server port' "$DIR/prosody.log" 2>/dev/null; then
+		xt_die "prosody could not bind its ports: $(grep -m1 'Failed to open server port' "$DIR/prosody.log")" 75
+	fi
 	if ! xt_alive "$PID"; then
-		if grep -qiE 'address already in use|EADDRINUSE' "$DIR/prosody.log" "$DIR/console.log" 2>/dev/null; then
+		if xt_any_port_in_use "$C2S_PORT" "$TLS_PORT"; then
 			xt_die "prosody exited: a port is already in use" 75
 		fi
 		xt_die "prosody exited during startup"
 	fi
-	if xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT"; then
+	# e.g. "Activated service 'c2s' on [::1]:25222, [127.0.0.1]:25222"
+	if grep -qE "Activated service 'c2s' on .*\[127\.0\.0\.1\]:$C2S_PORT(,|\$)" "$DIR/prosody.log" 2>/dev/null &&
+		grep -qE "Activated service 'c2s_direct_tls' on .*\[127\.0\.0\.1\]:$TLS_PORT(,|\$)" "$DIR/prosody.log" &&
+		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT"; then
 		break
 	fi
 	if [ "$(date +%s)" -ge "$deadline" ]; then
-		if grep -qiE 'address already in use|EADDRINUSE' "$DIR/prosody.log" 2>/dev/null; then
-			xt_die "prosody could not bind: a port is already in use" 75
-		fi
 		xt_die "prosody ports not open after ${TIMEOUT}s"
 	fi
 	sleep 0.02
