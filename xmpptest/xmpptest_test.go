@@ -304,3 +304,24 @@ func TestLogTail(t *testing.T) {
 	require.Equal(t, "b\nc", s.LogTail(2))
 	require.Equal(t, "a\nb\nc", s.LogTail(10))
 }
+
+// BenchmarkStartStop measures a whole start and stop, as a test pays it:
+//
+//	go test -run '^$' -bench StartStop -benchtime 5x ./xmpptest/
+func BenchmarkStartStop(b *testing.B) {
+	for _, kind := range []string{KindProsody, KindEjabberd} {
+		b.Run(kind, func(b *testing.B) {
+			for b.Loop() {
+				ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+				srv, err := Start(ctx, kind, nil)
+				cancel()
+				if err != nil {
+					unavailable(b, err)
+				}
+				if err := srv.Stop(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -153,10 +153,13 @@ EXT
 	rm -f "$d/server.csr" "$d/server.ext" "$d/ca.srl"
 }
 
+# The /proc helpers below use only shell builtins: the stop path runs them
+# in loops, and forks are slow on a loaded machine.
+
 # xt_proc_state PID prints the process state letter (R, S, Z, ...) or nothing.
 xt_proc_state() {
 	local stat
-	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	{ read -r stat <"/proc/$1/stat"; } 2>/dev/null || return 0
 	stat=${stat##*) }
 	printf '%s' "${stat%% *}"
 }
@@ -171,16 +174,18 @@ xt_alive() {
 # xt_owned PID DIR reports whether PID is alive and its command line names DIR.
 xt_owned() {
 	xt_alive "$1" || return 1
-	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+	local args=()
+	{ mapfile -d '' args <"/proc/$1/cmdline"; } 2>/dev/null || return 1
+	[[ " ${args[*]} " == *"$2"* ]]
 }
 
 # xt_children PID prints the PIDs whose parent is PID.
 xt_children() {
 	local f stat rest
 	for f in /proc/[0-9]*/stat; do
-		stat=$(cat "$f" 2>/dev/null) || continue
+		{ read -r stat <"$f"; } 2>/dev/null || continue
 		rest=${stat##*) }
-		rest=${rest#* } # drop state
+		rest=${rest#* } # drop the state
 		if [ "${rest%% *}" = "$1" ]; then
 			f=${f#/proc/}
 			printf '%s\n' "${f%/stat}"
