@@ -18,6 +18,7 @@
 #   PROSODY_LOG_LEVEL     debug|info|warn (default info)
 #   TMPDIR                parent of the instance dir (default /tmp)
 #   KEEP_DIR=1            keep the instance dir when the start fails
+#   XMPP_SCRIPT_TRACE=1   trace every command (set -x) to stderr
 # HTTP (BOSH, websocket) and federation are disabled.
 #
 # Exit codes: 0 ok, 64 bad input, 69 packages missing, 75 port in use, 1 other.
