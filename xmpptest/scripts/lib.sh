@@ -97,7 +97,7 @@ xt_any_port_in_use() {
 # the one `go test` hands to test binaries, which would keep go test waiting).
 xt_close_fds() {
 	local fd
-	for fd in /proc/$BASHPID/fd/*; do
+	for fd in "/proc/$BASHPID/fd/"*; do
 		fd=${fd##*/}
 		if [ "$fd" -gt 2 ] 2>/dev/null; then
 			eval "exec $fd>&-" 2>/dev/null || true
@@ -197,7 +197,7 @@ xt_children() {
 # DIR, waits up to 5 s, then sends SIGKILL to what is left. Zombies count as
 # gone.
 xt_kill_pids() {
-	local dir=$1 p i left
+	local dir=$1 p left left2
 	shift
 	local mine=()
 	for p in "$@"; do
@@ -207,7 +207,7 @@ xt_kill_pids() {
 	done
 	[ ${#mine[@]} -eq 0 ] && return 0
 	kill -TERM "${mine[@]}" 2>/dev/null || true
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		left=()
 		for p in "${mine[@]}"; do
 			xt_owned "$p" "$dir" && left+=("$p")
@@ -217,7 +217,7 @@ xt_kill_pids() {
 	done
 	xt_log "still running after 5 s, sending SIGKILL to ${left[*]}"
 	kill -KILL "${left[@]}" 2>/dev/null || true
-	for i in $(seq 20); do
+	for _ in $(seq 20); do
 		left2=()
 		for p in "${left[@]}"; do
 			xt_owned "$p" "$dir" && left2+=("$p")

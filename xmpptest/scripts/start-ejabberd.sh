@@ -244,7 +244,7 @@ EOF
 # A private ejabberdctl.cfg: unique node name, random cookie, no epmd, the
 # distribution port on 127.0.0.1 only.
 SUFFIX=$(basename "$DIR")
-NODE="ejabberd-test-$(printf '%s' "${SUFFIX#*.}" | tr -dc 'A-Za-z0-9' | tr 'A-Z' 'a-z')@localhost"
+NODE="ejabberd-test-$(printf '%s' "${SUFFIX#*.}" | tr -dc 'A-Za-z0-9' | tr '[:upper:]' '[:lower:]')@localhost"
 COOKIE=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 cat >"$DIR/ejabberdctl.cfg" <<EOF
 ERLANG_NODE=$NODE
