@@ -115,6 +115,29 @@ func BenchmarkDecodeEncodingXML(b *testing.B) {
 	}
 }
 
+// BenchmarkTokenEncodingXML is the floor under any encoding/xml decoder:
+// xml.Decoder.Token over the corpus, with no struct decoding.
+func BenchmarkTokenEncodingXML(b *testing.B) {
+	data, _ := benchCorpus()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	p := startPerStanza(b)
+	for b.Loop() {
+		d := xml.NewDecoder(bytes.NewReader(data))
+		for {
+			_, err := d.Token()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	_, st := benchCorpus()
+	p.report(st.Stanzas())
+}
+
 // BenchmarkEncode encodes every stanza of the corpus, as decoded by the
 // package's Decoder, one Encode call (one Write) per stanza. SetBytes is the
 // corpus size, so that MB/s compares with the baseline's.
