@@ -1,0 +1,66 @@
+# gojabber: the two set-up commands are `make demo` and `make test`.
+# Both work on a fresh Debian machine with Go installed; what else they need
+# (staticcheck, Prosody, ejabberd, slixmpp) they install themselves.
+
+GO          ?= go
+STATICCHECK_VERSION := v0.8.2
+BIN         := $(CURDIR)/bin
+STATICCHECK := $(BIN)/staticcheck
+FUZZTIME    ?= 5s
+# Debian packages the integration tests use (real servers and an interop peer).
+APT_PACKAGES := prosody lua-unbound ejabberd openssl util-linux python3-slixmpp
+
+.PHONY: test lint fmt-check vet staticcheck unit fuzz-smoke servers demo bench clean
+
+## test: everything CI runs: formatting, vet, staticcheck, race tests, fuzz smoke.
+test: fmt-check vet staticcheck servers unit fuzz-smoke
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	GOBIN=$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+## servers: install the real servers and interop peer used by integration tests.
+servers:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		if [ "$$(id -u)" != 0 ]; then echo "run as root or install:$$missing" >&2; exit 1; fi; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y --no-install-recommends $$missing >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends $$missing >/dev/null; }; \
+	fi
+
+unit:
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+## fuzz-smoke: run every fuzz target briefly (FUZZTIME each).
+fuzz-smoke:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
+			{ $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+		done; \
+	done
+
+## demo: start a local Prosody, run examples/echobot and a client that talks to it.
+demo: servers
+	$(GO) run ./examples/demo
+
+## bench: the codec benchmarks side by side with encoding/xml.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,34 @@
+// Package xmpp is an embeddable XMPP client library: messaging, presence and
+// structured XML exchange over the protocol of RFC 6120, RFC 6121 and
+// RFC 7622.
+//
+// # Layers
+//
+// The package is built in layers that point down:
+//
+//   - A streaming XML tokenizer of its own (internal/xmltok) reads the peer's
+//     stream with a bounded buffer and rejects what RFC 6120 §11.1 forbids:
+//     comments, processing instructions, DTDs and entity references other
+//     than the five predefined ones. Every limit (stanza size, nesting depth,
+//     attribute count) has a safe default; see [Limits].
+//   - The stanza codec: [Decoder] turns the stream into *[Message],
+//     *[Presence] and *[IQ] values and keeps every child element it has no
+//     field for as an [Element], losslessly; [Encoder] writes them back with
+//     every string escaped, so no field can inject markup.
+//   - [JID] is an RFC 7622 address, normalised with PRECIS and IDNA2008 and
+//     comparable with ==.
+//   - The session, [Client], owns the connection: SRV lookup, STARTTLS or
+//     direct TLS (XEP-0368), SASL with SCRAM-*-PLUS channel binding, resource
+//     binding, handler dispatch and IQ round trips.
+//
+// # Errors
+//
+// Errors are typed for [errors.As]: *[StreamError] for stream-level failures
+// (received, or detected in the peer's XML), *[StanzaError] for stanza errors
+// such as an IQ reply of type "error", and *[SASLError] for a failed login.
+//
+// # Security
+//
+// TLS is required and verified against the JID's domain unless an option
+// whose name begins with Insecure says otherwise; see [Options].
+package xmpp
