@@ -1,0 +1,879 @@
+package xmltok
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Error conditions, named after the stream error conditions of RFC 6120
+// §4.9.3 that a peer's bad XML calls for.
+const (
+	NotWellFormed       = "not-well-formed"
+	RestrictedXML       = "restricted-xml"
+	PolicyViolation     = "policy-violation"
+	UnsupportedEncoding = "unsupported-encoding"
+	InvalidNamespace    = "invalid-namespace"
+)
+
+// NSXML is the namespace bound to the xml prefix.
+const NSXML = "http://www.w3.org/XML/1998/namespace"
+
+// Error is a violation found in the input.
+type Error struct {
+	// Condition is one of the condition constants.
+	Condition string
+	// Offset is the byte offset in the input where the problem was found.
+	Offset int64
+	// Msg describes the problem.
+	Msg string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("xmltok: %s at byte %d: %s", e.Condition, e.Offset, e.Msg)
+}
+
+// errMore reports that the parse reached the end of the data before the
+// construct ended.
+var errMore = errors.New("xmltok: need more data")
+
+// perr is an error at an offset relative to the data being parsed.
+func perr(cond string, off int, msg string) error {
+	return &Error{Condition: cond, Offset: int64(off), Msg: msg}
+}
+
+// Kind is the kind of a Token.
+type Kind uint8
+
+// Token kinds.
+const (
+	// Start is a start tag; its attributes are the Attr tokens that
+	// immediately follow it.
+	Start Kind = iota + 1
+	// End is an end tag, or the empty end of a self-closing tag.
+	End
+	// Attr is an attribute of the preceding Start.
+	Attr
+	// Text is character data or a CDATA section.
+	Text
+)
+
+// Token flags.
+const (
+	// FlagEscaped marks a Text or Attr whose raw bytes differ from its value:
+	// it holds references or characters that need normalisation.
+	FlagEscaped uint8 = 1 << iota
+	// FlagCDATA marks a Text that is a CDATA section.
+	FlagCDATA
+	// FlagXmlns marks an Attr that declares a namespace.
+	FlagXmlns
+)
+
+// Span is a half-open range of byte offsets into an element's data.
+type Span struct{ Start, End int32 }
+
+// Token is one piece of an element. Offsets are relative to the start of
+// the element's data.
+type Token struct {
+	Kind  Kind
+	Flags uint8
+	// Name is the qualified name of a Start, End or Attr.
+	Name Span
+	// Local is the offset where the local part of Name begins.
+	Local int32
+	// Value is an Attr's raw value (inside the quotes), a Text's raw
+	// content, or the whole tag of a Start or End (empty for the End of a
+	// self-closing tag, positioned just after it).
+	Value Span
+	// NS is the namespace URI of a Start or of a prefixed Attr, as an index
+	// into the parser's URIs (NSNone for no namespace). Keeping tokens free
+	// of pointers makes them cheap to append.
+	NS int32
+	// Decl is the index of the Start token that declares the binding used
+	// for NS; -1 when it comes from outside the element (the stream
+	// header) and -2 when nothing declares it (the xml prefix or no
+	// namespace at all).
+	Decl int32
+	// Match links a Start and its End.
+	Match int32
+}
+
+// Outer and None are the special values of Token.Decl.
+const (
+	DeclOuter = -1
+	DeclNone  = -2
+)
+
+// Binding is a namespace declaration in scope.
+type Binding struct {
+	Prefix string // "" for the default namespace
+	NS     int32  // as Token.NS
+	Decl   int32  // as Token.Decl
+}
+
+// Limits bound what the parser accepts. Zero fields take the defaults.
+type Limits struct {
+	MaxSize  int // bytes of one element; default 256 KiB
+	MaxDepth int // nesting depth; default 64
+	MaxAttrs int // attributes on one element; default 64
+}
+
+// Default limits.
+const (
+	DefaultMaxSize  = 256 << 10
+	DefaultMaxDepth = 64
+	DefaultMaxAttrs = 64
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxSize <= 0 {
+		l.MaxSize = DefaultMaxSize
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = DefaultMaxDepth
+	}
+	if l.MaxAttrs <= 0 {
+		l.MaxAttrs = DefaultMaxAttrs
+	}
+	return l
+}
+
+// Parser tokenizes complete elements held in memory. Its zero value is
+// ready to use with the default limits. The token slice it returns is reused
+// by the next call.
+type Parser struct {
+	lim     Limits
+	toks    []Token
+	ns      []Binding
+	open    []int32 // indexes of open Start tokens
+	marks   []int32 // len(ns) before each open Start
+	intern  map[string]string
+	uris    []string // namespace URIs; see Token.NS
+	uriIdx  map[string]int32
+	nfixed  int // entries of uris kept when the table is trimmed
+	scratch []byte
+}
+
+// SetLimits sets the limits; zero fields take the defaults.
+func (p *Parser) SetLimits(l Limits) { p.lim = l.withDefaults() }
+
+// Parse tokenizes data, which must hold exactly one element, optionally
+// surrounded by whitespace, that declares every prefix it uses.
+func (p *Parser) Parse(data []byte) ([]Token, error) {
+	if p.lim.MaxSize == 0 {
+		p.lim = p.lim.withDefaults()
+	}
+	i := 0
+	for i < len(data) && isSpace(data[i]) {
+		i++
+	}
+	if len(data)-i > p.lim.MaxSize {
+		return nil, perr(PolicyViolation, i, "element too large")
+	}
+	if i == len(data) || data[i] != '<' {
+		return nil, perr(NotWellFormed, i, "expected an element")
+	}
+	if err := topMarkup(data[i:]); err != nil {
+		return nil, shift(err, i)
+	}
+	n, err := p.element(data[i:], 0)
+	if err == errMore {
+		return nil, perr(NotWellFormed, len(data), "unexpected end of element")
+	}
+	if err != nil {
+		return nil, shift(err, i)
+	}
+	for j := i + n; j < len(data); j++ {
+		if !isSpace(data[j]) {
+			return nil, perr(NotWellFormed, j, "data after the element")
+		}
+	}
+	if i > 0 {
+		// Keep offsets relative to data.
+		for k := range p.toks {
+			t := &p.toks[k]
+			t.Name.Start += int32(i)
+			t.Name.End += int32(i)
+			t.Local += int32(i)
+			t.Value.Start += int32(i)
+			t.Value.End += int32(i)
+		}
+	}
+	return p.toks, nil
+}
+
+// shift adds off to the offset of an *Error.
+func shift(err error, off int) error {
+	if e, ok := err.(*Error); ok {
+		e.Offset += int64(off)
+	}
+	return err
+}
+
+// topMarkup checks the first bytes of what must be an element start at the
+// top level (data[0] == '<').
+func topMarkup(data []byte) error {
+	if len(data) < 2 {
+		return nil
+	}
+	switch data[1] {
+	case '!':
+		if bytes.HasPrefix(data, []byte("<![")) {
+			return perr(NotWellFormed, 0, "CDATA section outside an element")
+		}
+		return perr(RestrictedXML, 0, "comment or DTD")
+	case '?':
+		return perr(RestrictedXML, 0, "processing instruction")
+	case '/':
+		return perr(NotWellFormed, 0, "unexpected end tag")
+	}
+	return nil
+}
+
+// Indexes of URIs that are always present.
+const (
+	NSNone  = 0 // no namespace
+	NSIndex = 1 // NSXML
+)
+
+// URIs returns the namespace table that Token.NS indexes. It is valid
+// as long as the tokens.
+func (p *Parser) URIs() []string { return p.uris }
+
+func (p *Parser) initURIs() {
+	p.uris = append(p.uris[:0], "", NSXML)
+	p.uriIdx = map[string]int32{"": NSNone, NSXML: NSIndex}
+	p.nfixed = 2
+}
+
+// trimURIs keeps the namespace table from growing without bound.
+func (p *Parser) trimURIs() {
+	if p.uris == nil {
+		p.initURIs()
+	}
+	if len(p.uris) > 4096 {
+		for _, u := range p.uris[p.nfixed:] {
+			delete(p.uriIdx, u)
+		}
+		p.uris = p.uris[:p.nfixed]
+	}
+}
+
+// nsIndex returns the index of the namespace URI b.
+func (p *Parser) nsIndex(b []byte) int32 {
+	if i, ok := p.uriIdx[string(b)]; ok {
+		return i
+	}
+	i := int32(len(p.uris))
+	u := string(b)
+	p.uris = append(p.uris, u)
+	p.uriIdx[u] = i
+	return i
+}
+
+// add appends a token and returns it for filling in.
+func (p *Parser) add() *Token {
+	n := len(p.toks)
+	if n == cap(p.toks) {
+		p.toks = append(p.toks, Token{})
+	} else {
+		p.toks = p.toks[:n+1]
+	}
+	return &p.toks[n]
+}
+
+// intern returns b as a string, sharing the copies of values seen before.
+func (p *Parser) internBytes(b []byte) string {
+	if s, ok := p.intern[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if p.intern == nil {
+		p.intern = make(map[string]string)
+	}
+	if len(p.intern) < 512 && len(s) <= 256 {
+		p.intern[s] = s
+	}
+	return s
+}
+
+// element tokenizes the element at data[0] ('<'), whose enclosing scope is
+// p.ns[:outer]. It returns the length of the element or errMore.
+func (p *Parser) element(data []byte, outer int) (int, error) {
+	p.trimURIs()
+	p.toks = p.toks[:0]
+	p.ns = p.ns[:outer]
+	p.open = p.open[:0]
+	p.marks = p.marks[:0]
+	i := 0
+	for {
+		if len(p.open) > 0 {
+			j := bytes.IndexByte(data[i:], '<')
+			if j < 0 {
+				return 0, errMore
+			}
+			if j > 0 {
+				fl, err := checkChars(data[i:i+j], false)
+				if err != nil {
+					return 0, shift(err, i)
+				}
+				*p.add() = Token{Kind: Text, Flags: fl, Value: Span{int32(i), int32(i + j)}}
+				i += j
+			}
+		}
+		if i+1 >= len(data) {
+			return 0, errMore
+		}
+		switch data[i+1] {
+		case '/':
+			k, err := p.endTag(data, i)
+			if err != nil {
+				return 0, err
+			}
+			i = k
+		case '!':
+			k, err := p.cdata(data, i)
+			if err != nil {
+				return 0, err
+			}
+			i = k
+		case '?':
+			return 0, perr(RestrictedXML, i, "processing instruction")
+		default:
+			k, err := p.startTag(data, i, false)
+			if err != nil {
+				return 0, err
+			}
+			i = k
+		}
+		if len(p.open) == 0 {
+			return i, nil
+		}
+	}
+}
+
+var cdataOpen = []byte("<![CDATA[")
+
+func (p *Parser) cdata(data []byte, i int) (int, error) {
+	rest := data[i:]
+	if len(rest) < len(cdataOpen) {
+		if !bytes.HasPrefix(cdataOpen, rest) {
+			if len(rest) >= 3 && rest[2] == '[' {
+				return 0, perr(NotWellFormed, i, "bad CDATA section")
+			}
+			return 0, perr(RestrictedXML, i, "comment or DTD")
+		}
+		return 0, errMore
+	}
+	if !bytes.HasPrefix(rest, cdataOpen) {
+		if rest[2] == '[' {
+			return 0, perr(NotWellFormed, i, "bad CDATA section")
+		}
+		return 0, perr(RestrictedXML, i, "comment or DTD")
+	}
+	s := i + len(cdataOpen)
+	j := bytes.Index(data[s:], []byte("]]>"))
+	if j < 0 {
+		return 0, errMore
+	}
+	fl, err := checkCDATA(data[s : s+j])
+	if err != nil {
+		return 0, shift(err, s)
+	}
+	*p.add() = Token{Kind: Text, Flags: fl | FlagCDATA, Value: Span{int32(s), int32(s + j)}}
+	return s + j + 3, nil
+}
+
+// scanName scans a qualified name at data[i]. It returns its end and the
+// offset of the local part.
+func scanName(data []byte, i int) (end, local int, err error) {
+	local = i
+	j := i
+	for j < len(data) {
+		c := data[j]
+		if c < utf8.RuneSelf {
+			switch nameByte[c] {
+			case 1:
+				j++
+				continue
+			case 2:
+				if j == local {
+					return 0, 0, perr(NotWellFormed, j, "bad name")
+				}
+				j++
+				continue
+			}
+			if c == ':' {
+				if local != i || j == i {
+					return 0, 0, perr(NotWellFormed, j, "bad qualified name")
+				}
+				j++
+				local = j
+				continue
+			}
+			if j == local {
+				return 0, 0, perr(NotWellFormed, j, "bad name")
+			}
+			return j, local, nil
+		}
+		if !utf8.FullRune(data[j:]) {
+			return 0, 0, errMore
+		}
+		r, n := utf8.DecodeRune(data[j:])
+		if r == utf8.RuneError || !isNameRune(r, j == local) {
+			return 0, 0, perr(NotWellFormed, j, "bad name")
+		}
+		j += n
+	}
+	return 0, 0, errMore
+}
+
+func (p *Parser) lookup(prefix []byte) (Binding, bool) {
+	for k := len(p.ns) - 1; k >= 0; k-- {
+		if p.ns[k].Prefix == string(prefix) {
+			return p.ns[k], true
+		}
+	}
+	return Binding{}, false
+}
+
+// startTag tokenizes the start tag at data[i]. With header set, the tag is
+// left open without a matching end.
+func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
+	start := i
+	i++
+	end, local, err := scanName(data, i)
+	if err != nil {
+		return 0, err
+	}
+	si := int32(len(p.toks))
+	*p.add() = Token{Kind: Start, Name: Span{int32(i), int32(end)}, Local: int32(local)}
+	i = end
+	nattr := 0
+	self := false
+	for {
+		ws := false
+		for i < len(data) && isSpace(data[i]) {
+			i++
+			ws = true
+		}
+		if i >= len(data) {
+			return 0, errMore
+		}
+		c := data[i]
+		if c == '>' {
+			i++
+			break
+		}
+		if c == '/' {
+			if i+1 >= len(data) {
+				return 0, errMore
+			}
+			if data[i+1] != '>' {
+				return 0, perr(NotWellFormed, i, "expected '>' after '/'")
+			}
+			i += 2
+			self = true
+			break
+		}
+		if !ws {
+			return 0, perr(NotWellFormed, i, "expected whitespace before an attribute")
+		}
+		nattr++
+		if nattr > p.lim.MaxAttrs {
+			return 0, perr(PolicyViolation, i, "too many attributes")
+		}
+		aend, alocal, err := scanName(data, i)
+		if err != nil {
+			return 0, err
+		}
+		name := Span{int32(i), int32(aend)}
+		i = aend
+		for i < len(data) && isSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) {
+			return 0, errMore
+		}
+		if data[i] != '=' {
+			return 0, perr(NotWellFormed, i, "expected '='")
+		}
+		i++
+		for i < len(data) && isSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) {
+			return 0, errMore
+		}
+		q := data[i]
+		if q != '"' && q != '\'' {
+			return 0, perr(NotWellFormed, i, "expected a quoted value")
+		}
+		vs := i + 1
+		j := bytes.IndexByte(data[vs:], q)
+		if j < 0 {
+			if k := bytes.IndexByte(data[vs:], '<'); k >= 0 {
+				return 0, perr(NotWellFormed, vs+k, "'<' in attribute value")
+			}
+			return 0, errMore
+		}
+		fl, err := checkChars(data[vs:vs+j], true)
+		if err != nil {
+			return 0, shift(err, vs)
+		}
+		*p.add() = Token{Kind: Attr, Flags: fl, Name: name, Local: int32(alocal), Value: Span{int32(vs), int32(vs + j)}, Decl: DeclNone}
+		i = vs + j + 1
+	}
+	p.toks[si].Value = Span{int32(start), int32(i)}
+	mark := int32(len(p.ns))
+
+	// Namespace declarations.
+	attrs := p.toks[si+1:]
+	for k := range attrs {
+		a := &attrs[k]
+		qn := data[a.Name.Start:a.Name.End]
+		switch {
+		case string(qn) == "xmlns":
+			uri := p.attrNS(data, a)
+			if uri == NSIndex || p.uris[uri] == nsXmlns {
+				return 0, perr(NotWellFormed, int(a.Name.Start), "reserved namespace as default")
+			}
+			a.Flags |= FlagXmlns
+			p.ns = append(p.ns, Binding{NS: uri, Decl: si})
+		case a.Local-a.Name.Start == 6 && string(qn[:6]) == "xmlns:":
+			uri := p.attrNS(data, a)
+			pfx := data[a.Local:a.Name.End]
+			if string(pfx) == "xmlns" || (string(pfx) == "xml") != (uri == NSIndex) || uri == NSNone || p.uris[uri] == nsXmlns {
+				return 0, perr(NotWellFormed, int(a.Name.Start), "bad namespace declaration")
+			}
+			a.Flags |= FlagXmlns
+			p.ns = append(p.ns, Binding{Prefix: p.internBytes(pfx), NS: uri, Decl: si})
+		}
+	}
+	// Resolve the element's name.
+	st := &p.toks[si]
+	if st.Local > st.Name.Start {
+		pfx := data[st.Name.Start : st.Local-1]
+		b, ok := p.lookup(pfx)
+		switch {
+		case ok:
+			st.NS, st.Decl = b.NS, b.Decl
+		case string(pfx) == "xml":
+			st.NS, st.Decl = NSIndex, DeclNone
+		default:
+			return 0, perr(NotWellFormed, int(st.Name.Start), "undeclared prefix")
+		}
+		if string(pfx) == "xmlns" {
+			return 0, perr(NotWellFormed, int(st.Name.Start), "element with the xmlns prefix")
+		}
+	} else if b, ok := p.lookup(nil); ok {
+		st.NS, st.Decl = b.NS, b.Decl
+	} else {
+		st.Decl = DeclNone
+	}
+	// Resolve attribute names and reject duplicates.
+	for k := range attrs {
+		a := &attrs[k]
+		if a.Flags&FlagXmlns == 0 && a.Local > a.Name.Start {
+			pfx := data[a.Name.Start : a.Local-1]
+			if string(pfx) == "xml" {
+				a.NS = NSIndex
+			} else if b, ok := p.lookup(pfx); ok {
+				a.NS, a.Decl = b.NS, b.Decl
+			} else {
+				return 0, perr(NotWellFormed, int(a.Name.Start), "undeclared prefix")
+			}
+		}
+		for m := 0; m < k; m++ {
+			b := &attrs[m]
+			var dup bool
+			if a.Flags&FlagXmlns != 0 || b.Flags&FlagXmlns != 0 {
+				dup = bytes.Equal(data[a.Name.Start:a.Name.End], data[b.Name.Start:b.Name.End])
+			} else {
+				dup = a.NS == b.NS && bytes.Equal(data[a.Local:a.Name.End], data[b.Local:b.Name.End])
+			}
+			if dup {
+				return 0, perr(NotWellFormed, int(a.Name.Start), "duplicate attribute")
+			}
+		}
+	}
+	if header {
+		return i, nil
+	}
+	p.open = append(p.open, si)
+	p.marks = append(p.marks, mark)
+	if len(p.open) > p.lim.MaxDepth {
+		return 0, perr(PolicyViolation, start, "elements nested too deeply")
+	}
+	if self {
+		p.closeTop(Span{int32(i), int32(i)})
+	}
+	return i, nil
+}
+
+func (p *Parser) closeTop(tag Span) {
+	n := len(p.open) - 1
+	si := p.open[n]
+	ei := int32(len(p.toks))
+	st := &p.toks[si]
+	st.Match = ei
+	*p.add() = Token{Kind: End, Name: st.Name, Local: st.Local, Value: tag, NS: st.NS, Decl: st.Decl, Match: si}
+	p.ns = p.ns[:p.marks[n]]
+	p.open = p.open[:n]
+	p.marks = p.marks[:n]
+}
+
+// endTag tokenizes the end tag at data[i] ("</").
+func (p *Parser) endTag(data []byte, i int) (int, error) {
+	if len(p.open) == 0 {
+		return 0, perr(NotWellFormed, i, "unexpected end tag")
+	}
+	end, _, err := scanName(data, i+2)
+	if err != nil {
+		return 0, err
+	}
+	st := &p.toks[p.open[len(p.open)-1]]
+	if !bytes.Equal(data[i+2:end], data[st.Name.Start:st.Name.End]) {
+		return 0, perr(NotWellFormed, i, "mismatched end tag")
+	}
+	j := end
+	for j < len(data) && isSpace(data[j]) {
+		j++
+	}
+	if j >= len(data) {
+		return 0, errMore
+	}
+	if data[j] != '>' {
+		return 0, perr(NotWellFormed, j, "expected '>'")
+	}
+	j++
+	p.closeTop(Span{int32(i), int32(j)})
+	return j, nil
+}
+
+const nsXmlns = "http://www.w3.org/2000/xmlns/"
+
+// attrNS returns the value of the attribute a as a namespace index.
+func (p *Parser) attrNS(data []byte, a *Token) int32 {
+	raw := data[a.Value.Start:a.Value.End]
+	if a.Flags&FlagEscaped == 0 {
+		return p.nsIndex(raw)
+	}
+	p.scratch = AppendValue(p.scratch[:0], raw, a.Flags|FlagAttrValue)
+	return p.nsIndex(p.scratch)
+}
+
+// checkChars validates character data or an attribute value: UTF-8, the
+// Char production, references, no '<' and, in text, no "]]>".
+func checkChars(b []byte, attr bool) (uint8, error) {
+	var fl uint8
+	for i := 0; i < len(b); {
+		for i+4 <= len(b) && charClass[b[i]]|charClass[b[i+1]]|charClass[b[i+2]]|charClass[b[i+3]] == clPlain {
+			i += 4
+		}
+		for i < len(b) && charClass[b[i]] == clPlain {
+			i++
+		}
+		if i == len(b) {
+			break
+		}
+		c := b[i]
+		switch charClass[c] {
+		case clForbidden:
+			switch c {
+			case '\t', '\n':
+				if attr {
+					fl |= FlagEscaped
+				}
+				i++
+				continue
+			case '\r':
+				fl |= FlagEscaped
+				i++
+				continue
+			}
+			return 0, perr(NotWellFormed, i, "control character")
+		}
+		switch c {
+		case '\t', '\n':
+			if attr {
+				fl |= FlagEscaped
+			}
+			i++
+		case '\r':
+			fl |= FlagEscaped
+			i++
+		case '<':
+			return 0, perr(NotWellFormed, i, "'<' in attribute value")
+		case '>':
+			if !attr && i >= 2 && b[i-1] == ']' && b[i-2] == ']' {
+				return 0, perr(NotWellFormed, i, "']]>' in text")
+			}
+			i++
+		case ']':
+			i++
+		case '&':
+			n, err := checkRef(b[i:])
+			if err != nil {
+				return 0, shift(err, i)
+			}
+			fl |= FlagEscaped
+			i += n
+		default:
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return 0, perr(NotWellFormed, i, "invalid UTF-8")
+			}
+			if !isChar(r) {
+				return 0, perr(NotWellFormed, i, "character not allowed in XML")
+			}
+			i += n
+		}
+	}
+	return fl, nil
+}
+
+// checkCDATA validates the content of a CDATA section.
+func checkCDATA(b []byte) (uint8, error) {
+	var fl uint8
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 {
+				switch c {
+				case '\r':
+					fl |= FlagEscaped
+				case '\t', '\n':
+				default:
+					return 0, perr(NotWellFormed, i, "control character")
+				}
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return 0, perr(NotWellFormed, i, "invalid UTF-8")
+		}
+		if !isChar(r) {
+			return 0, perr(NotWellFormed, i, "character not allowed in XML")
+		}
+		i += n
+	}
+	return fl, nil
+}
+
+// checkRef validates the reference at b[0] ('&') and returns its length.
+func checkRef(b []byte) (int, error) {
+	j := bytes.IndexByte(b, ';')
+	if j < 0 {
+		return 0, perr(NotWellFormed, 0, "unterminated reference")
+	}
+	name := b[1:j]
+	if _, ok := refRune(name); ok {
+		return j + 1, nil
+	}
+	if len(name) > 0 && name[0] != '#' && isNCName(name) {
+		return 0, perr(RestrictedXML, 0, "entity reference other than the predefined five")
+	}
+	return 0, perr(NotWellFormed, 0, "bad reference")
+}
+
+// refRune returns the character a reference's name (between '&' and ';')
+// stands for.
+func refRune(name []byte) (rune, bool) {
+	switch string(name) {
+	case "lt":
+		return '<', true
+	case "gt":
+		return '>', true
+	case "amp":
+		return '&', true
+	case "apos":
+		return '\'', true
+	case "quot":
+		return '"', true
+	}
+	if len(name) < 2 || name[0] != '#' {
+		return 0, false
+	}
+	var r rune
+	digits := name[1:]
+	if digits[0] == 'x' {
+		digits = digits[1:]
+		if len(digits) == 0 {
+			return 0, false
+		}
+		for _, c := range digits {
+			var v byte
+			switch {
+			case c >= '0' && c <= '9':
+				v = c - '0'
+			case c >= 'a' && c <= 'f':
+				v = c - 'a' + 10
+			case c >= 'A' && c <= 'F':
+				v = c - 'A' + 10
+			default:
+				return 0, false
+			}
+			r = r<<4 | rune(v)
+			if r > utf8.MaxRune {
+				return 0, false
+			}
+		}
+	} else {
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			r = r*10 + rune(c-'0')
+			if r > utf8.MaxRune {
+				return 0, false
+			}
+		}
+	}
+	return r, isChar(r)
+}
+
+// FlagAttrValue may be or-ed into the flags passed to AppendValue to apply
+// attribute-value normalisation.
+const FlagAttrValue uint8 = 1 << 7
+
+// AppendValue appends the value of the raw, validated text or attribute
+// value to dst: references replaced, line ends normalised to "\n" and, with
+// FlagAttrValue, whitespace characters turned into spaces.
+func AppendValue(dst, raw []byte, flags uint8) []byte {
+	if flags&(FlagEscaped) == 0 {
+		return append(dst, raw...)
+	}
+	attr := flags&FlagAttrValue != 0
+	cdata := flags&FlagCDATA != 0
+	for i := 0; i < len(raw); {
+		c := raw[i]
+		switch {
+		case c == '\r':
+			if attr {
+				dst = append(dst, ' ')
+			} else {
+				dst = append(dst, '\n')
+			}
+			i++
+			if i < len(raw) && raw[i] == '\n' {
+				i++
+			}
+		case attr && (c == '\n' || c == '\t'):
+			dst = append(dst, ' ')
+			i++
+		case c == '&' && !cdata:
+			j := bytes.IndexByte(raw[i:], ';')
+			r, _ := refRune(raw[i+1 : i+j])
+			dst = utf8.AppendRune(dst, r)
+			i += j + 1
+		default:
+			dst = append(dst, c)
+			i++
+		}
+	}
+	return dst
+}
