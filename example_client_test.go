@@ -1,0 +1,139 @@
+package xmpp_test
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"log"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/gojabber/xmpp"
+)
+
+// Dial looks up the server of the JID's domain, negotiates TLS, logs in and
+// binds a resource. Handlers go in the Options so they are in place before
+// the first stanza arrives.
+func ExampleDial() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{
+		Resource: "laptop",
+		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
+		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
+			fmt.Printf("%s: %s\n", m.From, m.Body)
+		},
+	})
+	if err != nil {
+		var saslErr *xmpp.SASLError
+		if errors.As(err, &saslErr) {
+			log.Fatalf("login refused: %s", saslErr.Condition)
+		}
+		log.Fatal(err)
+	}
+	defer c.Close()
+	log.Printf("logged in as %s", c.JID())
+
+	// Wait until the server or the network ends the session.
+	<-c.Done()
+	log.Print(c.Err())
+}
+
+// Options.Server skips the SRV lookup, for a server at a known address such
+// as a test server on loopback.
+func ExampleDial_server() {
+	c, err := xmpp.Dial(context.Background(), "alice@localhost", "alice-pass", &xmpp.Options{
+		Server: "127.0.0.1:25222",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+}
+
+func ExampleClient_Send() {
+	ctx := context.Background()
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	// Initial presence, then a chat message.
+	if err := c.Send(ctx, &xmpp.Presence{}); err != nil {
+		log.Fatal(err)
+	}
+	err = c.Send(ctx, &xmpp.Message{
+		Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com"), Type: xmpp.MessageChat},
+		Body:   "Hello, Bob!",
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// SendIQ waits for the reply to a get or set; a reply of type error comes
+// back as a *StanzaError.
+func ExampleClient_SendIQ() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+
+	ping := xmpp.Element{
+		Name: xml.Name{Space: "urn:xmpp:ping", Local: "ping"},
+		Raw:  "<ping xmlns='urn:xmpp:ping'/>",
+	}
+	_, err = c.SendIQ(ctx, &xmpp.IQ{
+		Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("example.com")},
+		Payload: ping,
+	})
+	var stanzaErr *xmpp.StanzaError
+	switch {
+	case errors.As(err, &stanzaErr):
+		log.Printf("server answered %s", stanzaErr.Condition)
+	case err != nil:
+		log.Fatal(err)
+	default:
+		log.Print("pong")
+	}
+}
+
+// Handlers run one at a time, in arrival order, on a goroutine of their own:
+// they may call Send and SendIQ. OnIQ answers requests; returning (nil, nil)
+// answers service-unavailable.
+func ExampleOptions_handlers() {
+	opts := &xmpp.Options{
+		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
+			if m.Type == xmpp.MessageChat && m.Body != "" {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				c.Send(ctx, &xmpp.Message{
+					Header: xmpp.Header{To: m.From, Type: xmpp.MessageChat},
+					Body:   m.Body,
+				})
+			}
+		},
+		OnPresence: func(c *xmpp.Client, p *xmpp.Presence) {
+			log.Printf("%s is %q", p.From, p.Show)
+		},
+		OnIQ: func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+			if iq.Type == xmpp.IQGet && iq.Payload.Name.Space == "urn:xmpp:ping" {
+				return &xmpp.IQ{}, nil // an empty result: ID, type and To are filled in
+			}
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "feature-not-implemented"}
+		},
+	}
+	c, err := xmpp.Dial(context.Background(), "bot@example.com", "secret", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	<-c.Done()
+}

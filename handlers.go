@@ -1,0 +1,246 @@
+package xmpp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"time"
+)
+
+// endReplyTimeout bounds how long the reader waits to answer the server's
+// </stream:stream> with its own.
+const endReplyTimeout = time.Second
+
+// errServerClosed is the cause when the server ends the stream cleanly.
+var errServerClosed = fmt.Errorf("xmpp: server closed the stream: %w", io.EOF)
+
+// readLoop is the reader goroutine: it owns c.dec. When it exits, the
+// connection is closed, the handler queue is closed, and Done is closed, which
+// fails every pending SendIQ with the cause.
+func (c *Client) readLoop() {
+	err := c.readStanzas()
+	c.shutdown(err, err == errServerClosed)
+	c.mu.Lock()
+	clear(c.pending) // waiters see c.done
+	c.mu.Unlock()
+	close(c.queue)
+	close(c.done)
+	c.log.Info("xmpp: session ended", "cause", c.Err())
+}
+
+func (c *Client) readStanzas() (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("xmpp: panic in reader: %v\n%s", r, debug.Stack())
+		}
+	}()
+	for {
+		v, err := c.dec.Next()
+		if err != nil {
+			if bad, ok := errors.AsType[*BadStanzaError](err); ok {
+				c.badStanza(bad) // not fatal: the stream goes on
+				continue
+			}
+			if errors.Is(err, io.EOF) {
+				c.answerEnd()
+				return errServerClosed
+			}
+			return fmt.Errorf("xmpp: read: %w", err)
+		}
+		switch s := v.(type) {
+		case *IQ:
+			switch s.Type {
+			case IQResult, IQError:
+				c.deliver(s)
+			case IQGet, IQSet:
+				c.enqueue(s)
+			default:
+				c.log.Debug("xmpp: dropping IQ of unknown type", "type", s.Type, "id", s.ID)
+			}
+		case *Message:
+			c.enqueue(s)
+		case *Presence:
+			c.enqueue(s)
+		case *Element:
+			c.log.Debug("xmpp: ignoring element", "name", s.Name.Local, "ns", s.Name.Space)
+		default:
+			c.log.Debug("xmpp: ignoring value", "type", fmt.Sprintf("%T", v))
+		}
+	}
+}
+
+// badStanza handles a stanza the decoder rejected: an IQ get or set is
+// answered with the error the decoder chose (it needs an answer, RFC 6120
+// §8.2.3); anything else, including an IQ reply, is dropped.
+func (c *Client) badStanza(bad *BadStanzaError) {
+	h := bad.Header
+	if bad.Name == "iq" && (h.Type == IQGet || h.Type == IQSet) && h.ID != "" {
+		c.log.Debug("xmpp: answering bad IQ", "id", h.ID, "condition", bad.Condition, "err", bad.Err)
+		c.enqueue(&badRequest{Header: h, condition: bad.Condition})
+		return
+	}
+	c.log.Debug("xmpp: dropping bad stanza", "name", bad.Name, "id", h.ID, "err", bad.Err)
+}
+
+// answerEnd writes </stream:stream> in reply to the server's (RFC 6120 §4.4),
+// unless it was written already.
+func (c *Client) answerEnd() {
+	t := time.NewTimer(endReplyTimeout)
+	defer t.Stop()
+	select {
+	case c.writeSem <- struct{}{}:
+	case <-t.C:
+		return
+	}
+	defer func() { <-c.writeSem }()
+	if c.endSent {
+		return
+	}
+	c.endSent = true
+	c.conn.SetWriteDeadline(time.Now().Add(endReplyTimeout))
+	_ = c.enc.WriteEnd()
+}
+
+// enqueue hands a stanza to the handler goroutine, blocking while the queue
+// is full. Once Close has started or the connection is closed, stanzas are
+// dropped, so the reader never stays blocked here.
+func (c *Client) enqueue(s Stanza) {
+	select {
+	case c.queue <- s:
+	case <-c.quit:
+	case <-c.dead:
+	}
+}
+
+// deliver routes an IQ result or error to the SendIQ waiting for it, if the
+// sender is the one the request went to (see SendIQ).
+func (c *Client) deliver(iq *IQ) {
+	c.mu.Lock()
+	p := c.pending[iq.ID]
+	ok := p != nil && c.replyFrom(p.to, iq.From)
+	if ok {
+		delete(c.pending, iq.ID)
+	}
+	c.mu.Unlock()
+	switch {
+	case ok:
+		p.ch <- iq // capacity 1, and the entry was removed: never blocks
+	case p != nil:
+		c.log.Warn("xmpp: ignoring IQ reply from unexpected sender", "id", iq.ID, "from", iq.From.String(), "want", p.to.String())
+	default:
+		c.log.Debug("xmpp: dropping unmatched IQ reply", "id", iq.ID, "from", iq.From.String())
+	}
+}
+
+// replyFrom reports whether a reply from "from" answers a request sent to
+// "to" (RFC 6120 §8.1.2.1, §10.3.3).
+func (c *Client) replyFrom(to, from JID) bool {
+	bare := c.jid.Bare()
+	if !to.IsZero() {
+		if from.Equal(to) {
+			return true
+		}
+		return from.IsZero() && (to.Equal(bare) || to.Equal(c.domain))
+	}
+	return from.IsZero() || from.Equal(bare) || from.Equal(c.jid) || from.Equal(c.domain)
+}
+
+// dispatch is the handler goroutine: it runs handlers one at a time in the
+// order the stanzas arrived, until the reader closes the queue. After Close
+// has started, queued stanzas are dropped.
+func (c *Client) dispatch() {
+	defer close(c.dispatchDone)
+	for s := range c.queue {
+		select {
+		case <-c.quit:
+			continue
+		default:
+		}
+		c.inHandler.Store(true)
+		c.handle(s)
+		c.inHandler.Store(false)
+	}
+}
+
+func (c *Client) handle(s Stanza) {
+	switch s := s.(type) {
+	case *Message:
+		if h := c.opts.OnMessage; h != nil {
+			c.protect("OnMessage", func() { h(c, s) })
+		}
+	case *Presence:
+		if h := c.opts.OnPresence; h != nil {
+			c.protect("OnPresence", func() { h(c, s) })
+		}
+	case *IQ:
+		c.handleIQ(s)
+	case *badRequest:
+		c.sendIQError(&s.Header, &StanzaError{Type: ErrorTypeModify, Condition: s.condition})
+	}
+}
+
+// badRequest is an IQ get or set the decoder rejected (a *BadStanzaError),
+// queued so the handler goroutine answers it with an error in order.
+type badRequest struct {
+	Header
+	condition string
+}
+
+// sendIQError answers the request with header req with an IQ error.
+func (c *Client) sendIQError(req *Header, se *StanzaError) {
+	out := &IQ{Header: Header{ID: req.ID, Type: IQError, To: req.From}, Error: se}
+	if err := c.Send(context.Background(), out); err != nil {
+		c.log.Debug("xmpp: sending IQ error", "id", req.ID, "err", err)
+	}
+}
+
+// protect runs a handler, turning a panic into a logged error so one bad
+// handler does not take the session down. It reports whether f returned.
+func (c *Client) protect(name string, f func()) (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("xmpp: handler panicked", "handler", name, "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	f()
+	return true
+}
+
+// handleIQ runs OnIQ for a get or set and sends its answer; every request
+// gets exactly one reply (RFC 6120 §8.2.3).
+func (c *Client) handleIQ(req *IQ) {
+	var reply *IQ
+	var err error
+	if h := c.opts.OnIQ; h != nil {
+		if !c.protect("OnIQ", func() { reply, err = h(c, req) }) {
+			err = errors.New("handler panicked")
+		}
+	}
+	switch {
+	case err != nil:
+		se, ok := errors.AsType[*StanzaError](err)
+		if !ok {
+			c.log.Warn("xmpp: OnIQ failed", "id", req.ID, "from", req.From.String(), "err", err)
+			se = &StanzaError{Type: ErrorTypeCancel, Condition: "internal-server-error"}
+		}
+		c.sendIQError(&req.Header, se)
+	case reply == nil:
+		c.sendIQError(&req.Header, &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"})
+	default:
+		r := *reply
+		if r.Type == "" {
+			r.Type = IQResult
+		}
+		if r.ID == "" {
+			r.ID = req.ID
+		}
+		if r.To.IsZero() {
+			r.To = req.From
+		}
+		if err := c.Send(context.Background(), &r); err != nil {
+			c.log.Debug("xmpp: sending IQ reply", "id", req.ID, "err", err)
+		}
+	}
+}

@@ -1,0 +1,11 @@
+#!/bin/bash
+# stop-prosody.sh DIR stops the Prosody instance that start-prosody.sh made
+# in DIR: only the PIDs recorded there, and only after /proc/PID/cmdline
+# shows they belong to DIR (SIGTERM, then SIGKILL after 5 s; zombies count
+# as gone). Then it deletes DIR unless KEEP_DIR=1.
+set -euo pipefail
+XT_NAME=stop-prosody.sh
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+[ $# -eq 1 ] || xt_die "usage: $XT_NAME INSTANCE-DIR" 64
+xt_stop_instance "$1"

@@ -1,0 +1,412 @@
+package xmpptest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// The kinds of server this package starts.
+const (
+	KindProsody  = "prosody"
+	KindEjabberd = "ejabberd"
+)
+
+// ErrPortInUse is returned (wrapped) when a server could not bind the ports
+// picked for it, twice in a row.
+var ErrPortInUse = errors.New("xmpptest: port already in use")
+
+// Options configure a server. A nil *Options means the defaults. Options
+// are copied on entry.
+type Options struct {
+	// Domain is the XMPP domain served. Default "localhost". Clients must
+	// connect to Server.C2SAddr and never look the domain up in DNS.
+	Domain string
+
+	// TLS12Only makes the server offer TLS 1.2 and nothing newer (Prosody
+	// ssl.protocol "tlsv1_2", ejabberd c2s_protocol_options no_tlsv1_3).
+	// Default false: TLS 1.2 and 1.3.
+	TLS12Only bool
+
+	// Users maps localparts to passwords, all registered before the
+	// server is returned. Nil or empty means DefaultUsers(). Localparts
+	// match [a-z0-9._-]+; passwords match [A-Za-z0-9._+=@%~^:!-]+.
+	Users map[string]string
+
+	// Admin is the localpart of the server admin. Default "admin".
+	Admin string
+
+	// Output, if not nil, receives the scripts' progress messages and
+	// apt-get's output as they are written. Default: discarded (the tail
+	// is still part of a start error).
+	Output io.Writer
+
+	// Env holds extra KEY=value settings for the start script, for
+	// instance "PROSODY_LOG_LEVEL=debug" or "XMPP_START_TIMEOUT=60"; see
+	// the script headers. Default none.
+	Env []string
+}
+
+// DefaultUsers returns the users registered when Options.Users is empty:
+// alice, bob, carol and admin, each with the password "<name>-pass".
+func DefaultUsers() map[string]string {
+	return map[string]string{
+		"alice": "alice-pass",
+		"bob":   "bob-pass",
+		"carol": "carol-pass",
+		"admin": "admin-pass",
+	}
+}
+
+// Server is a running throwaway server. Its exported fields are set when it
+// is started and must not be modified. Its methods are safe to call
+// concurrently.
+type Server struct {
+	Kind          string            // KindProsody or KindEjabberd
+	Domain        string            // the XMPP domain, e.g. "localhost"
+	C2SAddr       string            // client port, STARTTLS required, "127.0.0.1:port"
+	DirectTLSAddr string            // client port, direct TLS (XEP-0368), "127.0.0.1:port"
+	CAFile        string            // PEM file of the CA that signed the server certificate
+	Dir           string            // the instance directory, removed by Stop
+	Users         map[string]string // users registered at start: localpart → password
+	Admin         string            // bare JID of the server admin
+	TLS12Only     bool              // whether the server offers TLS 1.2 only
+	LogFile       string            // the server's log file
+	PIDs          []int             // processes that Stop ends
+	Env           map[string]string // everything the start script reported (instance.env)
+
+	ctl   string // DIR/ctl: runs prosodyctl or ejabberdctl for this instance
+	roots *x509.CertPool
+
+	mu    sync.Mutex
+	added map[string]string // users added by AddUser; guarded by mu
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// StartProsody starts a Prosody server. It installs Prosody first when it
+// is missing and the process runs as root. ctx bounds the start, not the
+// server's lifetime: call Stop to end it.
+func StartProsody(ctx context.Context, opts *Options) (*Server, error) {
+	return start(ctx, KindProsody, opts)
+}
+
+// StartEjabberd starts an ejabberd server, like StartProsody.
+func StartEjabberd(ctx context.Context, opts *Options) (*Server, error) {
+	return start(ctx, KindEjabberd, opts)
+}
+
+// Start starts a server of the given kind (KindProsody or KindEjabberd).
+func Start(ctx context.Context, kind string, opts *Options) (*Server, error) {
+	return start(ctx, kind, opts)
+}
+
+var (
+	localpartRE = regexp.MustCompile(`^[a-z0-9._-]+$`)
+	passwordRE  = regexp.MustCompile(`^[A-Za-z0-9._+=@%~^:!-]+$`)
+	domainRE    = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$`)
+)
+
+func start(ctx context.Context, kind string, opts *Options) (*Server, error) {
+	if kind != KindProsody && kind != KindEjabberd {
+		return nil, fmt.Errorf("xmpptest: unknown server kind %q", kind)
+	}
+	if runtime.GOOS != "linux" {
+		return nil, fmt.Errorf("xmpptest: %s needs Linux, not %s: %w", kind, runtime.GOOS, errors.ErrUnsupported)
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		return nil, fmt.Errorf("xmpptest: %w", err)
+	}
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Domain == "" {
+		o.Domain = "localhost"
+	}
+	if !domainRE.MatchString(o.Domain) {
+		return nil, fmt.Errorf("xmpptest: bad domain %q", o.Domain)
+	}
+	if o.Admin == "" {
+		o.Admin = "admin"
+	}
+	if !localpartRE.MatchString(o.Admin) {
+		return nil, fmt.Errorf("xmpptest: bad admin localpart %q", o.Admin)
+	}
+	if len(o.Users) == 0 {
+		o.Users = DefaultUsers()
+	}
+	var users []string
+	for _, u := range slices.Sorted(maps.Keys(o.Users)) {
+		p := o.Users[u]
+		if !localpartRE.MatchString(u) {
+			return nil, fmt.Errorf("xmpptest: bad localpart %q (want [a-z0-9._-]+)", u)
+		}
+		if !passwordRE.MatchString(p) {
+			return nil, fmt.Errorf("xmpptest: password of %q has unsupported characters", u)
+		}
+		users = append(users, u+":"+p)
+	}
+	env := []string{
+		"XMPP_DOMAIN=" + o.Domain,
+		"XMPP_TEST_USERS=" + strings.Join(users, ","),
+		"XMPP_EXTRA_USERS=",
+		"XMPP_ADMIN=" + o.Admin,
+		"XMPP_TLS12_ONLY=" + map[bool]string{false: "0", true: "1"}[o.TLS12Only],
+		"PROSODY_TLS12_ONLY=",
+		"EJABBERD_TLS12_ONLY=",
+	}
+	env = append(env, o.Env...)
+
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		var srv *Server
+		srv, err = startOnce(ctx, kind, &o, env)
+		if err == nil {
+			return srv, nil
+		}
+		if !errors.Is(err, ErrPortInUse) {
+			break
+		}
+	}
+	return nil, err
+}
+
+// freePorts returns n distinct TCP ports that were free on 127.0.0.1. Some
+// other process may take them before the server binds them; the start
+// script then exits with code 75 and start tries again.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("xmpptest: finding a free port: %w", err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
+}
+
+func startOnce(ctx context.Context, kind string, o *Options, env []string) (*Server, error) {
+	ports, err := freePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	env = append(slices.Clone(env),
+		"XMPP_C2S_PORT="+strconv.Itoa(ports[0]),
+		"XMPP_DIRECT_TLS_PORT="+strconv.Itoa(ports[1]),
+		"EJABBERD_DIST_PORT="+strconv.Itoa(ports[2]),
+	)
+	var stdout bytes.Buffer
+	stderr := &tailBuffer{max: 16 << 10}
+	err = withScripts(func(dir string) error {
+		cmd := exec.CommandContext(ctx, "bash", dir+"/start-"+kind+".sh")
+		cmd.Env = append(os.Environ(), env...)
+		cmd.Stdout = &stdout
+		cmd.Stderr = stderr
+		if o.Output != nil {
+			cmd.Stderr = io.MultiWriter(stderr, o.Output)
+		}
+		// On cancellation let the script's trap stop what it started.
+		cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+		cmd.WaitDelay = 20 * time.Second
+		return cmd.Run()
+	})
+	if err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 75 {
+			return nil, fmt.Errorf("%w: starting %s: %s", ErrPortInUse, kind, msg)
+		}
+		if ctx.Err() != nil {
+			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
+		}
+		return nil, fmt.Errorf("xmpptest: starting %s: %w\n%s", kind, err, msg)
+	}
+	return newServer(kind, parseEnv(stdout.String()), o)
+}
+
+func parseEnv(s string) map[string]string {
+	m := make(map[string]string)
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), "=")
+		if ok && k != "" && !strings.ContainsAny(k, " \t") {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func newServer(kind string, env map[string]string, o *Options) (*Server, error) {
+	s := &Server{
+		Kind:          kind,
+		Domain:        env["XMPP_DOMAIN"],
+		C2SAddr:       env["XMPP_C2S_ADDR"],
+		DirectTLSAddr: env["XMPP_DIRECT_TLS_ADDR"],
+		CAFile:        env["XMPP_CA_FILE"],
+		Dir:           env["XMPP_DIR"],
+		Users:         make(map[string]string),
+		Admin:         env["XMPP_ADMIN"],
+		TLS12Only:     env["XMPP_TLS12_ONLY"] == "1",
+		LogFile:       env["XMPP_LOG"],
+		Env:           env,
+		ctl:           env["XMPP_CTL"],
+		added:         make(map[string]string),
+	}
+	for _, p := range strings.Split(env["XMPP_PIDS"], ",") {
+		if pid, err := strconv.Atoi(p); err == nil {
+			s.PIDs = append(s.PIDs, pid)
+		}
+	}
+	for _, up := range strings.Split(env["XMPP_USERS"], ",") {
+		if u, p, ok := strings.Cut(up, ":"); ok {
+			s.Users[u] = p
+		}
+	}
+	if s.Dir == "" || s.C2SAddr == "" || s.DirectTLSAddr == "" || s.CAFile == "" || s.ctl == "" {
+		return nil, fmt.Errorf("xmpptest: start-%s.sh printed an incomplete instance.env: %v", kind, env)
+	}
+	pem, err := os.ReadFile(s.CAFile)
+	if err == nil {
+		s.roots = x509.NewCertPool()
+		if !s.roots.AppendCertsFromPEM(pem) {
+			err = fmt.Errorf("no certificate in %s", s.CAFile)
+		}
+	}
+	if err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("xmpptest: reading the CA: %w", err)
+	}
+	return s, nil
+}
+
+// TLSConfig returns a new TLS configuration that trusts only the server's
+// throwaway CA and verifies the certificate against the XMPP domain.
+func (s *Server) TLSConfig() *tls.Config {
+	return &tls.Config{RootCAs: s.roots, ServerName: s.Domain}
+}
+
+// JID returns the bare JID of a local user: JID("alice") = "alice@localhost".
+func (s *Server) JID(user string) string { return user + "@" + s.Domain }
+
+// Password returns the password of a user registered at start or by
+// AddUser, or "" for an unknown user.
+func (s *Server) Password(user string) string {
+	if p, ok := s.Users[user]; ok {
+		return p
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.added[user]
+}
+
+// AddUser registers a user on the running server with prosodyctl or
+// ejabberdctl (about 40 ms for Prosody, 0.5 s for ejabberd). Password
+// knows the user afterwards; Users does not change.
+func (s *Server) AddUser(ctx context.Context, user, password string) error {
+	if user == "" || strings.ContainsAny(user, "@/ \t\r\n\"&'<>:") {
+		return fmt.Errorf("xmpptest: bad localpart %q", user)
+	}
+	if password == "" || strings.ContainsAny(password, "\x00\r\n") {
+		return fmt.Errorf("xmpptest: bad password for %q", user)
+	}
+	if _, err := s.Ctl(ctx, "register", user, s.Domain, password); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.added[user] = password
+	s.mu.Unlock()
+	return nil
+}
+
+// Ctl runs the server's admin tool for this instance, prosodyctl (with
+// --config) or ejabberdctl (with the instance's node and cookie), and
+// returns its combined output. For example Ctl(ctx, "shell", "user", "list",
+// "localhost") on Prosody or Ctl(ctx, "registered_users", "localhost") on
+// ejabberd.
+func (s *Server) Ctl(ctx context.Context, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "bash", append([]string{s.ctl}, args...)...)
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("xmpptest: %s ctl %s: %w: %s", s.Kind, strings.Join(args, " "), err, bytes.TrimSpace(out))
+	}
+	return string(out), nil
+}
+
+// Stop stops the server, only its own processes (SIGTERM, then SIGKILL
+// after 5 s), and removes its directory unless the environment has
+// KEEP_DIR=1. Calls after the first return the first call's result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		s.stopErr = withScripts(func(dir string) error {
+			cmd := exec.CommandContext(ctx, "bash", dir+"/stop-"+s.Kind+".sh", s.Dir)
+			cmd.WaitDelay = 5 * time.Second
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				return fmt.Errorf("xmpptest: stopping %s in %s: %w: %s", s.Kind, s.Dir, err, bytes.TrimSpace(out))
+			}
+			return nil
+		})
+	})
+	return s.stopErr
+}
+
+// LogTail returns the last n lines of the server's log, for failure
+// messages.
+func (s *Server) LogTail(n int) string {
+	b, err := os.ReadFile(s.LogFile)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	lines := strings.SplitAfter(strings.TrimRight(string(b), "\n"), "\n")
+	if n >= 0 && len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "")
+}
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = t.b[over:]
+	}
+	return len(p), nil
+}
+
+func (t *tailBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.b)
+}

@@ -1,0 +1,327 @@
+package xmpptest
+
+import (
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+var sharedProsody = &Shared{Kind: KindProsody}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if err := sharedProsody.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		code = 1
+	}
+	os.Exit(code)
+}
+
+// readUntil reads from conn one byte at a time (so nothing after the
+// marker is consumed) until the data read ends with one of the markers.
+func readUntil(conn net.Conn, markers ...string) (string, error) {
+	var b []byte
+	one := make([]byte, 1)
+	for len(b) < 64<<10 {
+		if _, err := conn.Read(one); err != nil {
+			return string(b), err
+		}
+		b = append(b, one[0])
+		for _, m := range markers {
+			if strings.HasSuffix(string(b), m) {
+				return string(b), nil
+			}
+		}
+	}
+	return string(b), fmt.Errorf("no %q in 64 KiB", markers)
+}
+
+func streamHeader(domain string) string {
+	return "<?xml version='1.0'?><stream:stream to='" + domain +
+		"' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"
+}
+
+// openStream sends a stream header and returns the stream features.
+func openStream(conn net.Conn, domain string) (string, error) {
+	if _, err := conn.Write([]byte(streamHeader(domain))); err != nil {
+		return "", err
+	}
+	return readUntil(conn, "</stream:features>")
+}
+
+// plainLogin does STARTTLS and SASL PLAIN as user on srv.C2SAddr, with raw
+// bytes, and returns the server's SASL answer (<success .../> or a failure).
+func plainLogin(t *testing.T, srv *Server, user, pass string) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", srv.C2SAddr, 5*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+
+	features, err := openStream(conn, srv.Domain)
+	require.NoError(t, err, "features: %s", features)
+	require.Contains(t, features, "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'")
+	_, err = conn.Write([]byte("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>"))
+	require.NoError(t, err)
+	proceed, err := readUntil(conn, "/>", "</proceed>", "</failure>")
+	require.NoError(t, err)
+	require.Contains(t, proceed, "<proceed")
+
+	tc := tls.Client(conn, srv.TLSConfig())
+	require.NoError(t, tc.Handshake())
+	features, err = openStream(tc, srv.Domain)
+	require.NoError(t, err, "features: %s", features)
+	require.Contains(t, features, "<mechanism>PLAIN</mechanism>")
+	resp := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pass))
+	_, err = tc.Write([]byte("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + resp + "</auth>"))
+	require.NoError(t, err)
+	answer, err := readUntil(tc, "/>", "</success>", "</failure>")
+	require.NoError(t, err, "answer: %s", answer)
+	return answer
+}
+
+// checkDirectTLS does a verified TLS handshake on the direct TLS port and
+// returns the negotiated version.
+func checkDirectTLS(t *testing.T, srv *Server) uint16 {
+	t.Helper()
+	d := tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: srv.TLSConfig()}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", srv.DirectTLSAddr)
+	require.NoError(t, err, "TLS to %s", srv.DirectTLSAddr)
+	defer conn.Close()
+	tc := conn.(*tls.Conn)
+	require.NoError(t, tc.SetDeadline(time.Now().Add(10*time.Second)))
+	// The server speaks XMPP inside the TLS layer.
+	features, err := openStream(tc, srv.Domain)
+	require.NoError(t, err, "features: %s", features)
+	require.Contains(t, features, "urn:ietf:params:xml:ns:xmpp-sasl")
+	return tc.ConnectionState().Version
+}
+
+// procGone reports whether pid has exited (a zombie counts as gone).
+func procGone(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	s = s[strings.LastIndexByte(s, ')')+2:]
+	return s[0] == 'Z' || s[0] == 'X'
+}
+
+func checkStopped(t *testing.T, srv *Server) {
+	t.Helper()
+	require.NoError(t, srv.Stop())
+	require.NoError(t, srv.Stop(), "second Stop")
+	_, err := os.Stat(srv.Dir)
+	require.True(t, os.IsNotExist(err), "Stat(%s) = %v, want not exist", srv.Dir, err)
+	for _, pid := range srv.PIDs {
+		require.True(t, procGone(pid), "process %d still runs after Stop", pid)
+	}
+	_, err = net.DialTimeout("tcp", srv.C2SAddr, time.Second)
+	require.Error(t, err, "c2s port still open after Stop")
+}
+
+func listUsers(t *testing.T, srv *Server) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out string
+	var err error
+	switch srv.Kind {
+	case KindProsody:
+		out, err = srv.Ctl(ctx, "shell", "user", "list", srv.Domain)
+	case KindEjabberd:
+		out, err = srv.Ctl(ctx, "registered_users", srv.Domain)
+	}
+	require.NoError(t, err)
+	return out
+}
+
+func TestServers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		kind string
+		opts *Options
+	}{
+		{KindProsody, nil},
+		{KindProsody, &Options{TLS12Only: true}},
+		{KindProsody, &Options{Domain: "example.test", Users: map[string]string{"zed": "zed-pass"}}},
+		{KindEjabberd, nil},
+		{KindEjabberd, &Options{TLS12Only: true}},
+	}
+	for _, tt := range tests {
+		name := tt.kind
+		if tt.opts != nil {
+			name += fmt.Sprintf("/tls12=%v,domain=%q", tt.opts.TLS12Only, tt.opts.Domain)
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := startForTest(t, tt.kind, tt.opts)
+			wantDomain, wantUsers := "localhost", DefaultUsers()
+			if tt.opts != nil && tt.opts.Domain != "" {
+				wantDomain = tt.opts.Domain
+			}
+			if tt.opts != nil && tt.opts.Users != nil {
+				wantUsers = tt.opts.Users
+			}
+			require.Equal(t, tt.kind, srv.Kind)
+			require.Equal(t, wantDomain, srv.Domain)
+			require.Equal(t, wantUsers, srv.Users)
+			require.Equal(t, "admin@"+wantDomain, srv.Admin)
+			require.Equal(t, tt.opts != nil && tt.opts.TLS12Only, srv.TLS12Only)
+
+			version := checkDirectTLS(t, srv)
+			if srv.TLS12Only {
+				require.Equal(t, tls.VersionTLS12, int(version), "TLS version with TLS12Only")
+			} else {
+				require.Equal(t, tls.VersionTLS13, int(version), "TLS version by default")
+			}
+
+			for user := range wantUsers {
+				answer := plainLogin(t, srv, user, srv.Password(user))
+				require.Contains(t, answer, "<success", "login as %s", user)
+			}
+			first := "alice"
+			if _, ok := wantUsers[first]; !ok {
+				first = "zed"
+			}
+			answer := plainLogin(t, srv, first, "wrong")
+			require.Contains(t, answer, "<failure", "login with a wrong password")
+
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			require.NoError(t, srv.AddUser(ctx, "dave", "dave pass!"))
+			require.Equal(t, "dave pass!", srv.Password("dave"))
+			require.Contains(t, listUsers(t, srv), "dave")
+			require.Contains(t, plainLogin(t, srv, "dave", "dave pass!"), "<success")
+
+			checkStopped(t, srv)
+		})
+	}
+}
+
+// TestConcurrent runs Prosody, ejabberd and a second Prosody at once.
+func TestConcurrent(t *testing.T) {
+	t.Parallel()
+	kinds := []string{KindProsody, KindEjabberd, KindProsody}
+	srvs := make([]*Server, len(kinds))
+	errs := make([]error, len(kinds))
+	var wg sync.WaitGroup
+	for i, kind := range kinds {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+			defer cancel()
+			srvs[i], errs[i] = Start(ctx, kind, nil)
+		})
+	}
+	wg.Wait()
+	for _, srv := range srvs {
+		if srv != nil {
+			t.Cleanup(func() { srv.Stop() })
+		}
+	}
+	for _, err := range errs {
+		if err != nil {
+			unavailable(t, err)
+		}
+	}
+	addrs := map[string]bool{}
+	for _, srv := range srvs {
+		require.False(t, addrs[srv.C2SAddr], "two servers on %s", srv.C2SAddr)
+		addrs[srv.C2SAddr] = true
+		checkDirectTLS(t, srv)
+	}
+	for _, srv := range srvs {
+		require.Contains(t, plainLogin(t, srv, "bob", "bob-pass"), "<success")
+	}
+	for _, srv := range srvs {
+		checkStopped(t, srv)
+	}
+}
+
+func TestShared(t *testing.T) {
+	t.Parallel()
+	a := sharedProsody.Server(t)
+	b := sharedProsody.Server(t)
+	require.Same(t, a, b)
+	checkDirectTLS(t, a)
+}
+
+func TestPortInUse(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("prosody"); err != nil {
+		t.Skip("prosody not installed")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	dir := t.TempDir()
+	require.NoError(t, WriteScripts(dir))
+	cmd := exec.Command("bash", filepath.Join(dir, "start-prosody.sh"))
+	cmd.Env = append(os.Environ(), "XMPP_C2S_PORT="+strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err, "output: %s", out)
+	require.Equal(t, 75, cmd.ProcessState.ExitCode(), "exit code; output: %s", out)
+	require.Contains(t, string(out), "already in use")
+}
+
+func TestBadOptions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, opts := range []*Options{
+		{Domain: "Bad Domain"},
+		{Users: map[string]string{"Alice": "x"}},
+		{Users: map[string]string{"alice": "has space"}},
+		{Admin: "a@b"},
+	} {
+		_, err := StartProsody(ctx, opts)
+		require.Error(t, err, "StartProsody(%+v)", opts)
+	}
+	_, err := Start(ctx, "openfire", nil)
+	require.Error(t, err)
+}
+
+func TestLogTail(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := filepath.Join(dir, "log")
+	require.NoError(t, os.WriteFile(f, []byte("a\nb\nc\n"), 0o644))
+	s := &Server{LogFile: f}
+	require.Equal(t, "b\nc", s.LogTail(2))
+	require.Equal(t, "a\nb\nc", s.LogTail(10))
+}
+
+// BenchmarkStartStop measures a whole start and stop, as a test pays it:
+//
+//	go test -run '^$' -bench StartStop -benchtime 5x ./xmpptest/
+func BenchmarkStartStop(b *testing.B) {
+	for _, kind := range []string{KindProsody, KindEjabberd} {
+		b.Run(kind, func(b *testing.B) {
+			for b.Loop() {
+				ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+				srv, err := Start(ctx, kind, nil)
+				cancel()
+				if err != nil {
+					unavailable(b, err)
+				}
+				if err := srv.Stop(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
