@@ -707,8 +707,10 @@ func (d *codec) stanzaError(s string, toks []xmltok.Token, si int) *StanzaError 
 		local := s[t.Local:t.Name.End]
 		switch {
 		case d.uris[t.NS] == NSStanzas && local == "text":
-			e.Text = d.text(s, toks, c)
-			e.Lang = d.lang(s, toks, c)
+			if e.Text == "" { // the first one wins
+				e.Text = d.text(s, toks, c)
+				e.Lang = d.lang(s, toks, c)
+			}
 		case d.uris[t.NS] == NSStanzas && e.Condition == "":
 			e.Condition = local
 		default:
