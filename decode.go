@@ -556,18 +556,30 @@ func (d *Decoder) message(s string, toks []xmltok.Token) (*Message, error) {
 	return m, nil
 }
 
-// inlineExt is the number of extensions allocated with their stanza.
-const inlineExt = 4
-
-// newMessage allocates a Message and room for n extensions in one go.
+// newMessage allocates a Message together with room for its n extensions,
+// in one allocation of a size near what they need.
 func newMessage(n int) *Message {
-	if n == 0 {
+	switch {
+	case n == 0:
 		return new(Message)
-	}
-	if n <= inlineExt {
+	case n == 1:
 		b := new(struct {
 			m   Message
-			ext [inlineExt]Element
+			ext [1]Element
+		})
+		b.m.Extensions = b.ext[:0:n]
+		return &b.m
+	case n == 2:
+		b := new(struct {
+			m   Message
+			ext [2]Element
+		})
+		b.m.Extensions = b.ext[:0:n]
+		return &b.m
+	case n <= 4:
+		b := new(struct {
+			m   Message
+			ext [4]Element
 		})
 		b.m.Extensions = b.ext[:0:n]
 		return &b.m
@@ -575,15 +587,29 @@ func newMessage(n int) *Message {
 	return &Message{Extensions: make([]Element, 0, n)}
 }
 
-// newPresence allocates a Presence and room for n extensions in one go.
+// newPresence is newMessage for a Presence.
 func newPresence(n int) *Presence {
-	if n == 0 {
+	switch {
+	case n == 0:
 		return new(Presence)
-	}
-	if n <= inlineExt {
+	case n == 1:
 		b := new(struct {
 			p   Presence
-			ext [inlineExt]Element
+			ext [1]Element
+		})
+		b.p.Extensions = b.ext[:0:n]
+		return &b.p
+	case n == 2:
+		b := new(struct {
+			p   Presence
+			ext [2]Element
+		})
+		b.p.Extensions = b.ext[:0:n]
+		return &b.p
+	case n <= 4:
+		b := new(struct {
+			p   Presence
+			ext [4]Element
 		})
 		b.p.Extensions = b.ext[:0:n]
 		return &b.p
