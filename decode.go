@@ -80,6 +80,7 @@ type Decoder struct {
 // codec holds the scratch space for reading a tokenized element.
 type codec struct {
 	uris    []string // namespace URIs of the element being read
+	arena   []byte   // for stanzaString
 	scratch []byte
 	decls   []outerDecl
 }
@@ -212,9 +213,9 @@ func (d *Decoder) Next() (any, error) {
 		return nil, d.fail(err)
 	}
 	// The one copy of the element: every string of the result is a
-	// substring of s, or of text that needed unescaping.
-	s := string(el.Data)
+	// substring of s.
 	toks := el.Toks
+	s := d.stanzaString(el.Data, toks)
 	d.uris = el.URIs
 	root := &toks[0]
 	local := s[root.Local:root.Name.End]
@@ -233,7 +234,7 @@ func (d *Decoder) Next() (any, error) {
 		}
 		if err != nil {
 			if be, ok := err.(*BadStanzaError); ok {
-				be.Name, be.Raw, be.Offset = local, s, el.Offset
+				be.Name, be.Raw, be.Offset = local, s[:len(el.Data)], el.Offset
 			}
 			return nil, err
 		}
@@ -244,6 +245,45 @@ func (d *Decoder) Next() (any, error) {
 		return nil, d.err
 	}
 	return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0)}, nil
+}
+
+// stanzaString returns data as a string followed by the unescaped values of
+// the escaped attributes and texts of the element and its children, which
+// are what the stanza fields take; it points those tokens at their values
+// in the string. So a stanza costs one string however much it escapes.
+func (d *codec) stanzaString(data []byte, toks []xmltok.Token) string {
+	depth := 0
+	buf := d.arena[:0]
+	for k := range toks {
+		t := &toks[k]
+		switch t.Kind {
+		case xmltok.Start:
+			depth++
+			continue
+		case xmltok.End:
+			depth--
+			continue
+		}
+		if t.Flags&xmltok.FlagEscaped == 0 || depth > 2 {
+			continue
+		}
+		if len(buf) == 0 {
+			buf = append(buf, data...)
+		}
+		fl := t.Flags
+		if t.Kind == xmltok.Attr {
+			fl |= xmltok.FlagAttrValue
+		}
+		start := len(buf)
+		buf = xmltok.AppendValue(buf, data[t.Value.Start:t.Value.End], fl)
+		t.Value = xmltok.Span{Start: int32(start), End: int32(len(buf))}
+		t.Flags &^= xmltok.FlagEscaped
+	}
+	if len(buf) == 0 {
+		return string(data)
+	}
+	d.arena = buf
+	return string(buf)
 }
 
 // value returns the value of an Attr or Text token as a substring of s when
