@@ -27,11 +27,14 @@ const opTimeout = 20 * time.Second
 // default users with server-assigned resources and address each other by
 // full JID, so tests running in parallel do not see each other's stanzas.
 var (
-	prosody        = &xmpptest.Shared{Kind: xmpptest.KindProsody}
-	prosodyTLS12   = &xmpptest.Shared{Kind: xmpptest.KindProsody, Options: &xmpptest.Options{TLS12Only: true}}
-	ejabberd       = &xmpptest.Shared{Kind: xmpptest.KindEjabberd}
-	ejabberdTLS12  = &xmpptest.Shared{Kind: xmpptest.KindEjabberd, Options: &xmpptest.Options{TLS12Only: true}}
-	sharedServers  = []*xmpptest.Shared{prosody, prosodyTLS12, ejabberd, ejabberdTLS12}
+	prosody       = &xmpptest.Shared{Kind: xmpptest.KindProsody}
+	prosodyTLS12  = &xmpptest.Shared{Kind: xmpptest.KindProsody, Options: &xmpptest.Options{TLS12Only: true}}
+	ejabberd      = &xmpptest.Shared{Kind: xmpptest.KindEjabberd}
+	ejabberdTLS12 = &xmpptest.Shared{Kind: xmpptest.KindEjabberd, Options: &xmpptest.Options{TLS12Only: true}}
+	// prosodyExample serves example.test, a domain only the DNS server of
+	// TestSRV knows; its certificate covers the domain.
+	prosodyExample = &xmpptest.Shared{Kind: xmpptest.KindProsody, Options: &xmpptest.Options{Domain: "example.test"}}
+	sharedServers  = []*xmpptest.Shared{prosody, prosodyTLS12, ejabberd, ejabberdTLS12, prosodyExample}
 	defaultServers = []struct {
 		name   string
 		shared *xmpptest.Shared
