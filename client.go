@@ -84,11 +84,13 @@ type Options struct {
 	// (Certificates or GetClientCertificate), SASL EXTERNAL may be used.
 	TLSConfig *tls.Config
 
-	// Resolver is used for the SRV lookup. Default nil: net.DefaultResolver.
+	// Resolver is used for the SRV lookup and, by the default DialFunc, to
+	// resolve the host names of the targets. Default nil:
+	// net.DefaultResolver.
 	Resolver *net.Resolver
 
-	// DialFunc opens the TCP connection. Default: a zero net.Dialer's
-	// DialContext. The network is always "tcp".
+	// DialFunc opens the TCP connection. Default: the DialContext of a
+	// net.Dialer that uses Resolver. The network is always "tcp".
 	DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// Mechanisms lists the SASL mechanisms the client may use, by name (e.g.
@@ -164,7 +166,7 @@ func (o *Options) withDefaults() Options {
 		c.TLSConfig = c.TLSConfig.Clone()
 	}
 	if c.DialFunc == nil {
-		var d net.Dialer
+		d := &net.Dialer{Resolver: c.Resolver}
 		c.DialFunc = d.DialContext
 	}
 	if c.Logger == nil {

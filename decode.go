@@ -512,11 +512,11 @@ func (d *Decoder) header(h *Header, s string, toks []xmltok.Token) *BadStanzaErr
 	return nil
 }
 
-// texts splits the language variants of an element into the main one (the
-// first without xml:lang, else the first) and the others.
+// variants splits the language variants of an element into the main one
+// (the first without its own xml:lang) and the others, so that nothing is
+// lost: when every variant has an xml:lang, there is no main one.
 type variants struct {
 	n     int
-	main  int
 	first [4]Text
 	more  []Text
 }
@@ -541,21 +541,24 @@ func (v *variants) split() (string, []Text) {
 	if v.n == 0 {
 		return "", nil
 	}
-	main := 0
+	main := -1
 	for i := 0; i < v.n; i++ {
 		if v.get(i).Lang == "" {
 			main = i
 			break
 		}
 	}
-	if v.n == 1 {
+	if v.n == 1 && main == 0 {
 		return v.first[0].Value, nil
 	}
-	rest := make([]Text, 0, v.n-1)
+	rest := make([]Text, 0, v.n)
 	for i := 0; i < v.n; i++ {
 		if i != main {
 			rest = append(rest, v.get(i))
 		}
+	}
+	if main < 0 {
+		return "", rest
 	}
 	return v.get(main).Value, rest
 }
@@ -670,15 +673,6 @@ func countExtensions(s string, toks []xmltok.Token, a, b, c string) int {
 				continue
 			}
 		}
-		n++
-	}
-	return n
-}
-
-// countChildren counts the child elements of toks[si] from toks[c] on.
-func countChildren(toks []xmltok.Token, si, c int) int {
-	n := 0
-	for ; c >= 0; c = afterChild(toks, si, c) {
 		n++
 	}
 	return n

@@ -57,15 +57,17 @@ type Text struct {
 
 // Message is a <message/> stanza (RFC 6121 §5).
 //
-// Subject and Body hold the variant without its own xml:lang (or, when every
-// variant has one, the first); the other language variants are kept, in
-// document order, in Subjects and Bodies, so re-encoding loses nothing.
+// Subject and Body hold the variant without its own xml:lang, that is the one
+// in the stanza's language; the other language variants are kept, in document
+// order, in Subjects and Bodies, so re-encoding loses nothing. A message whose
+// only body has its own xml:lang therefore has an empty Body and one entry in
+// Bodies; [Message.BodyText] picks a body whatever its language.
 type Message struct {
 	Header
 	Subject  string
 	Body     string
-	Subjects []Text // further xml:lang variants of <subject/>
-	Bodies   []Text // further xml:lang variants of <body/>
+	Subjects []Text // xml:lang variants of <subject/> other than Subject
+	Bodies   []Text // xml:lang variants of <body/> other than Body
 	Thread   string
 	// ThreadParent is the parent attribute of <thread/> (RFC 6121 §5.2.5).
 	ThreadParent string
@@ -100,7 +102,7 @@ type Presence struct {
 	Header
 	Show     string
 	Status   string
-	Statuses []Text // further xml:lang variants of <status/>
+	Statuses []Text // xml:lang variants of <status/> other than Status
 	// Priority is -128..127; HasPriority tells a zero from an absent one.
 	Priority    int8
 	HasPriority bool
@@ -142,3 +144,12 @@ type Element struct {
 
 // IsZero reports whether e is the zero Element (no element).
 func (e Element) IsZero() bool { return e.Raw == "" }
+
+// BodyText returns the body in the stanza's language, or when there is none
+// the first body in another language.
+func (m *Message) BodyText() string {
+	if m.Body != "" || len(m.Bodies) == 0 {
+		return m.Body
+	}
+	return m.Bodies[0].Value
+}

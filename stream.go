@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -261,6 +262,18 @@ func appendTextElem(b []byte, name, lang, text string, keepEmpty bool) ([]byte, 
 	return append(b, '>'), nil
 }
 
+// needsEmpty reports whether an empty main variant must still be written:
+// when another variant also has no xml:lang, leaving the main one out would
+// make that variant the main one on decoding.
+func needsEmpty(vs []Text) bool {
+	for _, v := range vs {
+		if v.Lang == "" {
+			return true
+		}
+	}
+	return false
+}
+
 func appendVariants(b []byte, name string, vs []Text) ([]byte, error) {
 	var err error
 	for _, v := range vs {
@@ -298,13 +311,13 @@ func appendMessage(b []byte, m *Message) ([]byte, error) {
 	}
 	b = append(b, '>')
 	start := len(b)
-	if b, err = appendTextElem(b, "subject", "", m.Subject, false); err != nil {
+	if b, err = appendTextElem(b, "subject", "", m.Subject, needsEmpty(m.Subjects)); err != nil {
 		return b, err
 	}
 	if b, err = appendVariants(b, "subject", m.Subjects); err != nil {
 		return b, err
 	}
-	if b, err = appendTextElem(b, "body", "", m.Body, false); err != nil {
+	if b, err = appendTextElem(b, "body", "", m.Body, needsEmpty(m.Bodies)); err != nil {
 		return b, err
 	}
 	if b, err = appendVariants(b, "body", m.Bodies); err != nil {
@@ -340,7 +353,7 @@ func appendPresence(b []byte, p *Presence) ([]byte, error) {
 	if b, err = appendTextElem(b, "show", "", p.Show, false); err != nil {
 		return b, err
 	}
-	if b, err = appendTextElem(b, "status", "", p.Status, false); err != nil {
+	if b, err = appendTextElem(b, "status", "", p.Status, needsEmpty(p.Statuses)); err != nil {
 		return b, err
 	}
 	if b, err = appendVariants(b, "status", p.Statuses); err != nil {
@@ -373,18 +386,18 @@ func appendIQ(b []byte, iq *IQ) ([]byte, error) {
 }
 
 // isConditionName reports whether s can be a defined-condition element name:
-// the conditions of RFC 6120 are lower-case ASCII words joined by '-'.
+// an XML NCName (no prefix), so that writing it as an element name cannot
+// add markup.
 func isConditionName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if (c < 'a' || c > 'z') && c != '-' {
+	for i, r := range s {
+		switch {
+		case r == '_' || unicode.IsLetter(r):
+		case i > 0 && (r == '-' || r == '.' || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)):
+		default:
 			return false
 		}
 	}
-	return true
+	return s != ""
 }
 
 func appendStanzaError(b []byte, se *StanzaError) ([]byte, error) {

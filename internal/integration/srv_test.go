@@ -179,3 +179,24 @@ func TestSRV(t *testing.T) {
 		})
 	}
 }
+
+// TestSRVResolverOnly is the call a user makes: only a Resolver, no DialFunc.
+// Both the SRV lookup and the target's host name must go through the
+// Resolver (here a loopback responder), never the system's DNS.
+func TestSRVResolverOnly(t *testing.T) {
+	t.Parallel()
+	srv := prosodyExample.Server(t)
+	dns, err := dnstest.Start()
+	require.NoError(t, err)
+	t.Cleanup(dns.Close)
+	dns.AddA("xmpp-only.example.test", netip.MustParseAddr("127.0.0.1"))
+	dns.AddSRV("_xmpp-client._tcp."+srv.Domain, 10, 0, port(t, srv.C2SAddr), "xmpp-only.example.test")
+
+	c, err := xmpp.Dial(testCtx(t), srv.JID("alice"), srv.Password("alice"), &xmpp.Options{
+		Resolver:  dns.Resolver(),
+		TLSConfig: srv.TLSConfig(),
+	})
+	require.NoError(t, err, "Dial with only a Resolver")
+	t.Cleanup(func() { c.Close() })
+	require.GreaterOrEqual(t, dns.Queries(), 3, "SRV ×2 and the target's address must be asked of the Resolver")
+}
