@@ -28,8 +28,8 @@ const python = "/usr/bin/python3"
 
 // Timeouts. Every wait in these tests is bounded by one of them.
 const (
-	loginTimeout = 20 * time.Second // our login, and the peer's until READY
-	replyTimeout = 10 * time.Second // for one expected stanza
+	loginTimeout = 30 * time.Second // our login, and the peer's until READY
+	replyTimeout = 15 * time.Second // for one expected stanza
 	peerTimeout  = 90 * time.Second // the peer process's whole life
 )
 
