@@ -241,7 +241,12 @@ func build(ctx context.Context, bin string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, buildTimeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, gocmd, "build", "-o", bin, "github.com/gojabber/xmpp/examples/echobot").CombinedOutput()
+	cmd := exec.CommandContext(ctx, gocmd, "build", "-o", bin, "github.com/gojabber/xmpp/examples/echobot")
+	// An interrupted go build leaves its work dir behind: keep it in ours.
+	cmd.Env = append(os.Environ(), "GOTMPDIR="+filepath.Dir(bin))
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 5 * time.Second
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("building examples/echobot: %v\n%s", err, out)
 	}
