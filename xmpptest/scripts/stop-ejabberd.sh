@@ -5,6 +5,10 @@
 # as gone). Then it deletes DIR unless KEEP_DIR=1.
 set -euo pipefail
 XT_NAME=stop-ejabberd.sh
+# A stop must not be cut short halfway: a Ctrl-C reaches the whole process
+# group, the caller's cancellation sends SIGTERM. It is bounded anyway
+# (SIGKILL after 5 s).
+trap "" INT TERM
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 [ $# -eq 1 ] || xt_die "usage: $XT_NAME INSTANCE-DIR" 64

@@ -1,0 +1,124 @@
+"""An XMPP peer built on slixmpp, driven by the interop tests.
+
+usage: /usr/bin/python3 peer.py JID PASSWORD HOST PORT CAFILE MODE [ARGS...]
+
+It connects to HOST:PORT (STARTTLS, certificate verified against CAFILE and
+the JID's domain; no DNS lookups at all), logs in, sends initial presence and
+prints "READY <full JID>" on stdout. Then, by MODE:
+
+  echo PREFIX   answers every chat message with PREFIX + its body, and XEP-0199
+                pings with a result, until stdin is closed or it is killed.
+  send TO N     sends N chat messages to TO (bodies: see send_body), prints
+                "SENT N", closes the stream and exits 0.
+
+Errors (failed login, TLS or connection failure, a timeout) go to stderr and
+exit 1. PEER_DEBUG=1 logs slixmpp's debug output, the XML included, to stderr.
+"""
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+
+import slixmpp
+
+# Bounds the whole run of "send" mode and the login in every mode, so that a
+# peer can never outlive a test by much even if nobody kills it.
+TIMEOUT = 60
+
+
+def send_body(i, n):
+    """The body of message i (1-based) of n in send mode; the Go test builds
+    the same strings."""
+    return "%d/%d '\"<>& \U0001F98A \u6f22\u5b57\nsecond line" % (i, n)
+
+
+class Peer(slixmpp.ClientXMPP):
+    def __init__(self, jid, password, host, port, mode, args):
+        super().__init__(jid, password)
+        self.host, self.port = host, port
+        self.mode, self.args = mode, args
+        self.result = None  # set to the exit code when the run is over
+        self.started = False  # whether session_start fired
+        self.finished = asyncio.Future()
+        self.register_plugin("xep_0199")  # XMPP Ping: answers pings
+        self.add_event_handler("session_start", self.on_session_start)
+        self.add_event_handler("message", self.on_message)
+        self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
+        self.add_event_handler("connection_failed", lambda e: self.fail("connection failed: %s" % e))
+        self.add_event_handler("ssl_invalid_chain", lambda e: self.fail("invalid certificate chain: %s" % e))
+        self.add_event_handler("session_end", lambda _: self.fail("session ended", code=0))
+        self.add_event_handler(
+            "disconnected",
+            lambda _: self.fail("disconnected before the session started", code=0 if self.started else 1))
+
+    async def get_dns_records(self, domain, port=None):
+        # slixmpp resolves the JID's domain even when given an address; the
+        # tests must not depend on DNS, so the answer is the given address.
+        return [(domain, self.host, self.port)]
+
+    def fail(self, why, code=1):
+        if self.result is None:
+            self.result = code
+            if code != 0:
+                print("peer: " + why, file=sys.stderr, flush=True)
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+    async def on_session_start(self, _):
+        self.started = True
+        self.send_presence()
+        await self.get_roster()
+        print("READY %s" % self.boundjid.full, flush=True)
+        if self.mode == "send":
+            to, n = self.args[0], int(self.args[1])
+            for i in range(1, n + 1):
+                self.send_message(mto=to, mbody=send_body(i, n), mtype="chat")
+            print("SENT %d" % n, flush=True)
+            self.result = 0
+            self.disconnect()  # flushes the send queue first
+
+    def on_message(self, msg):
+        if self.mode == "echo" and msg["type"] == "chat" and msg["body"]:
+            msg.reply(self.args[0] + msg["body"]).send()
+
+
+def watch_stdin(loop, peer):
+    """Ends the session when stdin is closed: the test's way of saying stop."""
+    sys.stdin.read()
+    loop.call_soon_threadsafe(peer.disconnect)
+
+
+def main():
+    if len(sys.argv) < 7:
+        print(__doc__, file=sys.stderr)
+        return 2
+    jid, password, host, port, cafile, mode = sys.argv[1:7]
+    args = sys.argv[7:]
+    if (mode, len(args)) not in (("echo", 1), ("send", 2)):
+        print("peer: bad mode or arguments: %s %s" % (mode, args), file=sys.stderr)
+        return 2
+    level = logging.DEBUG if os.environ.get("PEER_DEBUG") == "1" else logging.WARNING
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    peer = Peer(jid, password, host, int(port), mode, args)
+    peer.ca_certs = cafile
+    peer.connect(address=(host, int(port)))
+    if mode == "echo":
+        threading.Thread(target=watch_stdin, args=(loop, peer), daemon=True).start()
+        timeout = None
+    else:
+        timeout = TIMEOUT
+    try:
+        loop.run_until_complete(asyncio.wait_for(peer.finished, timeout))
+    except asyncio.TimeoutError:
+        print("peer: timed out after %d s" % TIMEOUT, file=sys.stderr, flush=True)
+        return 1
+    return peer.result if peer.result is not None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
