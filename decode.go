@@ -230,7 +230,7 @@ func (d *Decoder) Next() (any, error) {
 		case "iq":
 			v, err = d.iq(s, toks)
 		default:
-			return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0)}, nil
+			return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0), wellFormed: true}, nil
 		}
 		if err != nil {
 			if be, ok := err.(*BadStanzaError); ok {
@@ -244,7 +244,7 @@ func (d *Decoder) Next() (any, error) {
 		d.err = d.streamError(s, toks)
 		return nil, d.err
 	}
-	return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0)}, nil
+	return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0), wellFormed: true}, nil
 }
 
 // stanzaString returns data as a string followed by the unescaped values of
@@ -467,7 +467,7 @@ func appendAttrEscaped(b []byte, v string) []byte {
 
 func (d *codec) element(s string, toks []xmltok.Token, si int) Element {
 	t := &toks[si]
-	return Element{Name: xml.Name{Space: d.uris[t.NS], Local: s[t.Local:t.Name.End]}, Raw: d.raw(s, toks, si)}
+	return Element{Name: xml.Name{Space: d.uris[t.NS], Local: s[t.Local:t.Name.End]}, Raw: d.raw(s, toks, si), wellFormed: true}
 }
 
 func badStanza(h Header, cond string, format string, args ...any) *BadStanzaError {

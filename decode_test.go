@@ -82,8 +82,8 @@ func TestDecodeStanzas(t *testing.T) {
 			require.Equal(t, "t1", m.Thread)
 			require.Equal(t, "p1", m.ThreadParent)
 			require.Equal(t, []Element{
-				{Name: xml.Name{Space: "http://jabber.org/protocol/chatstates", Local: "active"}, Raw: `<active xmlns='http://jabber.org/protocol/chatstates'/>`},
-				{Name: xml.Name{Space: NSClient, Local: "foo"}, Raw: `<foo xmlns='jabber:client' a='1'><bar/></foo>`},
+				{Name: xml.Name{Space: "http://jabber.org/protocol/chatstates", Local: "active"}, Raw: `<active xmlns='http://jabber.org/protocol/chatstates'/>`, wellFormed: true},
+				{Name: xml.Name{Space: NSClient, Local: "foo"}, Raw: `<foo xmlns='jabber:client' a='1'><bar/></foo>`, wellFormed: true},
 			}, m.Extensions)
 
 			p := out[2].(*Presence)
@@ -392,9 +392,9 @@ func TestDecodeRawSelfContained(t *testing.T) {
 	require.ErrorIs(t, err, io.EOF)
 	m := out[0].(*Message)
 	want := []Element{
-		{Name: xml.Name{Space: "urn:x", Local: "foo"}, Raw: `<x:foo xmlns:x='urn:x' xmlns:y='urn:y' y:a='1'><x:bar/><baz xmlns='urn:z'/></x:foo>`},
-		{Name: xml.Name{Space: NSClient, Local: "qux"}, Raw: `<qux xmlns='jabber:client'><quux/></qux>`},
-		{Name: xml.Name{Space: "urn:other", Local: "e"}, Raw: `<x:e xmlns:x='urn:other'/>`},
+		{Name: xml.Name{Space: "urn:x", Local: "foo"}, Raw: `<x:foo xmlns:x='urn:x' xmlns:y='urn:y' y:a='1'><x:bar/><baz xmlns='urn:z'/></x:foo>`, wellFormed: true},
+		{Name: xml.Name{Space: NSClient, Local: "qux"}, Raw: `<qux xmlns='jabber:client'><quux/></qux>`, wellFormed: true},
+		{Name: xml.Name{Space: "urn:other", Local: "e"}, Raw: `<x:e xmlns:x='urn:other'/>`, wellFormed: true},
 	}
 	require.Equal(t, want, m.Extensions)
 	for _, e := range m.Extensions {

@@ -132,7 +132,11 @@ type IQ struct {
 // representation of any payload it has no typed field for.
 //
 // Raw is a complete, well-formed element that declares every namespace it
-// uses, so it can be written into any stream or handed to encoding/xml.
+// uses, so it can be written into any stream or handed to encoding/xml. Build
+// an Element with [ParseElement] or [MarshalElement]; an Element written as a
+// struct literal is checked by the Encoder before it is sent, and refused if
+// Raw is not exactly one well-formed element. Compare Elements by Name and
+// Raw rather than with ==, which also sees whether Raw was checked.
 // Elements returned by a [Decoder] are immutable and stay valid after further
 // calls to Next.
 type Element struct {
@@ -140,6 +144,11 @@ type Element struct {
 	Name xml.Name
 	// Raw is the element's XML text.
 	Raw string
+
+	// wellFormed is set by the constructors that have checked Raw (the
+	// Decoder, ParseElement, MarshalElement); the Encoder checks any other
+	// Element before writing it.
+	wellFormed bool
 }
 
 // IsZero reports whether e is the zero Element (no element).

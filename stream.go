@@ -77,6 +77,9 @@ func (e *Encoder) EncodeElement(el Element) error {
 	if el.Raw == "" {
 		return errors.New("xmpp: encode: empty element")
 	}
+	if err := checkElement(el); err != nil {
+		return err
+	}
 	return e.flush(append(e.buf[:0], el.Raw...))
 }
 
@@ -284,11 +287,26 @@ func appendVariants(b []byte, name string, vs []Text) ([]byte, error) {
 	return b, nil
 }
 
-func appendExtensions(b []byte, ext []Element) []byte {
+// checkElement makes sure el.Raw is one well-formed element before it is
+// written, unless a constructor has already checked it.
+func checkElement(el Element) error {
+	if el.wellFormed || el.Raw == "" {
+		return nil
+	}
+	if _, err := ParseElement(el.Raw); err != nil {
+		return fmt.Errorf("xmpp: encode: element %s: %w", el.Name.Local, err)
+	}
+	return nil
+}
+
+func appendExtensions(b []byte, ext []Element) ([]byte, error) {
 	for _, el := range ext {
+		if err := checkElement(el); err != nil {
+			return b, err
+		}
 		b = append(b, el.Raw...)
 	}
-	return b
+	return b, nil
 }
 
 // closeStanza ends the open tag started at start: it self-closes the element
@@ -339,7 +357,9 @@ func appendMessage(b []byte, m *Message) ([]byte, error) {
 	if b, err = appendStanzaError(b, m.Error); err != nil {
 		return b, err
 	}
-	b = appendExtensions(b, m.Extensions)
+	if b, err = appendExtensions(b, m.Extensions); err != nil {
+		return b, err
+	}
 	return closeStanza(b, start, "message"), nil
 }
 
@@ -367,7 +387,9 @@ func appendPresence(b []byte, p *Presence) ([]byte, error) {
 	if b, err = appendStanzaError(b, p.Error); err != nil {
 		return b, err
 	}
-	b = appendExtensions(b, p.Extensions)
+	if b, err = appendExtensions(b, p.Extensions); err != nil {
+		return b, err
+	}
 	return closeStanza(b, start, "presence"), nil
 }
 
@@ -378,6 +400,9 @@ func appendIQ(b []byte, iq *IQ) ([]byte, error) {
 	}
 	b = append(b, '>')
 	start := len(b)
+	if err = checkElement(iq.Payload); err != nil {
+		return b, err
+	}
 	b = append(b, iq.Payload.Raw...)
 	if b, err = appendStanzaError(b, iq.Error); err != nil {
 		return b, err
@@ -431,6 +456,9 @@ func appendStanzaError(b []byte, se *StanzaError) ([]byte, error) {
 		b = appendEscaped(b, se.Text, false)
 		b = append(b, "</text>"...)
 	}
-	b = appendExtensions(b, se.Extensions)
+	b, err := appendExtensions(b, se.Extensions)
+	if err != nil {
+		return b, err
+	}
 	return append(b, "</error>"...), nil
 }

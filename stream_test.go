@@ -193,3 +193,37 @@ func BenchmarkEncodeMessage(b *testing.B) {
 		}
 	}
 }
+
+// TestEncodeChecksHandBuiltElements: an Element written as a struct literal
+// is checked before it is sent, so Raw cannot smuggle in markup.
+func TestEncodeChecksHandBuiltElements(t *testing.T) {
+	t.Parallel()
+	bad := []string{
+		`<a xmlns='x'/><b xmlns='x'/>`,      // two elements
+		`<a xmlns='x'>`,                     // unclosed
+		`<a xmlns='x'/></message><evil/>`,   // closes the stanza
+		`text`,                              // not an element
+		`<a xmlns='x'><!-- comment --></a>`, // restricted XML
+		`<!DOCTYPE a><a xmlns='x'/>`,        // DTD
+		`<a xmlns='x'>&custom;</a>`,         // undeclared entity
+		`<p:a/>`,                            // undeclared prefix
+	}
+	for _, raw := range bad {
+		for name, st := range map[string]Stanza{
+			"extension": &Message{Extensions: []Element{{Raw: raw}}},
+			"payload":   &IQ{Header: Header{Type: IQGet}, Payload: Element{Raw: raw}},
+			"error ext": &IQ{Header: Header{Type: IQError}, Error: &StanzaError{Condition: "bad-request", Extensions: []Element{{Raw: raw}}}},
+		} {
+			var buf bytes.Buffer
+			if err := NewEncoder(&buf).Encode(st); err == nil || buf.Len() != 0 {
+				t.Errorf("Encode(%s %q) = %v, wrote %q; want an error and nothing written", name, raw, err, buf.String())
+			}
+		}
+		if err := NewEncoder(io.Discard).EncodeElement(Element{Raw: raw}); err == nil {
+			t.Errorf("EncodeElement(%q) = nil, want an error", raw)
+		}
+	}
+	// A good hand-built element is accepted as it is.
+	out := encodeString(t, &IQ{Header: Header{Type: IQGet}, Payload: Element{Raw: `<ping xmlns='urn:xmpp:ping'/>`}})
+	require.Equal(t, `<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>`, out)
+}
