@@ -1,0 +1,130 @@
+package xmpp
+
+import (
+	"encoding/xml"
+	"slices"
+	"sync"
+)
+
+// Mux routes inbound stanzas to many handlers: IQ requests by the name of
+// their payload element, messages and presences to every handler registered
+// for them, in registration order. It is how feature packages (roster, disco,
+// ping, …) plug into a session, and it records the features they implement,
+// so that a disco#info answer (XEP-0030) lists exactly what the client does.
+//
+// Wire a Mux into a session through its methods, before Dial, so that no
+// stanza arrives before its handler exists:
+//
+//	mux := xmpp.NewMux()
+//	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+//		return &xmpp.IQ{}, nil
+//	})
+//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{
+//		OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
+//	})
+//
+// A Mux is safe for concurrent use; handlers may be added while a session
+// runs.
+type Mux struct {
+	mu        sync.RWMutex
+	iq        map[iqRoute]IQHandlerFunc  // guarded by mu
+	messages  []func(*Client, *Message)  // guarded by mu
+	presences []func(*Client, *Presence) // guarded by mu
+	features  []string                   // sorted, no duplicates; guarded by mu
+}
+
+// IQHandlerFunc answers an IQ request; see [Options.OnIQ] for what its
+// results mean.
+type IQHandlerFunc func(c *Client, iq *IQ) (*IQ, error)
+
+type iqRoute struct {
+	typ  string
+	name xml.Name
+}
+
+// NewMux returns an empty Mux.
+func NewMux() *Mux {
+	return &Mux{iq: make(map[iqRoute]IQHandlerFunc)}
+}
+
+// HandleIQ registers h for IQ requests of type typ (IQGet or IQSet) whose
+// payload is the element {space, local}, replacing any handler registered for
+// the same type and name, and adds space to the features the Mux reports.
+func (m *Mux) HandleIQ(typ, space, local string, h IQHandlerFunc) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.iq[iqRoute{typ, xml.Name{Space: space, Local: local}}] = h
+	m.addFeatureLocked(space)
+}
+
+// HandleMessage registers h to be called for every inbound message, after the
+// handlers registered before it.
+func (m *Mux) HandleMessage(h func(c *Client, msg *Message)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.messages = append(m.messages, h)
+}
+
+// HandlePresence registers h to be called for every inbound presence, after
+// the handlers registered before it.
+func (m *Mux) HandlePresence(h func(c *Client, p *Presence)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.presences = append(m.presences, h)
+}
+
+// AddFeature records a feature (a disco#info var, XEP-0030 §3.1) implemented
+// by handlers that HandleIQ cannot see, such as a message extension.
+func (m *Mux) AddFeature(feature string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.addFeatureLocked(feature)
+}
+
+func (m *Mux) addFeatureLocked(f string) {
+	if i, found := slices.BinarySearch(m.features, f); !found {
+		m.features = slices.Insert(m.features, i, f)
+	}
+}
+
+// Features returns the features recorded so far, sorted.
+func (m *Mux) Features() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return slices.Clone(m.features)
+}
+
+// OnMessage calls every message handler in order; use it as
+// [Options.OnMessage].
+func (m *Mux) OnMessage(c *Client, msg *Message) {
+	m.mu.RLock()
+	hs := m.messages
+	m.mu.RUnlock()
+	for _, h := range hs {
+		h(c, msg)
+	}
+}
+
+// OnPresence calls every presence handler in order; use it as
+// [Options.OnPresence].
+func (m *Mux) OnPresence(c *Client, p *Presence) {
+	m.mu.RLock()
+	hs := m.presences
+	m.mu.RUnlock()
+	for _, h := range hs {
+		h(c, p)
+	}
+}
+
+// OnIQ calls the handler registered for the request's type and payload name;
+// use it as [Options.OnIQ]. A request no handler matches gets
+// service-unavailable (RFC 6120 §8.4).
+func (m *Mux) OnIQ(c *Client, iq *IQ) (*IQ, error) {
+	m.mu.RLock()
+	h := m.iq[iqRoute{iq.Type, iq.Payload.Name}]
+	m.mu.RUnlock()
+	if h == nil {
+		return nil, nil
+	}
+	return h(c, iq)
+}

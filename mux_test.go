@@ -1,0 +1,50 @@
+package xmpp
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestMuxRoutesIQByTypeAndPayload(t *testing.T) {
+	t.Parallel()
+	m := NewMux()
+	ping := mustElement(t, `<ping xmlns='urn:xmpp:ping'/>`)
+	m.HandleIQ(IQGet, "urn:xmpp:ping", "ping", func(c *Client, iq *IQ) (*IQ, error) {
+		return &IQ{Header: Header{ID: "answered"}}, nil
+	})
+	got, err := m.OnIQ(nil, &IQ{Header: Header{Type: IQGet}, Payload: ping})
+	require.NoError(t, err)
+	require.Equal(t, "answered", got.ID)
+
+	// Same payload, other type: no handler, so (nil, nil) → service-unavailable.
+	got, err = m.OnIQ(nil, &IQ{Header: Header{Type: IQSet}, Payload: ping})
+	require.NoError(t, err)
+	require.Nil(t, got)
+	got, err = m.OnIQ(nil, &IQ{Header: Header{Type: IQGet}, Payload: mustElement(t, `<query xmlns='jabber:iq:version'/>`)})
+	require.NoError(t, err)
+	require.Nil(t, got)
+}
+
+func TestMuxCallsHandlersInOrder(t *testing.T) {
+	t.Parallel()
+	m := NewMux()
+	var order []int
+	for i := range 3 {
+		m.HandleMessage(func(*Client, *Message) { order = append(order, i) })
+		m.HandlePresence(func(*Client, *Presence) { order = append(order, 10+i) })
+	}
+	m.OnMessage(nil, &Message{})
+	m.OnPresence(nil, &Presence{})
+	require.Equal(t, []int{0, 1, 2, 10, 11, 12}, order)
+}
+
+func TestMuxFeatures(t *testing.T) {
+	t.Parallel()
+	m := NewMux()
+	m.HandleIQ(IQGet, "urn:xmpp:time", "time", func(*Client, *IQ) (*IQ, error) { return nil, nil })
+	m.HandleIQ(IQGet, "jabber:iq:version", "query", func(*Client, *IQ) (*IQ, error) { return nil, nil })
+	m.AddFeature("urn:xmpp:receipts")
+	m.AddFeature("urn:xmpp:time")
+	require.Equal(t, []string{"jabber:iq:version", "urn:xmpp:receipts", "urn:xmpp:time"}, m.Features())
+}
