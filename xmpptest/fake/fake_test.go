@@ -169,7 +169,7 @@ func TestServerCloseEndsClient(t *testing.T) {
 	s.Close()
 	select {
 	case <-c.Done():
-	default:
+	case <-time.After(fake.Timeout):
 		t.Fatal("client still running after Server.Close")
 	}
 	if err := c.Err(); !errors.Is(err, io.EOF) {
