@@ -56,8 +56,9 @@ type Server struct {
 	conn net.Conn      // TLS over raw once negotiated
 	dec  *xmpp.Decoder // owned by negotiate, then by the reader goroutine
 
-	wmu     sync.Mutex // guards writes to conn and endSent; never held with mu
+	wmu     sync.Mutex // guards writes to conn, endSent and closed; never held with mu
 	endSent bool
+	closed  bool // Close has been called
 
 	mu     sync.Mutex // guards queue and answer
 	queue  []item
@@ -354,12 +355,23 @@ func (s *Server) push(it item) {
 func (s *Server) JID() xmpp.JID { return s.jid }
 
 // Send writes raw to the client as it is: one or more stanzas or other
-// top-level elements, or any bytes at all for tests of hostile input. It
-// fails the test with tb.Fatal if the write does not complete within
-// Timeout, which happens when the client stopped reading.
+// top-level elements, or any bytes at all for tests of hostile input.
+//
+// If the client has closed the connection, maybe in the middle of the write
+// because of what it read, the rest of raw is dropped without error: the
+// client's Err says why it ended. Send fails the test with tb.Fatal if it is
+// called after Close, or if the write does not complete within Timeout,
+// which happens when the client stopped reading.
 func (s *Server) Send(raw string) {
 	s.tb.Helper()
-	if err := s.write(raw); err != nil {
+	s.wmu.Lock()
+	closed := s.closed
+	err := s.writeLocked(raw)
+	s.wmu.Unlock()
+	switch {
+	case closed:
+		s.tb.Fatalf("fake: Send(%.80q) after Close", raw)
+	case err != nil && !errors.Is(err, io.ErrClosedPipe):
 		s.tb.Fatalf("fake: Send(%.80q): %v", raw, err)
 	}
 }
@@ -478,6 +490,9 @@ func Result(iq *xmpp.IQ, payload string) string {
 // to exit. Close is idempotent; Start registers it with tb.Cleanup.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.wmu.Lock()
+		s.closed = true
+		s.wmu.Unlock()
 		s.writeEnd()
 		t := time.NewTimer(Timeout)
 		defer t.Stop()

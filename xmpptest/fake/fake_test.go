@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,6 +165,21 @@ func TestHostileInputEndsSession(t *testing.T) {
 	}
 }
 
+func TestOversizeStanza(t *testing.T) {
+	t.Parallel()
+	c, s := fake.Start(t, alice, &xmpp.Options{MaxStanzaSize: 1000})
+	// The client hangs up in the middle of the write; Send does not fail.
+	s.Send("<message><body>" + strings.Repeat("a", 100000) + "</body></message>")
+	select {
+	case <-c.Done():
+	case <-time.After(fake.Timeout):
+		t.Fatal("client did not end the session")
+	}
+	if se, ok := errors.AsType[*xmpp.StreamError](c.Err()); !ok || se.Condition != xmpp.CondPolicyViolation {
+		t.Errorf("client Err() = %v, want a policy-violation *StreamError", c.Err())
+	}
+}
+
 func TestServerCloseEndsClient(t *testing.T) {
 	t.Parallel()
 	c, s := fake.Start(t, alice, nil)
@@ -190,6 +207,35 @@ func TestClientCloseIsFast(t *testing.T) {
 	}
 	if _, err := s.Next(t.Context()); !errors.Is(err, io.EOF) {
 		t.Errorf("Next after the client closed = %v, want io.EOF", err)
+	}
+}
+
+// TestNoGoroutineLeft is not parallel, so that the goroutines it counts are
+// only its own: parallel tests wait until the sequential ones are done.
+func TestNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for range 5 {
+		t.Run("client closes", func(t *testing.T) {
+			_, s := fake.Start(t, alice, nil)
+			s.Send(`<message><body>x</body></message>`)
+		})
+		t.Run("server closes", func(t *testing.T) {
+			_, s := fake.Start(t, alice, nil)
+			s.Close()
+		})
+		t.Run("bad XML", func(t *testing.T) {
+			c, s := fake.Start(t, alice, nil)
+			s.Send(`<a><b></a>`)
+			<-c.Done()
+		})
+	}
+	deadline := time.Now().Add(time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if after := runtime.NumGoroutine(); after > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("goroutines: %d before, %d after\n%s", before, after, buf[:runtime.Stack(buf, true)])
 	}
 }
 
