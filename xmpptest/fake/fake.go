@@ -452,8 +452,8 @@ func (s *Server) ExpectIQ(ctx context.Context, typ, space, local string) *xmpp.I
 // AnswerIQs makes the server answer IQ requests (get or set) from the client
 // by itself: for each one, f is called on the reader goroutine, and if it
 // returns ok, reply is written to the client and the request is not queued
-// for Next. nil f stops the answering. f must not call Send or Expect; it
-// may use Result.
+// for Next. nil f stops the answering. f must return promptly, as the client
+// waits while it runs, and must not call Send or Expect; it may use Result.
 func (s *Server) AnswerIQs(f func(iq *xmpp.IQ) (reply string, ok bool)) {
 	s.mu.Lock()
 	s.answer = f
