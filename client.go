@@ -197,6 +197,8 @@ type Client struct {
 	conn   net.Conn // transport (the *tls.Conn once TLS is up); deadlines and Close only
 	raw    net.Conn // the TCP connection under conn; closed directly on failure
 
+	features Element // the stream features after SASL; immutable
+
 	dec *Decoder // owned by the reader goroutine
 
 	// writeSem (capacity 1) is the write lock: holding it means owning enc,
@@ -353,6 +355,7 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 	c := &Client{
 		jid:          n.jid,
 		domain:       n.domain,
+		features:     n.features,
 		opts:         *o,
 		log:          o.Logger,
 		conn:         n.conn,
@@ -375,6 +378,11 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 
 // JID returns the full JID bound to the session.
 func (c *Client) JID() JID { return c.jid }
+
+// StreamFeatures returns the <stream:features/> element the server sent
+// after authentication (RFC 6120 §4.3.2), for checking optional features
+// such as roster versioning (RFC 6121 §2.6.1) with [Element.Child].
+func (c *Client) StreamFeatures() Element { return c.features }
 
 // Done returns a channel that is closed when the session has ended: the
 // connection is closed, and every pending SendIQ has returned.
