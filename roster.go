@@ -52,6 +52,10 @@ type RosterItem struct {
 // JID) is ignored and answered with service-unavailable, as a forged one
 // would otherwise let anyone rewrite the roster.
 //
+// The server sends pushes only to "interested" resources, those that have
+// requested the roster (RFC 6121 §2.1.5): call Fetch once per session
+// before relying on them.
+//
 // One Roster caches one account's roster, and may outlive a session: a new
 // session that uses the same Mux and calls Fetch again asks only for the
 // changes when the server supports roster versioning (RFC 6121 §2.6).
