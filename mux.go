@@ -49,12 +49,18 @@ func NewMux() *Mux {
 
 // HandleIQ registers h for IQ requests of type typ (IQGet or IQSet) whose
 // payload is the element {space, local}, replacing any handler registered for
-// the same type and name, and adds space to the features the Mux reports.
+// the same type and name. A get handler is a service the client offers to
+// others, so its namespace is added to the features the Mux reports; a set
+// handler is not, since most are pushes from the account's own server (a
+// roster push is no feature of the client); use AddFeature for those that
+// are.
 func (m *Mux) HandleIQ(typ, space, local string, h IQHandlerFunc) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.iq[iqRoute{typ, xml.Name{Space: space, Local: local}}] = h
-	m.addFeatureLocked(space)
+	if typ == IQGet {
+		m.addFeatureLocked(space)
+	}
 }
 
 // HandleMessage registers h to be called for every inbound message, after the

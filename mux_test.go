@@ -44,6 +44,7 @@ func TestMuxFeatures(t *testing.T) {
 	m := NewMux()
 	m.HandleIQ(IQGet, "urn:xmpp:time", "time", func(*Client, *IQ) (*IQ, error) { return nil, nil })
 	m.HandleIQ(IQGet, "jabber:iq:version", "query", func(*Client, *IQ) (*IQ, error) { return nil, nil })
+	m.HandleIQ(IQSet, "jabber:iq:roster", "query", func(*Client, *IQ) (*IQ, error) { return nil, nil })
 	m.AddFeature("urn:xmpp:receipts")
 	m.AddFeature("urn:xmpp:time")
 	require.Equal(t, []string{"jabber:iq:version", "urn:xmpp:receipts", "urn:xmpp:time"}, m.Features())
