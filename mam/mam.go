@@ -146,8 +146,9 @@ type Page struct {
 	// first), whichever way the query paged.
 	Messages []Result
 	// Complete is true when the archive said the page is the last one in
-	// the direction of the query (the complete attribute of <fin/>): forward for a query with RSM.After
-	// or none, backward for one with RSM.Before or RSM.LastPage.
+	// the direction of the query (the complete attribute of <fin/>):
+	// forward for a query with RSM.After or none, backward for one with
+	// RSM.Before or RSM.LastPage.
 	Complete bool
 	// Stable is false when the archive said the page may change if fetched
 	// again, for instance while it is being indexed (stable='false' on <fin/>).
