@@ -29,14 +29,6 @@ type imClient struct {
 	requests chan *xmpp.Presence  // inbound subscription stanzas
 }
 
-// freshUser registers a user no other test knows and returns its localpart.
-func freshUser(t *testing.T, srv *xmpptest.Server, prefix string) string {
-	t.Helper()
-	user := prefix + "-" + strings.ToLower(rand.Text()[:10])
-	require.NoError(t, srv.AddUser(testCtx(t), user, user+"-pass"), "AddUser(%s)", user)
-	return user
-}
-
 // imLogin logs user in to srv with a Roster and a PresenceTracker. roster
 // may be a Roster kept from an earlier session of the same user, with the
 // Mux it was made with; nil makes new ones.

@@ -1,9 +1,7 @@
 package integration_test
 
 import (
-	"crypto/rand"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,15 +22,6 @@ const (
 	// clockMargin is ten ticks of a coarse clock at HZ=100.
 	clockMargin = 100 * time.Millisecond
 )
-
-// freshUser registers a user with a random name, so that the test starts
-// from an empty archive however many times it runs against a server.
-func freshUser(t *testing.T, srv *xmpptest.Server, prefix string) string {
-	t.Helper()
-	user := prefix + strings.ToLower(rand.Text()[:10])
-	require.NoError(t, srv.AddUser(testCtx(t), user, "pw-"+user), "AddUser(%s)", user)
-	return user
-}
 
 // TestMAM archives messages alice sends to bob and reads them back from
 // alice's archive with XEP-0313: all at once, page by page forwards and
