@@ -27,10 +27,11 @@ import (
 // runs.
 type Mux struct {
 	mu        sync.RWMutex
-	iq        map[iqRoute]IQHandlerFunc  // guarded by mu
-	messages  []func(*Client, *Message)  // guarded by mu
-	presences []func(*Client, *Presence) // guarded by mu
-	features  []string                   // sorted, no duplicates; guarded by mu
+	iq        map[iqRoute]IQHandlerFunc      // guarded by mu
+	intercept []func(*Client, *Message) bool // guarded by mu
+	messages  []func(*Client, *Message)      // guarded by mu
+	presences []func(*Client, *Presence)     // guarded by mu
+	features  []string                       // sorted, no duplicates; guarded by mu
 }
 
 // IQHandlerFunc answers an IQ request; see [Options.OnIQ] for what its
@@ -71,6 +72,18 @@ func (m *Mux) HandleMessage(h func(c *Client, msg *Message)) {
 	m.messages = append(m.messages, h)
 }
 
+// InterceptMessage registers f to see every inbound message before the
+// HandleMessage handlers, after the interceptors registered before it. If f
+// returns true the message is consumed: no later interceptor or handler sees
+// it. Feature packages use this for messages that are protocol rather than
+// conversation, such as archive results (XEP-0313) or carbon copies
+// (XEP-0280), including forged ones they drop.
+func (m *Mux) InterceptMessage(f func(c *Client, msg *Message) (consumed bool)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.intercept = append(m.intercept, f)
+}
+
 // HandlePresence registers h to be called for every inbound presence, after
 // the handlers registered before it.
 func (m *Mux) HandlePresence(h func(c *Client, p *Presence)) {
@@ -100,12 +113,18 @@ func (m *Mux) Features() []string {
 	return slices.Clone(m.features)
 }
 
-// OnMessage calls every message handler in order; use it as
+// OnMessage runs the interceptors, then, unless one consumed the message,
+// every message handler in order; use it as
 // [Options.OnMessage].
 func (m *Mux) OnMessage(c *Client, msg *Message) {
 	m.mu.RLock()
-	hs := m.messages
+	fs, hs := m.intercept, m.messages
 	m.mu.RUnlock()
+	for _, f := range fs {
+		if f(c, msg) {
+			return
+		}
+	}
 	for _, h := range hs {
 		h(c, msg)
 	}

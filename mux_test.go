@@ -49,3 +49,21 @@ func TestMuxFeatures(t *testing.T) {
 	m.AddFeature("urn:xmpp:time")
 	require.Equal(t, []string{"jabber:iq:version", "urn:xmpp:receipts", "urn:xmpp:time"}, m.Features())
 }
+
+func TestMuxInterceptConsumes(t *testing.T) {
+	t.Parallel()
+	m := NewMux()
+	var seen []string
+	m.HandleMessage(func(_ *Client, msg *Message) { seen = append(seen, "handler:"+msg.ID) })
+	m.InterceptMessage(func(_ *Client, msg *Message) bool {
+		seen = append(seen, "first:"+msg.ID)
+		return msg.ID == "protocol"
+	})
+	m.InterceptMessage(func(_ *Client, msg *Message) bool {
+		seen = append(seen, "second:"+msg.ID)
+		return false
+	})
+	m.OnMessage(nil, &Message{Header: Header{ID: "protocol"}})
+	m.OnMessage(nil, &Message{Header: Header{ID: "chat"}})
+	require.Equal(t, []string{"first:protocol", "first:chat", "second:chat", "handler:chat"}, seen)
+}

@@ -33,10 +33,10 @@
 // exactly the JID queried, as the XEP's Security Considerations require.
 // Anything else is ignored, logged and counted in [Archive.Ignored].
 //
-// A Mux calls every message handler for every message, so the application's
-// own message handlers see archive results as well. Results are not new
-// messages: handlers should skip every message for which [IsResult] reports
-// true, including the spoofed ones the Archive ignored.
+// The Archive intercepts archive results on the Mux (xmpp.Mux.InterceptMessage),
+// so the application's own message handlers never see them as new messages,
+// not even the spoofed ones it ignored. [IsResult] tells results apart for
+// applications that handle messages without a Mux.
 //
 // Fetch waits for the Archive's handler, which runs on the session's handler
 // goroutine: do not call Fetch from a handler, or do so from a new

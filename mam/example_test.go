@@ -20,9 +20,7 @@ func ExampleArchive_Fetch() {
 	mux := xmpp.NewMux()
 	archive := mam.Register(mux, nil)
 	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
-		if mam.IsResult(m) {
-			return // an archived copy, not a new message
-		}
+		// Archive results never get here: the Archive consumes them.
 		fmt.Printf("%s: %s\n", m.From, m.Body)
 	})
 	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage})

@@ -131,7 +131,7 @@ func Register(mux *xmpp.Mux, opts *Options) *Archive {
 		log:          o.Logger,
 		queries:      make(map[string]*pending),
 	}
-	mux.HandleMessage(a.handleMessage)
+	mux.InterceptMessage(a.handleMessage)
 	return a
 }
 
@@ -295,10 +295,10 @@ func (p *Page) Prev(ctx context.Context) (*Page, error) {
 
 // handleMessage is the Archive's message handler: it gives a result to the
 // Fetch waiting for it, or ignores it.
-func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) {
+func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) bool {
 	el, ok := resultElement(m)
 	if !ok {
-		return
+		return false
 	}
 	qid := el.Attr("queryid")
 	a.mu.Lock()
@@ -306,7 +306,7 @@ func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) {
 	a.mu.Unlock()
 	if p == nil || p.c != c {
 		a.ignore("no query waiting for this queryid", m, qid)
-		return
+		return true
 	}
 	var by xmpp.JID
 	switch {
@@ -316,7 +316,7 @@ func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) {
 		by = p.archive
 	default:
 		a.ignore("sender is not the archive queried", m, qid)
-		return
+		return true
 	}
 	r, err := parseResult(el)
 	r.By = by
@@ -336,6 +336,7 @@ func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) {
 	case p.notify <- struct{}{}:
 	default:
 	}
+	return true
 }
 
 func (a *Archive) ignore(why string, m *xmpp.Message, qid string) {
