@@ -90,18 +90,32 @@ func ParseOrigin(el xmpp.Element) (OriginID, error) {
 // other entities are ignored: they may be forged (§6). The caller must also
 // have checked that by supports urn:xmpp:sid:0, as only then does it strip
 // forged stanza-ids naming itself.
+//
+// If m holds two or more stanza-ids by the same entity with different ids,
+// From returns false: one of them is forged, and nothing tells which.
+// Prosody 0.12 does not strip a stanza-id that a local sender put into a
+// chat message to another local user; it appends its own, so the forged
+// one comes first.
 func From(m *xmpp.Message, by xmpp.JID) (StanzaID, bool) {
 	if by.IsZero() {
 		return StanzaID{}, false
 	}
+	var found StanzaID
+	ok := false
 	for _, el := range m.Extensions {
-		if el.Name.Space == NS && el.Name.Local == "stanza-id" {
-			if s, err := Parse(el); err == nil && s.By.Equal(by) {
-				return s, true
-			}
+		if el.Name.Space != NS || el.Name.Local != "stanza-id" {
+			continue
 		}
+		s, err := Parse(el)
+		if err != nil || !s.By.Equal(by) {
+			continue
+		}
+		if ok && s.ID != found.ID {
+			return StanzaID{}, false
+		}
+		found, ok = s, true
 	}
-	return StanzaID{}, false
+	return found, ok
 }
 
 // OriginFrom returns the origin-id in m.

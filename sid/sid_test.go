@@ -73,6 +73,19 @@ func TestFromChecksBy(t *testing.T) {
 	_, ok = sid.From(m, xmpp.JID{})
 	require.False(t, ok, "zero by")
 
+	// Two different ids by the same entity: one is forged, and which is
+	// unknowable, so neither is returned.
+	two := decode(t, `<message from='mallory@example.com/x'>`+
+		`<stanza-id xmlns='urn:xmpp:sid:0' id='forged' by='alice@example.com'/>`+
+		`<stanza-id xmlns='urn:xmpp:sid:0' id='real' by='alice@example.com'/></message>`)
+	_, ok = sid.From(two, archive)
+	require.False(t, ok, "ambiguous stanza-ids")
+	same := decode(t, `<message><stanza-id xmlns='urn:xmpp:sid:0' id='x' by='alice@example.com'/>`+
+		`<stanza-id xmlns='urn:xmpp:sid:0' id='x' by='alice@example.com'/></message>`)
+	s, ok = sid.From(same, archive)
+	require.True(t, ok, "a repeated identical stanza-id is not ambiguous")
+	require.Equal(t, "x", s.ID)
+
 	o, ok := sid.OriginFrom(m)
 	require.True(t, ok)
 	require.Equal(t, "orig", o.ID)
