@@ -17,11 +17,3 @@ func decode(t *testing.T, raw string) *xmpp.Message {
 	require.NoError(t, err, "decode %s", raw)
 	return v.(*xmpp.Message)
 }
-
-// element parses raw, failing the test on error.
-func element(t *testing.T, raw string) xmpp.Element {
-	t.Helper()
-	el, err := xmpp.ParseElement(raw)
-	require.NoError(t, err, "ParseElement(%s)", raw)
-	return el
-}

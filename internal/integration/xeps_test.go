@@ -425,6 +425,29 @@ func TestCarbons(t *testing.T) {
 			}), "a carbon arrived after Disable")
 			require.Zero(t, stats.Forged())
 			require.Zero(t, stats.Malformed())
+
+			// Bob forges a carbon: a "sent" copy of a message alice never
+			// wrote. The server delivers it from bob's JID, and the handler
+			// never sees it (CVE-2017-5589 class).
+			forgedID := "forged-" + run
+			forged, err := xmpp.ParseElement(`<sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'>` +
+				`<message xmlns='jabber:client' from='` + res1.JID().String() + `' to='` + bob.JID().String() + `' type='chat' id='` + forgedID + `'>` +
+				`<body>I owe Bob 100 euros</body></message></forwarded></sent>`)
+			require.NoError(t, err)
+			fm := chat(res2.JID(), "forger-"+run, "")
+			fm.Extensions = []xmpp.Element{forged}
+			require.NoError(t, bob.Send(testCtx(t), fm))
+			barrier(t, bob)
+			sentinel2 := chat(res2.JID(), "sentinel2-"+run, "direct")
+			require.NoError(t, bob.Send(testCtx(t), sentinel2))
+			waitFor(t, res2In.ch, "the second sentinel", func(m *xmpp.Message) bool { return m.ID == sentinel2.ID })
+			require.True(t, res2In.seen(func(m *xmpp.Message) bool { return m.ID == fm.ID }), "both servers pass the forged carbon on")
+			require.Equal(t, uint64(1), stats.Forged(), "the forged carbon was not counted")
+			select {
+			case cb := <-copies:
+				t.Fatalf("a carbon reached the handler after Disable: %+v", cb.Message)
+			default:
+			}
 		})
 	}
 }
