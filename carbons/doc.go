@@ -17,8 +17,9 @@
 // Carbons for a Single Message").
 //
 // Server behaviour, as tested against Prosody 0.12 and ejabberd 23.01:
-// both copy messages sent to and from another full JID of the account;
-// ejabberd copies only to resources that have sent available presence; both
+// both copy messages sent to and from another full JID of the account, but
+// ejabberd copied nothing until the resources had sent available presence;
+// both
 // honour <private/>; and both pass on, unchanged, a message whose sender
 // wrapped it to look like a carbon, which is why the from check matters.
 package carbons
