@@ -14,7 +14,7 @@ const NS = "http://jabber.org/protocol/chatstates"
 // an element or value that is not a chat state.
 var ErrMalformed = errors.New("chatstates: malformed element")
 
-// State is a chat state (XEP-0085 §2.1), named as its element.
+// State is a chat state (XEP-0085), named as its element.
 type State string
 
 // The chat states.
@@ -66,7 +66,7 @@ func Parse(el xmpp.Element) (State, error) {
 }
 
 // From returns the chat state m carries. A message carries at most one
-// (§5.1); if a sender put in more, the first is returned.
+// chat state; if a sender put in more, the first valid one is returned.
 func From(m *xmpp.Message) (State, bool) {
 	for _, el := range m.Extensions {
 		if el.Name.Space == NS {
@@ -95,7 +95,7 @@ func Set(m *xmpp.Message, s State) error {
 }
 
 // Register adds the chat states feature to mux: a client that sends and
-// understands chat states advertises it (§4).
+// understands chat states advertises it.
 func Register(mux *xmpp.Mux) {
 	mux.AddFeature(NS)
 }

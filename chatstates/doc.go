@@ -2,8 +2,8 @@
 // 2.1.
 //
 // A chat state is one of five empty elements in the
-// http://jabber.org/protocol/chatstates namespace (§2.1): active, composing,
+// http://jabber.org/protocol/chatstates namespace: active, composing,
 // paused, inactive and gone. [State.Element] builds one to add to a message,
 // [From] reads the state an inbound message carries, and [Register]
-// advertises support, which §4 asks clients to do through service discovery.
+// advertises support, which the XEP asks clients to do through service discovery.
 package chatstates

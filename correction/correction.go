@@ -60,7 +60,7 @@ func From(m *xmpp.Message) (Replace, bool) {
 
 // Correct makes m a correction of the message with the given id: it adds a
 // <replace/> element, replacing any m already had. m keeps its own id, which
-// the XEP requires to be new (§3); the caller sets the corrected Body.
+// the XEP requires to be new; the caller sets the corrected Body.
 func Correct(m *xmpp.Message, id string) error {
 	el, err := Replace{ID: id}.Element()
 	if err != nil {
@@ -78,7 +78,7 @@ func Correct(m *xmpp.Message, id string) error {
 
 // Applies reports whether corr is a correction of orig that a receiver may
 // apply: corr carries a <replace/> naming orig's id and comes from the same
-// full JID as orig (§5).
+// full JID as orig (Business Rules).
 func Applies(orig, corr *xmpp.Message) bool {
 	r, ok := From(corr)
 	return ok && orig.ID != "" && r.ID == orig.ID && orig.From.Equal(corr.From)

@@ -3,6 +3,6 @@
 //
 // A <delay xmlns='urn:xmpp:delay'/> element says when a stanza was first
 // sent (stamp, required), by whom it was delayed (from, optional) and why
-// (its text, optional) (§3). Servers add it to offline messages, and
+// (its text, optional). Servers add it to offline messages, and
 // XEP-0297 forwarded messages carry it too.
 package delay

@@ -5,5 +5,5 @@
 // A sender marks a message as markable ([Markable]); the recipient answers
 // with a received, displayed or acknowledged marker naming the id of that
 // message ([Marker.Element]). [From] reads a marker out of a message, and
-// [Register] advertises support, which §4 asks clients to do.
+// [Register] advertises support, which the XEP asks clients to do.
 package markers

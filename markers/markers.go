@@ -111,7 +111,7 @@ var markable = func() xmpp.Element {
 }()
 
 // Markable adds <markable/> to m unless it has one. It reports false, and
-// leaves m alone, when m has no id, which markers need to name it (§5).
+// leaves m alone, when m has no id, which markers need to name it.
 func Markable(m *xmpp.Message) bool {
 	if m.ID == "" {
 		return false
@@ -136,12 +136,12 @@ func Reply(m *xmpp.Message, k Kind) (*xmpp.Message, bool) {
 	}
 	to := m.From
 	if m.Type == xmpp.MessageGroupchat {
-		to = m.From.Bare() // to the room, not the occupant (§5.2)
+		to = m.From.Bare() // to the room, not the occupant
 	}
 	return &xmpp.Message{Header: xmpp.Header{Type: m.Type, To: to}, Extensions: []xmpp.Element{el}}, true
 }
 
-// Register adds the chat markers feature to mux (§4).
+// Register adds the chat markers feature to mux.
 func Register(mux *xmpp.Mux) {
 	mux.AddFeature(NS)
 }

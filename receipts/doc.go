@@ -7,7 +7,7 @@
 // naming that id ([Reply], or automatically with [Register]). [From] reads a
 // receipt out of an inbound message.
 //
-// Following §5 of the XEP, no receipt is sent for a message without an id, a
+// Following the business rules of the XEP, no receipt is sent for a message without an id, a
 // message of type error, or a groupchat message, and a receipt is never
 // requested on a message without an id.
 package receipts

@@ -88,7 +88,7 @@ func Requested(m *xmpp.Message) bool {
 
 // Request adds a receipt request to m, unless it already has one. It
 // reports false, and leaves m alone, when m has no id or is of type error:
-// the receipt names the id (§5.2), and errors are not acknowledged (§5.4).
+// the receipt names the id, and errors are not acknowledged.
 func Request(m *xmpp.Message) bool {
 	if m.ID == "" || m.Type == xmpp.MessageError {
 		return false
@@ -101,7 +101,7 @@ func Request(m *xmpp.Message) bool {
 
 // Reply returns the receipt to send for m, or false when none is due: when m
 // has no request, no id or no sender, or is of type error or groupchat
-// (§5.4, §5.5). The receipt goes to m's sender, with the same type as m so
+// (the XEP's business rules). The receipt goes to m's sender, with the same type as m so
 // that it follows the same routing.
 func Reply(m *xmpp.Message) (*xmpp.Message, bool) {
 	if m.ID == "" || m.From.IsZero() || m.Type == xmpp.MessageError || m.Type == xmpp.MessageGroupchat || !Requested(m) {
@@ -118,7 +118,7 @@ func Reply(m *xmpp.Message) (*xmpp.Message, bool) {
 }
 
 // Register adds the urn:xmpp:receipts feature to mux, which clients that
-// answer receipt requests advertise (§4). If auto is true, it also
+// answer receipt requests advertise. If auto is true, it also
 // registers a message handler that sends the receipt [Reply] returns for
 // every inbound message; a send error is dropped, as a receipt is best
 // effort.

@@ -40,7 +40,7 @@ type originIDXML struct {
 	ID      string   `xml:"id,attr"`
 }
 
-// Element returns s as an element. The id and by are required (§3).
+// Element returns s as an element. The id and by are required.
 func (s StanzaID) Element() (xmpp.Element, error) {
 	if s.ID == "" || s.By.IsZero() {
 		return xmpp.Element{}, fmt.Errorf("%w: <stanza-id/> needs id and by", ErrMalformed)
@@ -130,7 +130,7 @@ func OriginFrom(m *xmpp.Message) (OriginID, bool) {
 }
 
 // NewOriginID returns an origin-id with a new random id of 128 bits
-// (crypto/rand), unique as §4 requires.
+// (crypto/rand), unique as the XEP requires.
 func NewOriginID() OriginID {
 	return OriginID{ID: rand.Text()}
 }
