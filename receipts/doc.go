@@ -7,9 +7,9 @@
 // naming that id ([Reply], or automatically with [Register]). [From] reads a
 // receipt out of an inbound message.
 //
-// Following the business rules of the XEP, no receipt is sent for a message without an id, a
-// message of type error, or a groupchat message, and a receipt is never
-// requested on a message without an id.
+// Following the business rules of the XEP, no receipt is sent for a message
+// without an id, a message of type error, or a groupchat message, and a
+// receipt is never requested on a message without an id.
 //
 // A receipt tells the sender that one of the user's clients is online. To
 // answer only some senders (say, contacts in the roster), register with
