@@ -1,6 +1,7 @@
 package carbons_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -89,4 +90,28 @@ func TestPrivate(t *testing.T) {
 	require.Len(t, m.Extensions, 2)
 	require.Equal(t, `<private xmlns='urn:xmpp:carbons:2'/>`, m.Extensions[0].Raw)
 	require.Equal(t, `<no-copy xmlns='urn:xmpp:hints'/>`, m.Extensions[1].Raw)
+}
+
+// FuzzUnwrap: whatever a message holds, Unwrap classifies it without
+// panicking, and accepts only carbons from the account's bare JID.
+func FuzzUnwrap(f *testing.F) {
+	f.Add(carbon("romeo@montague.example", "received"))
+	f.Add(carbon("romeo@montague.example", "sent"))
+	f.Add(carbon("mallory@evil.example", "sent"))
+	f.Add(`<message from='romeo@montague.example'><sent xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client'><sent xmlns='urn:xmpp:carbons:2'/></message></forwarded></sent></message>`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		d := xmpp.NewDecoder(strings.NewReader("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>" + raw))
+		v, err := d.Next()
+		m, ok := v.(*xmpp.Message)
+		if err != nil || !ok {
+			return
+		}
+		cb, err := carbons.Unwrap(m, account)
+		if err != nil {
+			return
+		}
+		if !m.From.Equal(account.Bare()) || cb.Message == nil || (cb.Direction != carbons.Received && cb.Direction != carbons.Sent) {
+			t.Fatalf("Unwrap accepted %q: %+v", raw, cb)
+		}
+	})
 }
