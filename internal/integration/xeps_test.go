@@ -6,7 +6,6 @@ package integration_test
 
 import (
 	"crypto/rand"
-	"strings"
 	"sync"
 	"testing"
 
@@ -22,15 +21,6 @@ import (
 	"github.com/gojabber/xmpp/sid"
 	"github.com/gojabber/xmpp/xmpptest"
 )
-
-// freshUser registers a new user on srv, for tests that change an account's
-// state (block list, carbons), and returns its localpart.
-func freshUser(t *testing.T, srv *xmpptest.Server, prefix string) string {
-	t.Helper()
-	user := prefix + "-" + strings.ToLower(rand.Text()[:10])
-	require.NoError(t, srv.AddUser(testCtx(t), user, "pw-"+user), "AddUser(%s)", user)
-	return user
-}
 
 // muxLogin logs user in with every handler of mux, and records the
 // messages it gets in a *messageLog.
