@@ -1,0 +1,31 @@
+package chatstates_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/chatstates"
+)
+
+// Tell a contact that the user is typing, and show the contact's states.
+func Example() {
+	ctx := context.Background()
+	mux := xmpp.NewMux()
+	chatstates.Register(mux)
+	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+		if s, ok := chatstates.From(m); ok {
+			fmt.Println(m.From, "is", s)
+		}
+	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+
+	m := &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}}
+	if err := chatstates.Set(m, chatstates.Composing); err == nil {
+		_ = c.Send(ctx, m)
+	}
+}

@@ -1,0 +1,28 @@
+package correction_test
+
+import (
+	"context"
+
+	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/correction"
+)
+
+// Send a message, then correct a typo in it.
+func Example() {
+	ctx := context.Background()
+	mux := xmpp.NewMux()
+	correction.Register(mux)
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+
+	bob := xmpp.MustParseJID("bob@example.com")
+	_ = c.Send(ctx, &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, To: bob}, Body: "Helo"})
+
+	fix := &xmpp.Message{Header: xmpp.Header{ID: "m2", Type: xmpp.MessageChat, To: bob}, Body: "Hello"}
+	if err := correction.Correct(fix, "m1"); err == nil {
+		_ = c.Send(ctx, fix)
+	}
+}

@@ -1,0 +1,29 @@
+package markers_test
+
+import (
+	"context"
+
+	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/markers"
+)
+
+// Tell the sender of each markable message that it was displayed.
+func Example() {
+	ctx := context.Background()
+	mux := xmpp.NewMux()
+	markers.Register(mux)
+	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+		if r, ok := markers.Reply(m, markers.KindDisplayed); ok {
+			_ = c.Send(ctx, r)
+		}
+	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}, Body: "Read me"}
+	markers.Markable(m)
+	_ = c.Send(ctx, m)
+}

@@ -1,0 +1,147 @@
+package markers
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+
+	"github.com/gojabber/xmpp"
+)
+
+// NS is the namespace of XEP-0333, also its service discovery feature.
+const NS = "urn:xmpp:chat-markers:0"
+
+// ErrMalformed is wrapped by the errors of [Parse] and [Marker.Element].
+var ErrMalformed = errors.New("markers: malformed element")
+
+// Kind is the kind of a marker, named as its element.
+type Kind string
+
+// The marker kinds.
+const (
+	KindMarkable     Kind = "markable"     // the sender asks for markers
+	KindReceived     Kind = "received"     // the message reached a client
+	KindDisplayed    Kind = "displayed"    // the message was shown to the user
+	KindAcknowledged Kind = "acknowledged" // the user acted on the message
+)
+
+// Marker is a chat marker. ID names the marked message; it is empty for
+// KindMarkable and required for the others.
+type Marker struct {
+	Kind Kind
+	ID   string
+}
+
+type markerXML struct {
+	XMLName xml.Name
+	ID      string `xml:"id,attr,omitempty"`
+}
+
+func (k Kind) valid() bool {
+	switch k {
+	case KindMarkable, KindReceived, KindDisplayed, KindAcknowledged:
+		return true
+	}
+	return false
+}
+
+// Element returns mk as an element for a message's Extensions. An unknown
+// kind, a markable with an id or another marker without one is an error.
+func (mk Marker) Element() (xmpp.Element, error) {
+	if err := mk.check(); err != nil {
+		return xmpp.Element{}, err
+	}
+	return xmpp.MarshalElement(markerXML{XMLName: xml.Name{Space: NS, Local: string(mk.Kind)}, ID: mk.ID})
+}
+
+func (mk Marker) check() error {
+	switch {
+	case !mk.Kind.valid():
+		return fmt.Errorf("%w: unknown marker %q", ErrMalformed, string(mk.Kind))
+	case mk.Kind == KindMarkable && mk.ID != "":
+		return fmt.Errorf("%w: <markable/> takes no id", ErrMalformed)
+	case mk.Kind != KindMarkable && mk.ID == "":
+		return fmt.Errorf("%w: <%s/> needs an id", ErrMalformed, mk.Kind)
+	}
+	return nil
+}
+
+// Parse reads a marker element. A received, displayed or acknowledged
+// marker without an id is an error; an id on markable is ignored.
+func Parse(el xmpp.Element) (Marker, error) {
+	k := Kind(el.Name.Local)
+	if el.Name.Space != NS || !k.valid() {
+		return Marker{}, fmt.Errorf("%w: <%s xmlns='%s'> is not a chat marker", ErrMalformed, el.Name.Local, el.Name.Space)
+	}
+	mk := Marker{Kind: k}
+	if k != KindMarkable {
+		mk.ID = el.Attr("id")
+	}
+	return mk, mk.check()
+}
+
+// From returns the first valid marker in m.
+func From(m *xmpp.Message) (Marker, bool) {
+	for _, el := range m.Extensions {
+		if el.Name.Space == NS {
+			if mk, err := Parse(el); err == nil {
+				return mk, true
+			}
+		}
+	}
+	return Marker{}, false
+}
+
+// IsMarkable reports whether m asks for markers.
+func IsMarkable(m *xmpp.Message) bool {
+	for _, el := range m.Extensions {
+		if el.Name.Space == NS && el.Name.Local == string(KindMarkable) {
+			return true
+		}
+	}
+	return false
+}
+
+var markable = func() xmpp.Element {
+	el, err := xmpp.ParseElement("<markable xmlns='" + NS + "'/>")
+	if err != nil {
+		panic(err)
+	}
+	return el
+}()
+
+// Markable adds <markable/> to m unless it has one. It reports false, and
+// leaves m alone, when m has no id, which markers need to name it.
+func Markable(m *xmpp.Message) bool {
+	if m.ID == "" {
+		return false
+	}
+	if !IsMarkable(m) {
+		m.Extensions = append(m.Extensions, markable)
+	}
+	return true
+}
+
+// Reply returns a message carrying a marker of kind k for m, addressed to
+// m's sender with m's type, or false when m is not markable, has no id or no
+// sender, or k is not received, displayed or acknowledged. Markers are
+// never sent for messages of type error.
+func Reply(m *xmpp.Message, k Kind) (*xmpp.Message, bool) {
+	if k == KindMarkable || m.ID == "" || m.From.IsZero() || m.Type == xmpp.MessageError || !IsMarkable(m) {
+		return nil, false
+	}
+	el, err := Marker{Kind: k, ID: m.ID}.Element()
+	if err != nil {
+		return nil, false
+	}
+	to := m.From
+	if m.Type == xmpp.MessageGroupchat {
+		to = m.From.Bare() // to the room, not the occupant
+	}
+	return &xmpp.Message{Header: xmpp.Header{Type: m.Type, To: to}, Extensions: []xmpp.Element{el}}, true
+}
+
+// Register adds the chat markers feature to mux.
+func Register(mux *xmpp.Mux) {
+	mux.AddFeature(NS)
+}

@@ -1,0 +1,36 @@
+package receipts_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/receipts"
+)
+
+// A client that answers receipt requests by itself and asks for a receipt
+// on what it sends.
+func Example() {
+	ctx := context.Background()
+	mux := xmpp.NewMux()
+	receipts.Register(mux, true) // advertise urn:xmpp:receipts, answer requests
+	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+		if r, ok := receipts.From(m); ok {
+			fmt.Println("delivered:", r.ID)
+		}
+	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{
+		OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
+	})
+	if err != nil {
+		return
+	}
+	defer c.Close()
+
+	m := &xmpp.Message{
+		Header: xmpp.Header{ID: "msg-1", Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")},
+		Body:   "Did you get this?",
+	}
+	receipts.Request(m)
+	_ = c.Send(ctx, m)
+}

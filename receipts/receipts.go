@@ -1,0 +1,139 @@
+package receipts
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gojabber/xmpp"
+)
+
+// NS is the namespace of XEP-0184, also its service discovery feature.
+const NS = "urn:xmpp:receipts"
+
+// ErrMalformed is wrapped by the errors of [Parse] for an element that is not
+// a valid receipt.
+var ErrMalformed = errors.New("receipts: malformed element")
+
+// replyTimeout bounds sending one automatic receipt.
+const replyTimeout = 10 * time.Second
+
+// requestElement is <request xmlns='urn:xmpp:receipts'/>.
+var requestElement = mustParse(`<request xmlns='urn:xmpp:receipts'/>`)
+
+func mustParse(raw string) xmpp.Element {
+	el, err := xmpp.ParseElement(raw)
+	if err != nil {
+		panic(err)
+	}
+	return el
+}
+
+// Received is the <received/> element: a receipt for the message whose id is
+// ID.
+type Received struct {
+	ID string
+}
+
+type receivedXML struct {
+	XMLName xml.Name `xml:"urn:xmpp:receipts received"`
+	ID      string   `xml:"id,attr"`
+}
+
+// Element returns r as an element to add to a message's Extensions. It fails
+// for an empty ID, which the XEP requires.
+func (r Received) Element() (xmpp.Element, error) {
+	if r.ID == "" {
+		return xmpp.Element{}, fmt.Errorf("%w: <received/> needs an id", ErrMalformed)
+	}
+	return xmpp.MarshalElement(receivedXML{ID: r.ID})
+}
+
+// Parse reads a <received/> element. An element of another name, or one
+// without an id, is an error wrapping ErrMalformed.
+func Parse(el xmpp.Element) (Received, error) {
+	if el.Name.Space != NS || el.Name.Local != "received" {
+		return Received{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <received/>", ErrMalformed, el.Name.Local, el.Name.Space)
+	}
+	id := el.Attr("id")
+	if id == "" {
+		return Received{}, fmt.Errorf("%w: <received/> without id", ErrMalformed)
+	}
+	return Received{ID: id}, nil
+}
+
+// From returns the receipt carried by m, if m holds a valid one.
+func From(m *xmpp.Message) (Received, bool) {
+	for _, el := range m.Extensions {
+		if el.Name.Space == NS && el.Name.Local == "received" {
+			r, err := Parse(el)
+			return r, err == nil
+		}
+	}
+	return Received{}, false
+}
+
+// Requested reports whether m asks for a receipt.
+func Requested(m *xmpp.Message) bool {
+	for _, el := range m.Extensions {
+		if el.Name.Space == NS && el.Name.Local == "request" {
+			return true
+		}
+	}
+	return false
+}
+
+// Request adds a receipt request to m, unless it already has one. It
+// reports false, and leaves m alone, when m has no id or is of type error:
+// the receipt names the id, and errors are not acknowledged.
+func Request(m *xmpp.Message) bool {
+	if m.ID == "" || m.Type == xmpp.MessageError {
+		return false
+	}
+	if !Requested(m) {
+		m.Extensions = append(m.Extensions, requestElement)
+	}
+	return true
+}
+
+// Reply returns the receipt to send for m, or false when none is due: when m
+// has no request, no id or no sender, or is of type error or groupchat
+// (the XEP's business rules). The receipt goes to m's sender, with the same type as m so
+// that it follows the same routing.
+func Reply(m *xmpp.Message) (*xmpp.Message, bool) {
+	if m.ID == "" || m.From.IsZero() || m.Type == xmpp.MessageError || m.Type == xmpp.MessageGroupchat || !Requested(m) {
+		return nil, false
+	}
+	el, err := Received{ID: m.ID}.Element()
+	if err != nil {
+		return nil, false
+	}
+	return &xmpp.Message{
+		Header:     xmpp.Header{ID: rand.Text(), Type: m.Type, To: m.From},
+		Extensions: []xmpp.Element{el},
+	}, true
+}
+
+// Register adds the urn:xmpp:receipts feature to mux, which clients that
+// answer receipt requests advertise. If auto is true, it also
+// registers a message handler that sends the receipt [Reply] returns for
+// every inbound message; a send error is dropped, as a receipt is best
+// effort.
+func Register(mux *xmpp.Mux, auto bool) {
+	mux.AddFeature(NS)
+	if !auto {
+		return
+	}
+	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+		r, ok := Reply(m)
+		if !ok {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), replyTimeout)
+		defer cancel()
+		_ = c.Send(ctx, r)
+	})
+}
