@@ -144,13 +144,15 @@ func (s *Stats) Forged() uint64 { return s.forged.Load() }
 // undecodable.
 func (s *Stats) Malformed() uint64 { return s.malformed.Load() }
 
-// Register adds a message handler to mux that calls h with each carbon the
-// session receives, unwrapped, and drops forged and malformed ones, counting
-// them in the returned Stats. Other message handlers of mux still see the
-// wrapping message. Carbons stay off until [Enable] is called.
+// Register intercepts carbons on mux (xmpp.Mux.InterceptMessage): it calls h
+// with each carbon the session receives, unwrapped, and drops forged and
+// malformed ones, counting them in the returned Stats. The wrapping message
+// is consumed either way, so the other message handlers of mux never see a
+// carbon, forged or not, as a message of its own. Carbons stay off until
+// [Enable] is called.
 func Register(mux *xmpp.Mux, h func(c *xmpp.Client, cb Carbon)) *Stats {
 	s := new(Stats)
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.InterceptMessage(func(c *xmpp.Client, m *xmpp.Message) bool {
 		cb, err := Unwrap(m, c.JID())
 		switch {
 		case err == nil:
@@ -159,7 +161,10 @@ func Register(mux *xmpp.Mux, h func(c *xmpp.Client, cb Carbon)) *Stats {
 			s.forged.Add(1)
 		case errors.Is(err, ErrMalformed):
 			s.malformed.Add(1)
+		default: // not a carbon
+			return false
 		}
+		return true
 	})
 	return s
 }
