@@ -30,7 +30,9 @@ func main() {
 		Server: *server,
 		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
 			if m.Type == xmpp.MessageChat && m.Body != "" {
-				c.Send(ctx, &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: m.From}, Body: m.Body})
+				if err := c.Send(ctx, m.Reply(m.Body)); err != nil {
+					log.Printf("echo to %s: %v", m.From, err)
+				}
 			}
 		},
 	})
