@@ -280,7 +280,12 @@ func openMellium(ctx context.Context, t Target, onMsg OnMessage) (Session, error
 				return nil
 			}
 			var msg melliumBody
-			if err := xml.NewTokenDecoder(r).DecodeElement(&msg, start); err != nil {
+			// The whole element, start tag included: DecodeElement with
+			// start on the handler's reader, as mellium's echobot example
+			// does, fails with "unexpected end element" (see
+			// decode.melliumElement).
+			d := xml.NewTokenDecoder(xmlstream.MultiReader(xmlstream.Token(start.Copy()), r))
+			if err := d.Decode(&msg); err != nil {
 				return err
 			}
 			if msg.Body != "" {
@@ -379,4 +384,3 @@ func TLSConfig(caFile, domain string) (*tls.Config, error) {
 	}
 	return &tls.Config{RootCAs: pool, ServerName: domain}, nil
 }
-

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"sync"
 )
@@ -127,4 +128,14 @@ func Stanzas(data []byte) []byte {
 	j := bytes.IndexByte(data[i:], '>')
 	body := data[i+j+1:]
 	return bytes.TrimSuffix(bytes.TrimRight(body, "\n"), []byte("</stream:stream>"))
+}
+
+var carbon = regexp.MustCompile(`(?s)<message [^>]*><(received|sent) xmlns=['"]urn:xmpp:carbons:2['"]>.*?</(?:received|sent)></message>\n?`)
+
+// WithoutCarbons returns data without the carbon copies (XEP-0280
+// <received/> and <sent/> wrappers), and how many it removed: the corpus
+// for decoders that cannot read a <message/> nested in a <message/>.
+func WithoutCarbons(data []byte) ([]byte, int) {
+	n := len(carbon.FindAllIndex(data, -1))
+	return carbon.ReplaceAll(data, nil), n
 }
