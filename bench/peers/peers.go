@@ -10,6 +10,7 @@
 package peers
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -42,6 +43,9 @@ type Target struct {
 	Domain   string
 	User     string // localpart
 	Password string
+	// Resource is the resource to request; "" means the library's default
+	// (gosrc and go-xmpp: "bench"; gojabber, mellium: server-assigned).
+	Resource string
 	// TLS is the client TLS configuration (RootCAs with the test CA,
 	// ServerName the domain); nil means a plaintext server.
 	TLS *tls.Config
@@ -111,7 +115,7 @@ type ours struct{ c *gojabber.Client }
 
 // OursOptions returns the Options gojabber logs in with.
 func OursOptions(t Target) *gojabber.Options {
-	o := &gojabber.Options{Server: t.Addr, TLSConfig: t.TLS}
+	o := &gojabber.Options{Server: t.Addr, TLSConfig: t.TLS, Resource: t.Resource}
 	if t.TLS == nil {
 		o.InsecureAllowPlaintext = true
 	}
@@ -164,6 +168,9 @@ func GoXMPPOptions(t Target) goxmpp.Options {
 		StartTLS:    t.TLS != nil,
 		TLSConfig:   t.TLS,
 		Resource:    "bench",
+	}
+	if t.Resource != "" {
+		o.Resource = t.Resource
 	}
 	if t.TLS == nil {
 		o.InsecureAllowUnencryptedAuth = true
@@ -225,6 +232,12 @@ func MelliumLogin(ctx context.Context, t Target) (*mellium.Session, error) {
 		return nil, err
 	}
 	origin, err := jid.Parse(t.JID())
+	if err != nil {
+		return nil, err
+	}
+	if t.Resource != "" {
+		origin, err = origin.WithResource(t.Resource)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -331,7 +344,7 @@ func openGosrc(ctx context.Context, t Target, onMsg OnMessage) (Session, error) 
 			Domain:    t.Domain,
 			TLSConfig: t.TLS,
 		},
-		Jid:        t.JID() + "/bench",
+		Jid:        t.JID() + "/" + cmp.Or(t.Resource, "bench"),
 		Credential: gosrc.Password(t.Password),
 		Insecure:   t.TLS == nil,
 		// gosrc sends a whitespace keepalive every KeepaliveInterval
