@@ -135,6 +135,13 @@ func openOurs(ctx context.Context, t Target, onMsg OnMessage) (Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Initial presence (RFC 6121 §4.2), as the other libraries send on
+	// login (go-xmpp, gosrc) or as their examples do (mellium): without it
+	// the server does not deliver messages sent to the bare JID.
+	if err := c.Send(ctx, &gojabber.Presence{}); err != nil {
+		c.Close()
+		return nil, err
+	}
 	return ours{c}, nil
 }
 

@@ -197,17 +197,17 @@ type decodeResult struct {
 }
 
 type checkResult struct {
-	Lib       string `json:"lib"`
-	Corpus    string `json:"corpus"`
-	Stanzas   int    `json:"stanzas"`
-	Want      int    `json:"want"`
-	Bodies    int    `json:"bodies"`
-	WantBody  int    `json:"want_bodies"`
-	BodySum   string `json:"body_sum"`
-	WantSum   string `json:"want_body_sum"`
-	Pings     int64  `json:"pings_answered"`
-	Match     bool   `json:"match"`
-	Err       string `json:"error"`
+	Lib      string `json:"lib"`
+	Corpus   string `json:"corpus"`
+	Stanzas  int    `json:"stanzas"`
+	Want     int    `json:"want"`
+	Bodies   int    `json:"bodies"`
+	WantBody int    `json:"want_bodies"`
+	BodySum  string `json:"body_sum"`
+	WantSum  string `json:"want_body_sum"`
+	Pings    int64  `json:"pings_answered"`
+	Match    bool   `json:"match"`
+	Err      string `json:"error"`
 }
 
 var benchLine = regexp.MustCompile(`^BenchmarkDecode/lib=(\S+?)-\d+\s+(\d+)\s+(.*)$`)

@@ -201,10 +201,11 @@ func (s *Server) serve(nc net.Conn) {
 				switch {
 				case strings.Contains(inner, "urn:ietf:params:xml:ns:xmpp-bind"):
 					res := fmt.Sprintf("r%d", id)
-					if i := strings.Index(inner, "<resource>"); i >= 0 {
-						if j := strings.Index(inner[i:], "</resource>"); j > 0 {
-							res = inner[i+len("<resource>") : i+j]
-						}
+					var bind struct {
+						Resource string `xml:"resource"`
+					}
+					if xml.Unmarshal(e.Inner, &bind) == nil && strings.TrimSpace(bind.Resource) != "" {
+						res = strings.TrimSpace(bind.Resource)
 					}
 					c.JID = user + "@" + Domain + "/" + res
 					fmt.Fprintf(c, "<iq type='result' id='%s'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><jid>%s</jid></bind></iq>", esc(iqid), esc(c.JID))
