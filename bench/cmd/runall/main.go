@@ -17,11 +17,14 @@ import (
 	"log"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -36,7 +39,9 @@ var (
 	mdPath     = flag.String("md", "BENCHMARKS.md", "report to write")
 	logins     = flag.Int("logins", 20, "logins per library and server")
 	messages   = flag.Int("messages", 2000, "round-trip messages per library")
-	sessions   = flag.Int("sessions", 1000, "idle sessions per library")
+	sessions   = flag.Int("sessions", 1000, "idle sessions per library without TLS")
+	tlsSess    = flag.Int("tls-sessions", 200, "idle sessions per library with TLS (Prosody spends about 50 ms of CPU on each SCRAM login)")
+	report_    = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
 	benchtime  = flag.String("benchtime", "3x", "go test -benchtime for decode")
 	skip       = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")
 )
@@ -56,11 +61,53 @@ func main() {
 	}
 	rep := &report{Start: start}
 	rep.machine()
+	if *report_ {
+		load("decode.json", &rep.Decode)
+		load("login.json", &rep.Login)
+		load("roundtrip.json", &rep.RoundTrip)
+		load("idle.json", &rep.Idle)
+		rep.Check = loadCheck()
+		if b, err := os.ReadFile(filepath.Join(*resultsDir, "run.json")); err == nil {
+			json.Unmarshal(b, &rep.Run)
+		}
+		finish(rep)
+		return
+	}
+	// Parts skipped keep their earlier results, so that one part can be
+	// rerun alone.
+	var prev report
+	load("decode.json", &prev.Decode)
+	load("login.json", &prev.Login)
+	load("roundtrip.json", &prev.RoundTrip)
+	load("idle.json", &prev.Idle)
+	load("run.json", &prev.Run)
+	rep.Decode, rep.Login, rep.RoundTrip, rep.Idle = prev.Decode, prev.Login, prev.RoundTrip, prev.Idle
+	rep.Check = loadCheck()
+	rep.Run = prev.Run
+	if rep.Run.Parts == nil {
+		rep.Run.Parts = map[string]string{}
+	}
+	partStart := time.Now()
+	part := func(name string) {
+		rep.Run.Parts[name] = time.Since(partStart).Round(time.Second).String()
+		partStart = time.Now()
+	}
+	// Stop the servers on Ctrl-C too.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		for _, s := range stopList() {
+			s.Stop()
+		}
+		os.Exit(1)
+	}()
 
 	if !skipped("decode") {
 		rep.Decode = runDecode()
 		save("decode.json", rep.Decode)
 		rep.Check = loadCheck()
+		part("decode")
 	}
 
 	worker := filepath.Join(os.TempDir(), fmt.Sprintf("peerworker-%d", os.Getpid()))
@@ -92,9 +139,11 @@ func main() {
 			}
 			defer s.Stop()
 			servers[kind] = s
+			addStop(s)
 			log.Printf("%s on %s", kind, s.C2SAddr)
 		}
 		cancel()
+		part("servers")
 	}
 	run := func(args ...string) workerResult {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -115,6 +164,7 @@ func main() {
 			"-user", user, "-pass", s.Password(user)}
 	}
 	if !skipped("login") {
+		rep.Login = nil
 		for _, kind := range []string{xmpptest.KindProsody, xmpptest.KindEjabberd} {
 			s := servers[kind]
 			if s == nil {
@@ -126,19 +176,23 @@ func main() {
 			}
 		}
 		save("login.json", rep.Login)
+		part("login")
 	}
 	if s := servers[xmpptest.KindProsody]; s != nil && !skipped("roundtrip") {
+		rep.RoundTrip = nil
 		for _, lib := range peers.Libraries {
 			args := append([]string{"-mode", "roundtrip", "-lib", lib, "-n", strconv.Itoa(*messages),
 				"-peer", "bob", "-peerpass", s.Password("bob")}, srvArgs(s, "alice")...)
 			rep.RoundTrip = append(rep.RoundTrip, run(args...))
 		}
 		save("roundtrip.json", rep.RoundTrip)
+		part("roundtrip")
 	}
 	if !skipped("idle") {
+		rep.Idle = nil
 		if s := servers[xmpptest.KindProsody]; s != nil {
 			for _, lib := range peers.Libraries {
-				args := append([]string{"-mode", "idle", "-lib", lib, "-n", strconv.Itoa(*sessions)}, srvArgs(s, "carol")...)
+				args := append([]string{"-mode", "idle", "-lib", lib, "-n", strconv.Itoa(*tlsSess)}, srvArgs(s, "carol")...)
 				rep.Idle = append(rep.Idle, run(args...))
 			}
 		}
@@ -152,18 +206,71 @@ func main() {
 		}
 		srv.Close()
 		save("idle.json", rep.Idle)
+		part("idle")
 	}
 	for _, s := range servers {
 		s.Stop()
 	}
-	rep.Elapsed = time.Since(start)
+	rep.Run.Start, rep.Run.Elapsed = start, time.Since(start).Round(time.Second).String()
+	if !skipped("decode") {
+		rep.Run.Benchtime = *benchtime
+	}
+	if !skipped("login") {
+		rep.Run.Logins = *logins
+	}
+	if !skipped("roundtrip") {
+		rep.Run.Messages = *messages
+	}
+	if !skipped("idle") {
+		rep.Run.Sessions, rep.Run.TLSSessions = *sessions, *tlsSess
+	}
+	save("run.json", rep.Run)
+	finish(rep)
+}
+
+func finish(rep *report) {
 	if err := plots(rep); err != nil {
 		log.Printf("plots: %v", err)
 	}
 	if err := os.WriteFile(*mdPath, rep.markdown(), 0o644); err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("done in %s: %s", rep.Elapsed.Round(time.Second), *mdPath)
+	log.Printf("done in %s: %s", rep.Run.Elapsed, *mdPath)
+}
+
+// runInfo records how a run was made, for -report-only.
+type runInfo struct {
+	Start       time.Time
+	Elapsed     string
+	Logins      int
+	Messages    int
+	Sessions    int
+	TLSSessions int
+	Benchtime   string
+	Parts       map[string]string // how long each part took when last run
+}
+
+var (
+	stopMu sync.Mutex
+	stops  []*xmpptest.Server
+)
+
+func addStop(s *xmpptest.Server) {
+	stopMu.Lock()
+	stops = append(stops, s)
+	stopMu.Unlock()
+}
+
+func stopList() []*xmpptest.Server {
+	stopMu.Lock()
+	defer stopMu.Unlock()
+	return slices.Clone(stops)
+}
+
+func load(name string, v any) {
+	if b, err := os.ReadFile(filepath.Join(*resultsDir, name)); err == nil {
+		json.Unmarshal(b, v)
+	}
 }
 
 type workerResult struct {
@@ -277,7 +384,7 @@ func lastLines(s string, n int) string {
 
 type report struct {
 	Start     time.Time
-	Elapsed   time.Duration
+	Run       runInfo
 	CPU       string
 	Kernel    string
 	GoVersion string
