@@ -58,9 +58,12 @@ fuzz-smoke:
 demo: servers
 	$(GO) run ./examples/demo
 
-## bench: the codec benchmarks side by side with encoding/xml.
-bench:
+## bench: the codec benchmarks side by side with encoding/xml, then the
+## peer benchmarks of bench/ (decode, login, round trip, idle memory against
+## go-xmpp, mellium and gosrc; writes bench/BENCHMARKS.md and bench/results/).
+bench: servers
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
+	cd bench && $(GO) run ./cmd/runall
 
 clean:
 	rm -rf $(BIN)

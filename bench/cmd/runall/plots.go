@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+
+// bar writes a bar chart of values labelled by labels to results/file.
+func bar(file, title, ylabel string, labels []string, values []float64) error {
+	if len(values) == 0 {
+		return nil
+	}
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
+	b, err := plotter.NewBarChart(plotter.Values(values), vg.Points(28))
+	if err != nil {
+		return err
+	}
+	b.LineStyle.Width = vg.Length(0)
+	p.Add(b)
+	p.NominalX(labels...)
+	p.X.Tick.Label.Rotation = 0.5
+	p.X.Tick.Label.XAlign = -1
+	p.X.Tick.Label.YAlign = -0.5
+	w := vg.Length(90+55*len(values)) * vg.Points(1)
+	return p.Save(w, 4*vg.Inch, filepath.Join(*resultsDir, file))
+}
+
+func plots(r *report) error {
+	var errs []error
+	add := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var l []string
+	var ns, allocs []float64
+	for _, d := range r.Decode {
+		l = append(l, d.Lib)
+		ns = append(ns, d.NsPerStanza)
+		allocs = append(allocs, d.AllocsPer)
+	}
+	add(bar("decode-ns.png", "Decode: time per stanza (lower is better)", "ns/stanza", l, ns))
+	add(bar("decode-allocs.png", "Decode: allocations per stanza", "allocs/stanza", l, allocs))
+
+	l, ns = nil, nil
+	for _, w := range r.Login {
+		if w.Error == "" {
+			l = append(l, w.Lib+"@"+w.Server)
+			ns = append(ns, w.MedianMs)
+		}
+	}
+	add(bar("login.png", "Login: dial to bound resource, median", "ms", l, ns))
+
+	l, ns, allocs = nil, nil, nil
+	var ll []string
+	for _, w := range r.RoundTrip {
+		if w.Error == "" {
+			l = append(l, w.Lib)
+			ns = append(ns, w.CPUusPer)
+			allocs = append(allocs, w.PerSec)
+		}
+	}
+	ll = l
+	add(bar("roundtrip-cpu.png", "Round trip via Prosody: client CPU per message", "µs CPU (user+sys) / message", l, ns))
+	add(bar("roundtrip-rate.png", "Round trip via Prosody: echoed messages per second", "messages/s", ll, allocs))
+
+	l, ns = nil, nil
+	for _, w := range r.Idle {
+		if w.Error == "" {
+			tls := "no TLS"
+			if w.TLS {
+				tls = "TLS"
+			}
+			l = append(l, fmt.Sprintf("%s %s", w.Lib, tls))
+			ns = append(ns, w.BytesPer/1024)
+		}
+	}
+	add(bar("idle.png", "Idle session: heap+stack per session", "KiB/session", l, ns))
+	if len(errs) > 0 {
+		return fmt.Errorf("%v", errs)
+	}
+	return nil
+}
