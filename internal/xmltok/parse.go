@@ -2,6 +2,7 @@ package xmltok
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -323,20 +324,19 @@ func (p *Parser) element(data []byte, outer int) (int, error) {
 	i := 0
 	for {
 		if len(p.open) > 0 {
-			j := bytes.IndexByte(data[i:], '<')
-			if j < 0 {
+			if i >= len(data) {
 				return 0, errMore
 			}
-			if j > 0 {
-				fl, err := checkChars(data[i:i+j], false)
+			if data[i] != '<' {
+				j, fl, err := scanText(data, i)
 				if err != nil {
-					return 0, shift(err, i)
+					return 0, err
 				}
 				tk := p.add()
 				tk.Kind = Text
 				tk.Flags = fl
-				tk.Value = Span{int32(i), int32(i + j)}
-				i += j
+				tk.Value = Span{int32(i), int32(j)}
+				i = j
 			}
 		}
 		if i+1 >= len(data) {
@@ -408,6 +408,34 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 // scanName scans a qualified name at data[i]. It returns its end and the
 // offset of the local part.
 func scanName(data []byte, i int) (end, local int, err error) {
+	// Fast path: ASCII names, eight bytes at a time. Anything unusual,
+	// including every error, is left to scanNameSlow.
+	if i < len(data) && nameByte[data[i]] == 1 {
+		local = i
+		j := i
+		for j+8 <= len(data) {
+			m := nameStops(binary.LittleEndian.Uint64(data[j:]))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += firstStop(m)
+			c := data[j]
+			if c < utf8.RuneSelf && c != ':' {
+				return j, local, nil
+			}
+			if c != ':' || local != i || j+1 >= len(data) || nameByte[data[j+1]] != 1 {
+				break
+			}
+			j++
+			local = j
+		}
+	}
+	return scanNameSlow(data, i)
+}
+
+// scanNameSlow is scanName byte by byte.
+func scanNameSlow(data []byte, i int) (end, local int, err error) {
 	local = i
 	j := i
 	for {
@@ -668,11 +696,17 @@ func (p *Parser) endTag(data []byte, i int) (int, error) {
 	if len(p.open) == 0 {
 		return 0, perr(NotWellFormed, i, "unexpected end tag")
 	}
+	st := &p.toks[p.open[len(p.open)-1]]
+	// Fast path: the start tag's name, already validated, right before '>'.
+	if e := i + 2 + int(st.Name.End-st.Name.Start); e < len(data) && data[e] == '>' &&
+		bytes.Equal(data[i+2:e], data[st.Name.Start:st.Name.End]) {
+		p.closeTop(Span{int32(i), int32(e + 1)})
+		return e + 1, nil
+	}
 	end, _, err := scanName(data, i+2)
 	if err != nil {
 		return 0, err
 	}
-	st := &p.toks[p.open[len(p.open)-1]]
 	if !bytes.Equal(data[i+2:end], data[st.Name.Start:st.Name.End]) {
 		return 0, perr(NotWellFormed, i, "mismatched end tag")
 	}
@@ -703,91 +737,26 @@ func (p *Parser) attrNS(data []byte, a *Token) int32 {
 	return p.nsIndex(p.scratch)
 }
 
-// checkChars validates character data or an attribute value: UTF-8, the
-// Char production, references, no '<' and, in text, no "]]>".
-func checkChars(b []byte, attr bool) (uint8, error) {
-	var fl uint8
-	for i := 0; i < len(b); {
-		i = skipPlainText(b, i)
-		e := min(i+8, len(b))
-		for i < e && charClass[b[i]] == clPlain {
-			i++
-		}
-		if i == e {
-			if e < len(b) {
-				continue // a false alarm of skipPlainText
-			}
-			break
-		}
-		c := b[i]
-		switch charClass[c] {
-		case clForbidden:
-			switch c {
-			case '\t', '\n':
-				if attr {
-					fl |= FlagEscaped
-				}
-				i++
-				continue
-			case '\r':
-				fl |= FlagEscaped
-				i++
-				continue
-			}
-			return 0, perr(NotWellFormed, i, "control character")
-		}
-		switch c {
-		case '\t', '\n':
-			if attr {
-				fl |= FlagEscaped
-			}
-			i++
-		case '\r':
-			fl |= FlagEscaped
-			i++
-		case '<':
-			return 0, perr(NotWellFormed, i, "'<' in attribute value")
-		case '>':
-			if !attr && i >= 2 && b[i-1] == ']' && b[i-2] == ']' {
-				return 0, perr(NotWellFormed, i, "']]>' in text")
-			}
-			i++
-		case '&':
-			n, err := checkRef(b[i:])
-			if err != nil {
-				return 0, shift(err, i)
-			}
-			fl |= FlagEscaped
-			i += n
-		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n <= 1 {
-				return 0, perr(NotWellFormed, i, "invalid UTF-8")
-			}
-			if !isChar(r) {
-				return 0, perr(NotWellFormed, i, "character not allowed in XML")
-			}
-			i += n
-		}
-	}
-	return fl, nil
-}
-
 // scanAttrValue finds the end of the attribute value at data[i], closed by
 // the quote q, and validates it in the same pass.
 func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 	var fl uint8
+	qq := swarLo * uint64(q)
 	for {
-		i = skipPlainAttr(data, i)
-		e := min(i+8, len(data))
-		for i < e && attrClass[data[i]] == 0 {
-			i++
-		}
-		if i == e && e < len(data) {
-			continue // a false alarm of skipPlainAttr
-		}
-		if i >= len(data) {
-			return 0, 0, errMore
+		if i+8 <= len(data) {
+			m := attrStops(binary.LittleEndian.Uint64(data[i:]), qq)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += firstStop(m)
+		} else {
+			for i < len(data) && attrClass[data[i]] == 0 {
+				i++
+			}
+			if i >= len(data) {
+				return 0, 0, errMore
+			}
 		}
 		switch c := data[i]; c {
 		case q:
@@ -832,6 +801,83 @@ func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 			i += n
 		}
 	}
+}
+
+// scanText finds the end of the character data at data[start] (the next
+// '<') and validates it in the same pass: UTF-8, the Char production,
+// references and no "]]>". Like a parse of the whole text, it reports a
+// problem only once the text's end is in data, and errMore until then.
+func scanText(data []byte, start int) (int, uint8, error) {
+	var fl uint8
+	i := start
+	for {
+		if i+8 <= len(data) {
+			m := textStops(binary.LittleEndian.Uint64(data[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += firstStop(m)
+		} else {
+			for i < len(data) && charClass[data[i]] == clPlain {
+				i++
+			}
+			if i >= len(data) {
+				return 0, 0, errMore
+			}
+		}
+		switch c := data[i]; c {
+		case '<':
+			return i, fl, nil
+		case '\t', '\n':
+			i++
+		case '\r':
+			fl |= FlagEscaped
+			i++
+		case '>':
+			if i-start >= 2 && data[i-1] == ']' && data[i-2] == ']' {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "']]>' in text"))
+			}
+			i++
+		case '&':
+			k := i + 1
+			for k < len(data) && data[k] != ';' && data[k] != '<' {
+				k++
+			}
+			if k == len(data) {
+				return 0, 0, errMore
+			}
+			if data[k] == ';' {
+				k++
+			}
+			if _, err := checkRef(data[i:k]); err != nil {
+				return 0, 0, textErr(data, i, shift(err, i))
+			}
+			fl |= FlagEscaped
+			i = k
+		default:
+			if c < utf8.RuneSelf {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "control character"))
+			}
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "invalid UTF-8"))
+			}
+			if !isChar(r) {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "character not allowed in XML"))
+			}
+			i += n
+		}
+	}
+}
+
+// textErr returns err, found at data[i] in character data, once the text's
+// end is in data, and errMore before.
+func textErr(data []byte, i int, err error) error {
+	if bytes.IndexByte(data[i:], '<') < 0 {
+		return errMore
+	}
+	return err
 }
 
 // checkCDATA validates the content of a CDATA section.
