@@ -414,7 +414,12 @@ func scanName(data []byte, i int) (end, local int, err error) {
 		local = i
 		j := i
 		for j+8 <= len(data) {
-			m := nameStops(binary.LittleEndian.Uint64(data[j:]))
+			// nameStops, by hand: too large to be inlined.
+			x := binary.LittleEndian.Uint64(data[j:])
+			y := x &^ swarHi
+			ok := inRange(y|swarLo*0x20, 'a', 'z') | inRange(y, '0', '9') | inRange(y, '-', '.') |
+				^((y^swarLo*'_')+swarLo*0x7f)&swarHi
+			m := ^ok&swarHi | x&swarHi
 			if m == 0 {
 				j += 8
 				continue
@@ -998,6 +1003,31 @@ func AppendValue[T string | []byte](dst []byte, raw T, flags uint8) []byte {
 	attr := flags&FlagAttrValue != 0
 	cdata := flags&FlagCDATA != 0
 	for i := 0; i < len(raw); {
+		// Copy the run of bytes that stand for themselves in one go.
+		j := i
+		for j+8 <= len(raw) {
+			// In validated data, every byte below 0x0E is '\t', '\n' or '\r'.
+			x := load64(raw, j)
+			m := hasByte(x, '&')
+			if attr {
+				m |= hasLess(x, 0x0E)
+			} else {
+				m |= hasByte(x, '\r')
+			}
+			if m != 0 {
+				break
+			}
+			j += 8
+		}
+		for j < len(raw) && !valueSpecial(raw[j], attr) {
+			j++
+		}
+		if j > i {
+			dst = append(dst, raw[i:j]...)
+			if i = j; i == len(raw) {
+				break
+			}
+		}
 		c := raw[i]
 		switch {
 		case c == '\r':
@@ -1028,4 +1058,17 @@ func AppendValue[T string | []byte](dst []byte, raw T, flags uint8) []byte {
 		}
 	}
 	return dst
+}
+
+// load64 returns the eight bytes at b[i] as a little-endian word.
+func load64[T string | []byte](b T, i int) uint64 {
+	b = b[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// valueSpecial reports whether AppendValue changes the byte c of a
+// validated text or attribute value.
+func valueSpecial(c byte, attr bool) bool {
+	return c == '&' || c == '\r' || attr && (c == '\t' || c == '\n')
 }
