@@ -97,6 +97,8 @@ func (d *Decoder) parseJID(s string) (JID, error) {
 	if d.slowJIDs == nil || len(d.slowJIDs) >= 256 {
 		d.slowJIDs = make(map[string]JID)
 	}
+	// j.s may be s itself: copy it too, so as not to keep a stanza alive.
+	j.s = strings.Clone(j.s)
 	d.slowJIDs[strings.Clone(s)] = j
 	return j, nil
 }
