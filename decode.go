@@ -263,7 +263,12 @@ func (d *Decoder) Next() (any, error) {
 	// The one copy of the element: every string of the result is a
 	// substring of s.
 	toks := el.Toks
-	s := d.stanzaString(el.Data, toks)
+	var s string
+	if el.Escaped {
+		s = d.stanzaString(el.Data, toks)
+	} else {
+		s = string(el.Data)
+	}
 	d.uris = el.URIs
 	root := &toks[0]
 	local := s[root.Local:root.Name.End]

@@ -156,6 +156,7 @@ type Parser struct {
 	uriCache [32]int32
 	nfixed   int // entries of uris kept when the table is trimmed
 	scratch  []byte
+	flags    uint8 // the flags of the tokens, or-ed together
 }
 
 // SetLimits sets the limits; zero fields take the defaults.
@@ -318,6 +319,7 @@ func (p *Parser) internBytes(b []byte) string {
 func (p *Parser) element(data []byte, outer int) (int, error) {
 	p.trimURIs()
 	p.toks = p.toks[:0]
+	p.flags = 0
 	p.ns = p.ns[:outer]
 	p.open = p.open[:0]
 	p.marks = p.marks[:0]
@@ -335,6 +337,7 @@ func (p *Parser) element(data []byte, outer int) (int, error) {
 				tk := p.add()
 				tk.Kind = Text
 				tk.Flags = fl
+				p.flags |= fl
 				tk.Value = Span{int32(i), int32(j)}
 				i = j
 			}
@@ -401,6 +404,7 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 	tk := p.add()
 	tk.Kind = Text
 	tk.Flags = fl | FlagCDATA
+	p.flags |= fl
 	tk.Value = Span{int32(s), int32(s + j)}
 	return s + j + 3, nil
 }
@@ -505,9 +509,12 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	i = end
 	nattr := 0
 	self := false
+	// Whether some attribute declares a namespace, and whether some other
+	// has a prefix: without them, the loops below have nothing to do.
+	xmlns, prefixed := false, false
 	for {
 		ws := false
-		for i < len(data) && isSpace(data[i]) {
+		for i < len(data) && data[i] <= ' ' && isSpace(data[i]) {
 			i++
 			ws = true
 		}
@@ -542,8 +549,16 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			return 0, err
 		}
 		name := Span{int32(i), int32(aend)}
+		switch {
+		case alocal == i:
+			xmlns = xmlns || aend-i == 5 && string(data[i:aend]) == "xmlns"
+		case alocal-i == 6 && string(data[i:alocal]) == "xmlns:":
+			xmlns = true
+		default:
+			prefixed = true
+		}
 		i = aend
-		for i < len(data) && isSpace(data[i]) {
+		for i < len(data) && data[i] <= ' ' && isSpace(data[i]) {
 			i++
 		}
 		if i >= len(data) {
@@ -553,7 +568,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			return 0, perr(NotWellFormed, i, "expected '='")
 		}
 		i++
-		for i < len(data) && isSpace(data[i]) {
+		for i < len(data) && data[i] <= ' ' && isSpace(data[i]) {
 			i++
 		}
 		if i >= len(data) {
@@ -571,6 +586,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		tk := p.add()
 		tk.Kind = Attr
 		tk.Flags = fl
+		p.flags |= fl
 		tk.Name = name
 		tk.Local = int32(alocal)
 		tk.Value = Span{int32(vs), int32(ve)}
@@ -582,6 +598,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 
 	// Namespace declarations.
 	attrs := p.toks[si+1:]
+	if !xmlns {
+		attrs = attrs[:0]
+	}
 	for k := range attrs {
 		a := &attrs[k]
 		qn := data[a.Name.Start:a.Name.End]
@@ -626,6 +645,10 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	}
 	// Resolve attribute names and reject duplicates. A bit set keyed by a
 	// hash of each name saves comparing names that cannot be equal.
+	attrs = p.toks[si+1:]
+	if !prefixed && len(attrs) < 2 {
+		attrs = attrs[:0]
+	}
 	var seen [2]uint64
 	for k := range attrs {
 		a := &attrs[k]
