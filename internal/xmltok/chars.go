@@ -169,14 +169,18 @@ func firstStop(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
 // quoted with the quote repeated in qq (swarLo times the quote): control
 // characters, non-ASCII bytes, the quote, '<' and '&'.
 func attrStops(x, qq uint64) uint64 {
-	return hasLess(x, 0x20) | x&swarHi | hasZero(x^qq) | hasByte(x, '<') | hasByte(x, '&')
+	return ctlOrHigh(x) | hasZero(x^qq) | hasByte(x, '<') | hasByte(x, '&')
 }
+
+// ctlOrHigh flags the bytes below 0x20 or from 0x80 on: hasLess(x, 0x20) |
+// x&swarHi in fewer operations.
+func ctlOrHigh(x uint64) uint64 { return (x - swarLo*0x20 | x) & swarHi }
 
 // textStops flags the bytes that end a plain run in character data:
 // control characters, non-ASCII bytes, '&', '<' and '>'.
 func textStops(x uint64) uint64 {
 	// y|2 == '>' exactly when y is '<' or '>'.
-	return hasLess(x, 0x20) | x&swarHi | hasByte(x, '&') | hasByte(x|swarLo*2, '>')
+	return ctlOrHigh(x) | hasByte(x, '&') | hasByte(x|swarLo*2, '>')
 }
 
 // inRange flags the bytes of y, whose bytes are all below 0x80, that lie

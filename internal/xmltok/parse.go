@@ -514,9 +514,15 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	xmlns, prefixed := false, false
 	for {
 		ws := false
-		for i < len(data) && data[i] <= ' ' && isSpace(data[i]) {
+		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
+			// The usual single space.
 			i++
 			ws = true
+		} else {
+			for i < len(data) && isSpace(data[i]) {
+				i++
+				ws = true
+			}
 		}
 		if i >= len(data) {
 			return 0, errMore
@@ -558,25 +564,32 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			prefixed = true
 		}
 		i = aend
-		for i < len(data) && data[i] <= ' ' && isSpace(data[i]) {
+		var q byte
+		if i+1 < len(data) && data[i] == '=' && (data[i+1] == '\'' || data[i+1] == '"') {
+			// The usual name='value', without spaces.
 			i++
-		}
-		if i >= len(data) {
-			return 0, errMore
-		}
-		if data[i] != '=' {
-			return 0, perr(NotWellFormed, i, "expected '='")
-		}
-		i++
-		for i < len(data) && data[i] <= ' ' && isSpace(data[i]) {
+			q = data[i]
+		} else {
+			for i < len(data) && isSpace(data[i]) {
+				i++
+			}
+			if i >= len(data) {
+				return 0, errMore
+			}
+			if data[i] != '=' {
+				return 0, perr(NotWellFormed, i, "expected '='")
+			}
 			i++
-		}
-		if i >= len(data) {
-			return 0, errMore
-		}
-		q := data[i]
-		if q != '"' && q != '\'' {
-			return 0, perr(NotWellFormed, i, "expected a quoted value")
+			for i < len(data) && isSpace(data[i]) {
+				i++
+			}
+			if i >= len(data) {
+				return 0, errMore
+			}
+			q = data[i]
+			if q != '"' && q != '\'' {
+				return 0, perr(NotWellFormed, i, "expected a quoted value")
+			}
 		}
 		vs := i + 1
 		ve, fl, err := scanAttrValue(data, vs, q)
