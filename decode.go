@@ -453,7 +453,7 @@ func (d *codec) raw(s string, toks []xmltok.Token, si int) string {
 	d.decls = d.decls[:0]
 	for k := si; k < end; k++ {
 		t := &toks[k]
-		if t.Kind == xmltok.End || t.Kind == xmltok.Text || t.Decl == xmltok.DeclNone || int(t.Decl) >= si {
+		if int(t.Decl) >= si || t.Decl == xmltok.DeclNone || t.Kind == xmltok.End || t.Kind == xmltok.Text {
 			continue
 		}
 		prefix := ""
