@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/gojabber/xmpp/internal/xmltok"
 )
@@ -74,7 +75,54 @@ type Decoder struct {
 	hdrRead  bool
 	err      error // sticky
 	payloads map[xml.Name]func(Element) (any, error)
+	to       jidMemo
+	slowJIDs map[string]JID // see parseJID
 	codec
+}
+
+// parseJID is ParseJID(s). It remembers the addresses that only the slow
+// path accepts, whose preparation costs dozens of allocations, since a
+// stream repeats them: the occupants of a chat room with non-ASCII nicks.
+func (d *Decoder) parseJID(s string) (JID, error) {
+	if j, ok := parseFast(s); ok {
+		return j, nil
+	}
+	if j, ok := d.slowJIDs[s]; ok {
+		return j, nil
+	}
+	j, err := parseSlow(s)
+	if err != nil || len(s) > 256 {
+		return j, err
+	}
+	if d.slowJIDs == nil || len(d.slowJIDs) >= 256 {
+		d.slowJIDs = make(map[string]JID)
+	}
+	// j.s may be s itself: copy it too, so as not to keep a stanza alive.
+	j.s = strings.Clone(j.s)
+	d.slowJIDs[strings.Clone(s)] = j
+	return j, nil
+}
+
+// jidMemo remembers the last address that ParseJID accepted on its fast
+// path, for an attribute whose value repeats: the to of nearly every stanza
+// a client receives is its own full JID.
+type jidMemo struct {
+	s          string // a copy, so as not to keep a stanza alive
+	lend, dend uint16
+}
+
+// parseTo is ParseJID(s) for the to attribute of a stanza.
+func (d *Decoder) parseTo(s string) (JID, error) {
+	m := &d.to
+	if s == m.s && s != "" {
+		return JID{s: s, lend: m.lend, dend: m.dend}, nil
+	}
+	j, ok := parseFast(s)
+	if !ok {
+		return d.parseJID(s)
+	}
+	m.s, m.lend, m.dend = strings.Clone(s), j.lend, j.dend
+	return j, nil
 }
 
 // codec holds the scratch space for reading a tokenized element.
@@ -215,7 +263,12 @@ func (d *Decoder) Next() (any, error) {
 	// The one copy of the element: every string of the result is a
 	// substring of s.
 	toks := el.Toks
-	s := d.stanzaString(el.Data, toks)
+	var s string
+	if el.Escaped {
+		s = d.stanzaString(el.Data, toks)
+	} else {
+		s = string(el.Data)
+	}
 	d.uris = el.URIs
 	root := &toks[0]
 	local := s[root.Local:root.Name.End]
@@ -252,7 +305,7 @@ func (d *Decoder) Next() (any, error) {
 // are what the stanza fields take; it points those tokens at their values
 // in the string. So a stanza costs one string however much it escapes.
 func (d *codec) stanzaString(data []byte, toks []xmltok.Token) string {
-	depth := 0
+	depth, esc := 0, false
 	buf := d.arena[:0]
 	for k := range toks {
 		t := &toks[k]
@@ -267,23 +320,27 @@ func (d *codec) stanzaString(data []byte, toks []xmltok.Token) string {
 		if t.Flags&xmltok.FlagEscaped == 0 || depth > 2 {
 			continue
 		}
-		if len(buf) == 0 {
-			buf = append(buf, data...)
-		}
 		fl := t.Flags
 		if t.Kind == xmltok.Attr {
 			fl |= xmltok.FlagAttrValue
 		}
-		start := len(buf)
+		start := len(data) + len(buf)
 		buf = xmltok.AppendValue(buf, data[t.Value.Start:t.Value.End], fl)
-		t.Value = xmltok.Span{Start: int32(start), End: int32(len(buf))}
+		t.Value = xmltok.Span{Start: int32(start), End: int32(len(data) + len(buf))}
 		t.Flags &^= xmltok.FlagEscaped
+		esc = true
 	}
-	if len(buf) == 0 {
+	if !esc {
 		return string(data)
 	}
 	d.arena = buf
-	return string(buf)
+	// One allocation and one copy of data: the Builder's String does not
+	// copy.
+	var b strings.Builder
+	b.Grow(len(data) + len(buf))
+	b.Write(data)
+	b.Write(buf)
+	return b.String()
 }
 
 // value returns the value of an Attr or Text token as a substring of s when
@@ -396,7 +453,7 @@ func (d *codec) raw(s string, toks []xmltok.Token, si int) string {
 	d.decls = d.decls[:0]
 	for k := si; k < end; k++ {
 		t := &toks[k]
-		if t.Kind == xmltok.End || t.Kind == xmltok.Text || t.Decl == xmltok.DeclNone || int(t.Decl) >= si {
+		if int(t.Decl) >= si || t.Decl == xmltok.DeclNone || t.Kind == xmltok.End || t.Kind == xmltok.Text {
 			continue
 		}
 		prefix := ""
@@ -500,12 +557,12 @@ func (d *Decoder) header(h *Header, s string, toks []xmltok.Token) *BadStanzaErr
 	})
 	var err error
 	if from != "" {
-		if h.From, err = ParseJID(from); err != nil {
+		if h.From, err = d.parseJID(from); err != nil {
 			return badStanza(*h, "jid-malformed", "from: %w", err)
 		}
 	}
 	if to != "" {
-		if h.To, err = ParseJID(to); err != nil {
+		if h.To, err = d.parseTo(to); err != nil {
 			return badStanza(*h, "jid-malformed", "to: %w", err)
 		}
 	}

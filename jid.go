@@ -386,16 +386,21 @@ var byteClass = func() (t [256]uint8) {
 // decides.
 func parseFast(s string) (JID, bool) {
 	at, slash := -1, len(s)
+	// ldh collects the classes of the bytes since the '@' (or the start),
+	// with '.' counted as LDH: the domainpart's when the loop ends.
+	ldh := uint8(cLDH)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == '/' {
 			slash = i
 			break
 		}
-		if byteClass[c]&cLocal == 0 {
+		cl := byteClass[c]
+		ldh &= cl | dotLDH[c]
+		if cl&cLocal == 0 {
 			switch {
 			case c == '@' && at < 0:
-				at = i
+				at, ldh = i, cLDH
 			case c == '.' || c == '[' || c == ']' || c == ':':
 				// Allowed in a domainpart; checked below.
 			default:
@@ -417,7 +422,7 @@ func parseFast(s string) (JID, bool) {
 			}
 		}
 	}
-	if !fastDomain(s[at+1 : slash]) {
+	if d := s[at+1 : slash]; ldh == 0 && !fastDomain(d) || ldh != 0 && !fastLDHDomain(d) {
 		return JID{}, false
 	}
 	// The localpart bytes were checked by the loop above, but it let
@@ -426,6 +431,43 @@ func parseFast(s string) (JID, bool) {
 		return JID{}, false
 	}
 	return JID{s: s, lend: uint16(max(at, 0)), dend: uint16(slash)}, true
+}
+
+// dotLDH gives '.' the class cLDH, for parseFast.
+var dotLDH = [256]uint8{'.': cLDH}
+
+// fastLDHDomain is fastDomain for a d made only of LDH bytes and dots,
+// label by label instead of byte by byte.
+func fastLDHDomain(d string) bool {
+	if d == "" || len(d) > maxDomain {
+		return false
+	}
+	dom, l := d, d
+	for {
+		k := strings.IndexByte(d, '.')
+		if k < 0 {
+			l = d
+		} else {
+			l = d[:k]
+		}
+		if l == "" || len(l) > maxLabel || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		// "xn--" A-labels must become U-labels; other R-LDH labels are
+		// invalid. Either way the slow path handles them.
+		if len(l) >= 4 && l[2] == '-' && l[3] == '-' {
+			return false
+		}
+		if k < 0 {
+			break
+		}
+		d = d[k+1:]
+	}
+	if allDigits(l) {
+		// An IPv4 address, or an error for the slow path.
+		return fastDomain(dom)
+	}
+	return true
 }
 
 // fastDomain reports whether d is a canonical domainpart made of NR-LDH

@@ -2,6 +2,7 @@ package xmltok
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"unicode/utf8"
 )
 
@@ -152,4 +153,51 @@ func skipPlainText(b []byte, i int) int {
 		i += 8
 	}
 	return i
+}
+
+// The masks of attrStops, textStops and nameStops flag, in the high bit of
+// each byte, the bytes of an 8-byte little-endian word that need attention.
+// A flag above the lowest one may be spurious (a borrow carried over from a
+// byte below it), but the lowest one is always exact: firstStop gives the
+// position of the first byte that needs attention.
+
+// firstStop returns the index of the byte the lowest flag of m marks; m
+// must not be zero.
+func firstStop(m uint64) int { return bits.TrailingZeros64(m) >> 3 }
+
+// attrStops flags the bytes that end a plain run in an attribute value
+// quoted with the quote repeated in qq (swarLo times the quote): control
+// characters, non-ASCII bytes, the quote, '<' and '&'.
+func attrStops(x, qq uint64) uint64 {
+	return ctlOrHigh(x) | hasZero(x^qq) | hasByte(x, '<') | hasByte(x, '&')
+}
+
+// ctlOrHigh flags the bytes below 0x20 or from 0x80 on: hasLess(x, 0x20) |
+// x&swarHi in fewer operations.
+func ctlOrHigh(x uint64) uint64 { return (x - swarLo*0x20 | x) & swarHi }
+
+// textStops flags the bytes that end a plain run in character data:
+// control characters, non-ASCII bytes, '&', '<' and '>'.
+func textStops(x uint64) uint64 {
+	// y|2 == '>' exactly when y is '<' or '>'.
+	return ctlOrHigh(x) | hasByte(x, '&') | hasByte(x|swarLo*2, '>')
+}
+
+// inRange flags the bytes of y, whose bytes are all below 0x80, that lie
+// in lo..hi. The sums cannot carry from one byte into the next, so every
+// flag is exact.
+func inRange(y uint64, lo, hi byte) uint64 {
+	return (y + swarLo*uint64(0x80-lo)) &^ (y + swarLo*uint64(0x7f-hi)) & swarHi
+}
+
+// nameStops flags the bytes that are not ASCII NameChars, ':' included.
+// Every flag is exact.
+func nameStops(x uint64) uint64 {
+	y := x &^ swarHi
+	// Setting 0x20 maps 'A'..'Z', and nothing else, onto 'a'..'z'.
+	ok := inRange(y|swarLo*0x20, 'a', 'z') | inRange(y, '0', '9') | inRange(y, '-', '.')
+	// t is zero exactly in the bytes that are '_'.
+	t := y ^ swarLo*'_'
+	ok |= ^(t + swarLo*0x7f) & swarHi
+	return ^ok&swarHi | x&swarHi
 }

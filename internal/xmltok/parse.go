@@ -2,6 +2,7 @@ package xmltok
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"unicode/utf8"
@@ -155,6 +156,7 @@ type Parser struct {
 	uriCache [32]int32
 	nfixed   int // entries of uris kept when the table is trimmed
 	scratch  []byte
+	flags    uint8 // the flags of the tokens, or-ed together
 }
 
 // SetLimits sets the limits; zero fields take the defaults.
@@ -317,26 +319,27 @@ func (p *Parser) internBytes(b []byte) string {
 func (p *Parser) element(data []byte, outer int) (int, error) {
 	p.trimURIs()
 	p.toks = p.toks[:0]
+	p.flags = 0
 	p.ns = p.ns[:outer]
 	p.open = p.open[:0]
 	p.marks = p.marks[:0]
 	i := 0
 	for {
 		if len(p.open) > 0 {
-			j := bytes.IndexByte(data[i:], '<')
-			if j < 0 {
+			if i >= len(data) {
 				return 0, errMore
 			}
-			if j > 0 {
-				fl, err := checkChars(data[i:i+j], false)
+			if data[i] != '<' {
+				j, fl, err := scanText(data, i)
 				if err != nil {
-					return 0, shift(err, i)
+					return 0, err
 				}
 				tk := p.add()
 				tk.Kind = Text
 				tk.Flags = fl
-				tk.Value = Span{int32(i), int32(i + j)}
-				i += j
+				p.flags |= fl
+				tk.Value = Span{int32(i), int32(j)}
+				i = j
 			}
 		}
 		if i+1 >= len(data) {
@@ -401,6 +404,7 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 	tk := p.add()
 	tk.Kind = Text
 	tk.Flags = fl | FlagCDATA
+	p.flags |= fl
 	tk.Value = Span{int32(s), int32(s + j)}
 	return s + j + 3, nil
 }
@@ -408,6 +412,39 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 // scanName scans a qualified name at data[i]. It returns its end and the
 // offset of the local part.
 func scanName(data []byte, i int) (end, local int, err error) {
+	// Fast path: ASCII names, eight bytes at a time. Anything unusual,
+	// including every error, is left to scanNameSlow.
+	if i < len(data) && nameByte[data[i]] == 1 {
+		local = i
+		j := i
+		for j+8 <= len(data) {
+			// nameStops, by hand: too large to be inlined.
+			x := binary.LittleEndian.Uint64(data[j:])
+			y := x &^ swarHi
+			ok := inRange(y|swarLo*0x20, 'a', 'z') | inRange(y, '0', '9') | inRange(y, '-', '.') |
+				^((y^swarLo*'_')+swarLo*0x7f)&swarHi
+			m := ^ok&swarHi | x&swarHi
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += firstStop(m)
+			c := data[j]
+			if c < utf8.RuneSelf && c != ':' {
+				return j, local, nil
+			}
+			if c != ':' || local != i || j+1 >= len(data) || nameByte[data[j+1]] != 1 {
+				break
+			}
+			j++
+			local = j
+		}
+	}
+	return scanNameSlow(data, i)
+}
+
+// scanNameSlow is scanName byte by byte.
+func scanNameSlow(data []byte, i int) (end, local int, err error) {
 	local = i
 	j := i
 	for {
@@ -472,11 +509,20 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	i = end
 	nattr := 0
 	self := false
+	// Whether some attribute declares a namespace, and whether some other
+	// has a prefix: without them, the loops below have nothing to do.
+	xmlns, prefixed := false, false
 	for {
 		ws := false
-		for i < len(data) && isSpace(data[i]) {
+		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
+			// The usual single space.
 			i++
 			ws = true
+		} else {
+			for i < len(data) && isSpace(data[i]) {
+				i++
+				ws = true
+			}
 		}
 		if i >= len(data) {
 			return 0, errMore
@@ -509,26 +555,41 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			return 0, err
 		}
 		name := Span{int32(i), int32(aend)}
+		switch {
+		case alocal == i:
+			xmlns = xmlns || aend-i == 5 && string(data[i:aend]) == "xmlns"
+		case alocal-i == 6 && string(data[i:alocal]) == "xmlns:":
+			xmlns = true
+		default:
+			prefixed = true
+		}
 		i = aend
-		for i < len(data) && isSpace(data[i]) {
+		var q byte
+		if i+1 < len(data) && data[i] == '=' && (data[i+1] == '\'' || data[i+1] == '"') {
+			// The usual name='value', without spaces.
 			i++
-		}
-		if i >= len(data) {
-			return 0, errMore
-		}
-		if data[i] != '=' {
-			return 0, perr(NotWellFormed, i, "expected '='")
-		}
-		i++
-		for i < len(data) && isSpace(data[i]) {
+			q = data[i]
+		} else {
+			for i < len(data) && isSpace(data[i]) {
+				i++
+			}
+			if i >= len(data) {
+				return 0, errMore
+			}
+			if data[i] != '=' {
+				return 0, perr(NotWellFormed, i, "expected '='")
+			}
 			i++
-		}
-		if i >= len(data) {
-			return 0, errMore
-		}
-		q := data[i]
-		if q != '"' && q != '\'' {
-			return 0, perr(NotWellFormed, i, "expected a quoted value")
+			for i < len(data) && isSpace(data[i]) {
+				i++
+			}
+			if i >= len(data) {
+				return 0, errMore
+			}
+			q = data[i]
+			if q != '"' && q != '\'' {
+				return 0, perr(NotWellFormed, i, "expected a quoted value")
+			}
 		}
 		vs := i + 1
 		ve, fl, err := scanAttrValue(data, vs, q)
@@ -538,6 +599,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		tk := p.add()
 		tk.Kind = Attr
 		tk.Flags = fl
+		p.flags |= fl
 		tk.Name = name
 		tk.Local = int32(alocal)
 		tk.Value = Span{int32(vs), int32(ve)}
@@ -549,6 +611,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 
 	// Namespace declarations.
 	attrs := p.toks[si+1:]
+	if !xmlns {
+		attrs = attrs[:0]
+	}
 	for k := range attrs {
 		a := &attrs[k]
 		qn := data[a.Name.Start:a.Name.End]
@@ -593,6 +658,10 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	}
 	// Resolve attribute names and reject duplicates. A bit set keyed by a
 	// hash of each name saves comparing names that cannot be equal.
+	attrs = p.toks[si+1:]
+	if !prefixed && len(attrs) < 2 {
+		attrs = attrs[:0]
+	}
 	var seen [2]uint64
 	for k := range attrs {
 		a := &attrs[k]
@@ -668,11 +737,17 @@ func (p *Parser) endTag(data []byte, i int) (int, error) {
 	if len(p.open) == 0 {
 		return 0, perr(NotWellFormed, i, "unexpected end tag")
 	}
+	st := &p.toks[p.open[len(p.open)-1]]
+	// Fast path: the start tag's name, already validated, right before '>'.
+	if e := i + 2 + int(st.Name.End-st.Name.Start); e < len(data) && data[e] == '>' &&
+		bytes.Equal(data[i+2:e], data[st.Name.Start:st.Name.End]) {
+		p.closeTop(Span{int32(i), int32(e + 1)})
+		return e + 1, nil
+	}
 	end, _, err := scanName(data, i+2)
 	if err != nil {
 		return 0, err
 	}
-	st := &p.toks[p.open[len(p.open)-1]]
 	if !bytes.Equal(data[i+2:end], data[st.Name.Start:st.Name.End]) {
 		return 0, perr(NotWellFormed, i, "mismatched end tag")
 	}
@@ -703,91 +778,26 @@ func (p *Parser) attrNS(data []byte, a *Token) int32 {
 	return p.nsIndex(p.scratch)
 }
 
-// checkChars validates character data or an attribute value: UTF-8, the
-// Char production, references, no '<' and, in text, no "]]>".
-func checkChars(b []byte, attr bool) (uint8, error) {
-	var fl uint8
-	for i := 0; i < len(b); {
-		i = skipPlainText(b, i)
-		e := min(i+8, len(b))
-		for i < e && charClass[b[i]] == clPlain {
-			i++
-		}
-		if i == e {
-			if e < len(b) {
-				continue // a false alarm of skipPlainText
-			}
-			break
-		}
-		c := b[i]
-		switch charClass[c] {
-		case clForbidden:
-			switch c {
-			case '\t', '\n':
-				if attr {
-					fl |= FlagEscaped
-				}
-				i++
-				continue
-			case '\r':
-				fl |= FlagEscaped
-				i++
-				continue
-			}
-			return 0, perr(NotWellFormed, i, "control character")
-		}
-		switch c {
-		case '\t', '\n':
-			if attr {
-				fl |= FlagEscaped
-			}
-			i++
-		case '\r':
-			fl |= FlagEscaped
-			i++
-		case '<':
-			return 0, perr(NotWellFormed, i, "'<' in attribute value")
-		case '>':
-			if !attr && i >= 2 && b[i-1] == ']' && b[i-2] == ']' {
-				return 0, perr(NotWellFormed, i, "']]>' in text")
-			}
-			i++
-		case '&':
-			n, err := checkRef(b[i:])
-			if err != nil {
-				return 0, shift(err, i)
-			}
-			fl |= FlagEscaped
-			i += n
-		default:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n <= 1 {
-				return 0, perr(NotWellFormed, i, "invalid UTF-8")
-			}
-			if !isChar(r) {
-				return 0, perr(NotWellFormed, i, "character not allowed in XML")
-			}
-			i += n
-		}
-	}
-	return fl, nil
-}
-
 // scanAttrValue finds the end of the attribute value at data[i], closed by
 // the quote q, and validates it in the same pass.
 func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 	var fl uint8
+	qq := swarLo * uint64(q)
 	for {
-		i = skipPlainAttr(data, i)
-		e := min(i+8, len(data))
-		for i < e && attrClass[data[i]] == 0 {
-			i++
-		}
-		if i == e && e < len(data) {
-			continue // a false alarm of skipPlainAttr
-		}
-		if i >= len(data) {
-			return 0, 0, errMore
+		if i+8 <= len(data) {
+			m := attrStops(binary.LittleEndian.Uint64(data[i:]), qq)
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += firstStop(m)
+		} else {
+			for i < len(data) && attrClass[data[i]] == 0 {
+				i++
+			}
+			if i >= len(data) {
+				return 0, 0, errMore
+			}
 		}
 		switch c := data[i]; c {
 		case q:
@@ -832,6 +842,83 @@ func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 			i += n
 		}
 	}
+}
+
+// scanText finds the end of the character data at data[start] (the next
+// '<') and validates it in the same pass: UTF-8, the Char production,
+// references and no "]]>". Like a parse of the whole text, it reports a
+// problem only once the text's end is in data, and errMore until then.
+func scanText(data []byte, start int) (int, uint8, error) {
+	var fl uint8
+	i := start
+	for {
+		if i+8 <= len(data) {
+			m := textStops(binary.LittleEndian.Uint64(data[i:]))
+			if m == 0 {
+				i += 8
+				continue
+			}
+			i += firstStop(m)
+		} else {
+			for i < len(data) && charClass[data[i]] == clPlain {
+				i++
+			}
+			if i >= len(data) {
+				return 0, 0, errMore
+			}
+		}
+		switch c := data[i]; c {
+		case '<':
+			return i, fl, nil
+		case '\t', '\n':
+			i++
+		case '\r':
+			fl |= FlagEscaped
+			i++
+		case '>':
+			if i-start >= 2 && data[i-1] == ']' && data[i-2] == ']' {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "']]>' in text"))
+			}
+			i++
+		case '&':
+			k := i + 1
+			for k < len(data) && data[k] != ';' && data[k] != '<' {
+				k++
+			}
+			if k == len(data) {
+				return 0, 0, errMore
+			}
+			if data[k] == ';' {
+				k++
+			}
+			if _, err := checkRef(data[i:k]); err != nil {
+				return 0, 0, textErr(data, i, shift(err, i))
+			}
+			fl |= FlagEscaped
+			i = k
+		default:
+			if c < utf8.RuneSelf {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "control character"))
+			}
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "invalid UTF-8"))
+			}
+			if !isChar(r) {
+				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "character not allowed in XML"))
+			}
+			i += n
+		}
+	}
+}
+
+// textErr returns err, found at data[i] in character data, once the text's
+// end is in data, and errMore before.
+func textErr(data []byte, i int, err error) error {
+	if bytes.IndexByte(data[i:], '<') < 0 {
+		return errMore
+	}
+	return err
 }
 
 // checkCDATA validates the content of a CDATA section.
@@ -952,6 +1039,31 @@ func AppendValue[T string | []byte](dst []byte, raw T, flags uint8) []byte {
 	attr := flags&FlagAttrValue != 0
 	cdata := flags&FlagCDATA != 0
 	for i := 0; i < len(raw); {
+		// Copy the run of bytes that stand for themselves in one go.
+		j := i
+		for j+8 <= len(raw) {
+			// In validated data, every byte below 0x0E is '\t', '\n' or '\r'.
+			x := load64(raw, j)
+			m := hasByte(x, '&')
+			if attr {
+				m |= hasLess(x, 0x0E)
+			} else {
+				m |= hasByte(x, '\r')
+			}
+			if m != 0 {
+				break
+			}
+			j += 8
+		}
+		for j < len(raw) && !valueSpecial(raw[j], attr) {
+			j++
+		}
+		if j > i {
+			dst = append(dst, raw[i:j]...)
+			if i = j; i == len(raw) {
+				break
+			}
+		}
 		c := raw[i]
 		switch {
 		case c == '\r':
@@ -982,4 +1094,17 @@ func AppendValue[T string | []byte](dst []byte, raw T, flags uint8) []byte {
 		}
 	}
 	return dst
+}
+
+// load64 returns the eight bytes at b[i] as a little-endian word.
+func load64[T string | []byte](b T, i int) uint64 {
+	b = b[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// valueSpecial reports whether AppendValue changes the byte c of a
+// validated text or attribute value.
+func valueSpecial(c byte, attr bool) bool {
+	return c == '&' || c == '\r' || attr && (c == '\t' || c == '\n')
 }

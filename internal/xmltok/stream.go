@@ -12,6 +12,9 @@ type Element struct {
 	Toks   []Token
 	URIs   []string // namespace URIs indexed by Token.NS
 	Offset int64    // offset of Data in the stream
+	// Escaped reports whether some token of Next's element has
+	// FlagEscaped.
+	Escaped bool
 }
 
 const (
@@ -398,7 +401,7 @@ func (t *Tokenizer) Next() (Element, error) {
 		data := t.window()
 		n, err := t.element(data, t.nhdr)
 		if err == nil {
-			el := Element{Data: data[:n], Toks: t.toks, URIs: t.uris, Offset: t.base + int64(t.pos)}
+			el := Element{Data: data[:n], Toks: t.toks, URIs: t.uris, Offset: t.base + int64(t.pos), Escaped: t.flags&FlagEscaped != 0}
 			t.pos += n
 			return el, nil
 		}
