@@ -20,7 +20,9 @@ import (
 const (
 	defaultMaxStanzaSize = 256 << 10
 	defaultHandlerQueue  = 256
-	defaultPort          = 5222
+	// defaultNegotiationTimeout bounds one connection's negotiation.
+	defaultNegotiationTimeout = 30 * time.Second
+	defaultPort               = 5222
 	// closeTimeout bounds how long Close waits to write </stream:stream> and
 	// for the server's reply to it before closing the connection.
 	closeTimeout = 2 * time.Second
@@ -46,6 +48,10 @@ var (
 	// ErrInvalidIQ is returned by SendIQ for an IQ it cannot send: one whose
 	// type is not get or set, or whose id is already waiting for a reply.
 	ErrInvalidIQ = errors.New("xmpp: invalid IQ")
+
+	// ErrNegotiationTimeout is the cause of a negotiation that took longer
+	// than Options.NegotiationTimeout.
+	ErrNegotiationTimeout = errors.New("xmpp: negotiation timed out")
 )
 
 // Options configure a session. A nil *Options means all defaults. Dial and
@@ -136,6 +142,12 @@ type Options struct {
 	// context with a deadline. Default 0: 256.
 	HandlerQueue int
 
+	// NegotiationTimeout bounds each connection's negotiation (TLS, SASL,
+	// binding) on top of the ctx given to Dial or NewClient, so that a server
+	// that stops answering cannot hang a caller whose ctx has no deadline.
+	// Default 0: 30 seconds. A negative value means no limit beyond ctx.
+	NegotiationTimeout time.Duration
+
 	// OnMessage is called for every inbound <message/>. Default nil: messages
 	// are dropped.
 	OnMessage func(c *Client, m *Message)
@@ -177,6 +189,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.HandlerQueue <= 0 {
 		c.HandlerQueue = defaultHandlerQueue
+	}
+	if c.NegotiationTimeout == 0 {
+		c.NegotiationTimeout = defaultNegotiationTimeout
 	}
 	return c
 }
@@ -345,6 +360,11 @@ func NewClient(ctx context.Context, conn net.Conn, jid, password string, opts *O
 }
 
 func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Options) (*Client, error) {
+	if o.NegotiationTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, o.NegotiationTimeout, ErrNegotiationTimeout)
+		defer cancel()
+	}
 	n, err := negotiate(ctx, conn, j, password, o)
 	if err != nil {
 		conn.Close()

@@ -707,6 +707,22 @@ func TestNegotiationContextCancel(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 }
 
+// TestNegotiationTimeout: a server that stops answering cannot hang a caller
+// whose ctx has no deadline.
+func TestNegotiationTimeout(t *testing.T) {
+	t.Parallel()
+	conn := startFake(t, func(s *fakeServer) {
+		s.expectHeader() // and never answer
+		s.expectClosed()
+	})
+	o := testOptions(t)
+	o.NegotiationTimeout = 200 * time.Millisecond
+	start := time.Now()
+	_, err := NewClient(context.Background(), conn, testJID, testPassword, o)
+	require.ErrorIs(t, err, ErrNegotiationTimeout)
+	require.Less(t, time.Since(start), 10*time.Second)
+}
+
 func TestCloseLeavesNoGoroutines(t *testing.T) {
 	// Not parallel: it counts the process's goroutines.
 	before := runtime.NumGoroutine()
