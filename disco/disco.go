@@ -19,7 +19,6 @@ const (
 	NSData = "jabber:x:data"
 )
 
-const nsXML = "http://www.w3.org/XML/1998/namespace"
 
 // Identity is an entity's identity in a disco#info reply (XEP-0030 §3.1).
 // Category and Type are required, from the registry of the XMPP Registrar
