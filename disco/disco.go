@@ -19,7 +19,6 @@ const (
 	NSData = "jabber:x:data"
 )
 
-
 // Identity is an entity's identity in a disco#info reply (XEP-0030 §3.1).
 // Category and Type are required, from the registry of the XMPP Registrar
 // (e.g. "client" / "pc", "server" / "im"); Name is a human-readable name in
