@@ -48,12 +48,12 @@ func TestRegisterAnswersInfoWithMuxFeatures(t *testing.T) {
 	require.False(t, info.HasIdentity("client", "pc"))
 }
 
-func TestRegisterDefaultIdentityAndItems(t *testing.T) {
+func TestRegisterdefaultIdentityAndItems(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
 	h := Register(mux)
 	require.Equal(t, Info{
-		Identities: []Identity{DefaultIdentity},
+		Identities: []Identity{defaultIdentity},
 		Features:   []string{NSInfo, NSItems},
 	}, h.Info())
 	require.Equal(t, []string{NSInfo, NSItems}, mux.Features())

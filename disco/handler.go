@@ -18,12 +18,12 @@ type Handler struct {
 	nodes map[string]bool // guarded by mu
 }
 
-// DefaultIdentity is the identity Register uses when given none: a client
+// defaultIdentity is the identity Register uses when given none: a client
 // on a desktop or laptop computer.
-var DefaultIdentity = Identity{Category: "client", Type: "pc"}
+var defaultIdentity = Identity{Category: "client", Type: "pc"}
 
 // Register makes mux answer disco#info requests (XEP-0030 §3.1) for the
-// client itself with identities (DefaultIdentity when none are given) and
+// client itself with identities (defaultIdentity when none are given) and
 // the features recorded by mux — those of every handler registered on mux,
 // before or after Register, and disco#info and disco#items themselves — and
 // disco#items requests (§4.1) with no items. A request for a node the client
@@ -31,7 +31,7 @@ var DefaultIdentity = Identity{Category: "client", Type: "pc"}
 // [Handler.AddNode].
 func Register(mux *xmpp.Mux, identities ...Identity) *Handler {
 	if len(identities) == 0 {
-		identities = []Identity{DefaultIdentity}
+		identities = []Identity{defaultIdentity}
 	}
 	h := &Handler{mux: mux, identities: slices.Clone(identities), nodes: make(map[string]bool)}
 	mux.HandleIQ(xmpp.IQGet, NSInfo, "query", h.info)
