@@ -48,7 +48,7 @@ func TestRegisterAnswersInfoWithMuxFeatures(t *testing.T) {
 	require.False(t, info.HasIdentity("client", "pc"))
 }
 
-func TestRegisterdefaultIdentityAndItems(t *testing.T) {
+func TestRegisterDefaultIdentityAndItems(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
 	h := Register(mux)

@@ -23,7 +23,7 @@ type Handler struct {
 var defaultIdentity = Identity{Category: "client", Type: "pc"}
 
 // Register makes mux answer disco#info requests (XEP-0030 §3.1) for the
-// client itself with identities (defaultIdentity when none are given) and
+// client itself with identities (client/pc when none are given) and
 // the features recorded by mux — those of every handler registered on mux,
 // before or after Register, and disco#info and disco#items themselves — and
 // disco#items requests (§4.1) with no items. A request for a node the client
