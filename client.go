@@ -212,6 +212,13 @@ type Client struct {
 	conn   net.Conn // transport (the *tls.Conn once TLS is up); deadlines and Close only
 	raw    net.Conn // the TCP connection under conn; closed directly on failure
 
+	features Element // the stream features after SASL; immutable
+
+	// available is set while the last broadcast presence sent (one without
+	// To) was available, so that Close ends the presence session with
+	// unavailable presence (RFC 6121 §4.5.1).
+	available atomic.Bool
+
 	dec *Decoder // owned by the reader goroutine
 
 	// writeSem (capacity 1) is the write lock: holding it means owning enc,
@@ -373,6 +380,7 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 	c := &Client{
 		jid:          n.jid,
 		domain:       n.domain,
+		features:     n.features,
 		opts:         *o,
 		log:          o.Logger,
 		conn:         n.conn,
@@ -395,6 +403,11 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 
 // JID returns the full JID bound to the session.
 func (c *Client) JID() JID { return c.jid }
+
+// StreamFeatures returns the <stream:features/> element the server sent
+// after authentication (RFC 6120 §4.3.2), for checking optional features
+// such as roster versioning (RFC 6121 §2.6.1) with [Element.Child].
+func (c *Client) StreamFeatures() Element { return c.features }
 
 // Done returns a channel that is closed when the session has ended: the
 // connection is closed, and every pending SendIQ has returned.
@@ -420,13 +433,30 @@ func (c *Client) Err() error {
 // other writers and the write itself; if ctx ends in the middle of a write,
 // the stream is broken and the session ends.
 //
+// Sending broadcast available presence (a *Presence without To and Type)
+// makes Close send unavailable presence; see Close.
+//
 // After the session has ended, Send returns an error wrapping net.ErrClosed
 // (and the cause).
 func (c *Client) Send(ctx context.Context, s Stanza) error {
 	if s == nil {
 		return errors.New("xmpp: Send of a nil stanza")
 	}
-	return c.write(ctx, func(e *Encoder) error { return e.Encode(s) })
+	return c.write(ctx, func(e *Encoder) error {
+		if err := e.Encode(s); err != nil {
+			return err
+		}
+		if p, ok := s.(*Presence); ok && p.To.IsZero() {
+			// Broadcast presence starts or ends the presence session.
+			switch p.Type {
+			case PresenceAvailable:
+				c.available.Store(true)
+			case PresenceUnavailable:
+				c.available.Store(false)
+			}
+		}
+		return nil
+	})
 }
 
 // SendIQ sends an IQ of type get or set and waits for its reply (RFC 6120
@@ -507,8 +537,11 @@ func (c *Client) forget(id string, p *pendingIQ) {
 	c.mu.Unlock()
 }
 
-// Close ends the session: it writes </stream:stream>, waits up to two
-// seconds for the server's </stream:stream> (RFC 6120 §4.4), closes the
+// Close ends the session: if broadcast available presence was sent with
+// Send (and not since ended with unavailable presence), it first sends
+// <presence type='unavailable'/> (RFC 6121 §4.5.1); then it writes
+// </stream:stream>, waits up to two seconds for the server's
+// </stream:stream> (RFC 6120 §4.4), closes the
 // connection and waits for the reader and handler goroutines to exit. Stanzas
 // still queued for handlers are dropped. Close called from a handler, or while
 // a handler runs, does not wait for that handler; the handler goroutine exits
@@ -528,6 +561,12 @@ func (c *Client) Close() error {
 			if !c.endSent {
 				c.endSent = true
 				c.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
+				if c.available.Swap(false) {
+					unavailable := &Presence{Header: Header{Type: PresenceUnavailable}}
+					if err := c.enc.Encode(unavailable); err != nil {
+						c.log.Debug("xmpp: writing unavailable presence", "err", err)
+					}
+				}
 				if err := c.enc.WriteEnd(); err != nil {
 					c.log.Debug("xmpp: writing </stream:stream>", "err", err)
 				}

@@ -22,6 +22,8 @@ type negotiated struct {
 	raw    net.Conn // the connection under conn
 	dec    *Decoder
 	enc    *Encoder
+	// features is the last <stream:features/>, the one after SASL.
+	features Element
 }
 
 // negotiator holds the state of one stream negotiation (RFC 6120 §4–§7).
@@ -40,6 +42,7 @@ type negotiator struct {
 	tlsState *tls.ConnectionState // nil before TLS
 	dec      *Decoder
 	enc      *Encoder
+	features Element // the last <stream:features/> read
 }
 
 // streamFeatures is <stream:features/> (RFC 6120 §4.3.2), the parts the
@@ -164,7 +167,7 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 			return nil, err
 		}
 	}
-	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc}, nil
+	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features}, nil
 }
 
 // handshake runs a TLS client handshake over the raw connection.
@@ -225,6 +228,7 @@ func (n *negotiator) openStream() (*streamFeatures, error) {
 	if err := xml.Unmarshal([]byte(el.Raw), &f); err != nil {
 		return nil, fmt.Errorf("%w: stream features: %w", ErrProtocol, err)
 	}
+	n.features = *el
 	return &f, nil
 }
 

@@ -1,0 +1,148 @@
+package xmpp
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestAvailable(t *testing.T) {
+	t.Parallel()
+	p := Available(ShowAway, "lunch", -1)
+	require.Equal(t, &Presence{Show: ShowAway, Status: "lunch", Priority: -1, HasPriority: true}, p)
+	require.Equal(t, PresenceAvailable, p.Type)
+	require.True(t, p.To.IsZero(), "Available(...).To")
+}
+
+// TestSubscriptionStanzas checks what each subscription helper sends: the
+// type of RFC 6121 §3, to the contact's bare JID.
+func TestSubscriptionStanzas(t *testing.T) {
+	t.Parallel()
+	want := []string{PresenceSubscribe, PresenceSubscribed, PresenceUnsubscribed, PresenceUnsubscribed, PresenceUnsubscribe, PresenceSubscribed}
+	done := make(chan struct{})
+	c, srv := imSession(t, NewMux(), "<sub xmlns='urn:xmpp:features:pre-approval'/>", func(s *fakeServer) {
+		for _, typ := range want {
+			p := s.expect(NSClient, "presence")
+			if p.attr("type") != typ || p.attr("to") != "bob@example.test" {
+				s.fail("got presence %v, want type %s to bob@example.test", p.Attrs, typ)
+			}
+		}
+		close(done)
+		s.closeStream()
+	})
+	bob := MustParseJID("bob@example.test/phone")
+	ctx := testCtx(t)
+	for _, f := range []func() error{
+		func() error { return Subscribe(ctx, c, bob) },
+		func() error { return ApproveSubscription(ctx, c, bob) },
+		func() error { return DenySubscription(ctx, c, bob) },
+		func() error { return CancelSubscription(ctx, c, bob) },
+		func() error { return Unsubscribe(ctx, c, bob) },
+		func() error { return PreApprove(ctx, c, bob) },
+	} {
+		require.NoError(t, f())
+	}
+	awaitStep(t, done, srv)
+}
+
+func TestPreApproveNeedsServerSupport(t *testing.T) {
+	t.Parallel()
+	c, _ := imSession(t, NewMux(), "", func(s *fakeServer) {
+		if e := s.next(); e != nil {
+			s.fail("PreApprove without server support sent %s %v", e.XMLName.Local, e.Attrs)
+		}
+		s.send("</stream:stream>")
+	})
+	err := PreApprove(testCtx(t), c, MustParseJID("bob@example.test"))
+	var se *StanzaError
+	require.True(t, errors.As(err, &se), "PreApprove error %v is not a *StanzaError", err)
+	require.Equal(t, "feature-not-implemented", se.Condition)
+}
+
+func pres(from, typ, show string, prio int8) *Presence {
+	return &Presence{Header: Header{From: MustParseJID(from), Type: typ}, Show: show, Priority: prio, HasPriority: true}
+}
+
+func TestPresenceTracker(t *testing.T) {
+	t.Parallel()
+	mux := NewMux()
+	tr := NewPresenceTracker(mux)
+	var mu sync.Mutex
+	var seen []string
+	tr.OnChange = func(p Presence) {
+		mu.Lock()
+		seen = append(seen, p.From.String()+":"+p.Type)
+		mu.Unlock()
+	}
+	bob := MustParseJID("bob@example.test")
+	resources := func() []string {
+		var rs []string
+		for _, p := range tr.Resources(bob) {
+			rs = append(rs, p.From.Resource())
+		}
+		return rs
+	}
+	best := func() string {
+		p, ok := tr.Best(bob)
+		if !ok {
+			return ""
+		}
+		return p.From.Resource()
+	}
+
+	_, ok := tr.Best(bob)
+	require.False(t, ok, "Best of an unknown contact")
+	require.Empty(t, tr.Resources(bob))
+
+	mux.OnPresence(nil, pres("bob@example.test/phone", "", ShowAway, 5))
+	mux.OnPresence(nil, pres("bob@example.test/laptop", "", "", 5))
+	mux.OnPresence(nil, pres("bob@example.test/tablet", "", ShowChat, 1))
+	require.Equal(t, "laptop", best(), "same priority: available beats away")
+	require.Equal(t, []string{"laptop", "phone", "tablet"}, resources())
+
+	mux.OnPresence(nil, pres("bob@example.test/tablet", "", ShowDND, 10))
+	require.Equal(t, "tablet", best(), "priority first")
+	p, _ := tr.Best(MustParseJID("bob@example.test/anything"))
+	require.Equal(t, ShowDND, p.Show, "Best of a full JID looks up its bare JID")
+
+	// Subscription requests and probes change nothing.
+	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceSubscribe, "", 0))
+	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceProbe, "", 0))
+	mux.OnPresence(nil, &Presence{}) // no from
+	require.Len(t, tr.Resources(bob), 3)
+
+	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceUnavailable, "", 0))
+	require.Equal(t, []string{"laptop", "phone"}, resources())
+	// An error from one resource takes it offline.
+	mux.OnPresence(nil, &Presence{Header: Header{From: MustParseJID("bob@example.test/laptop"), Type: PresenceError},
+		Error: &StanzaError{Type: ErrorTypeCancel, Condition: "remote-server-not-found"}})
+	require.Equal(t, []string{"phone"}, resources())
+
+	// Ties on priority and show: the most recent wins.
+	mux.OnPresence(nil, pres("bob@example.test/desk", "", ShowAway, 5))
+	require.Equal(t, "desk", best())
+
+	// Unavailable from the bare JID: all resources are gone.
+	mux.OnPresence(nil, pres("bob@example.test", PresenceUnavailable, "", 0))
+	require.Empty(t, tr.Resources(bob))
+	_, ok = tr.Best(bob)
+	require.False(t, ok)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{
+		"bob@example.test/phone:", "bob@example.test/laptop:", "bob@example.test/tablet:", "bob@example.test/tablet:",
+		"bob@example.test/tablet:unavailable", "bob@example.test/laptop:error", "bob@example.test/desk:",
+		"bob@example.test:unavailable",
+	}, seen)
+}
+
+func TestShowRanking(t *testing.T) {
+	t.Parallel()
+	order := []string{ShowChat, "", ShowAway, ShowXA, ShowDND, "bogus"}
+	for i := 1; i < len(order); i++ {
+		require.Greater(t, showRank(order[i-1]), showRank(order[i]), "showRank(%q) vs showRank(%q)", order[i-1], order[i])
+	}
+}
