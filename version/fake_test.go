@@ -1,8 +1,3 @@
-//go:build fakeserver
-
-// Client-side tests through xmpptest/fake. The build tag keeps the branch
-// building until xmpptest/fake is on main; drop it after merging main.
-
 package version_test
 
 import (
