@@ -1,0 +1,185 @@
+package disco
+
+import (
+	"context"
+	"encoding/xml"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gojabber/xmpp"
+)
+
+// Namespaces of XEP-0030 and of the data forms of XEP-0128.
+const (
+	NSInfo  = "http://jabber.org/protocol/disco#info"
+	NSItems = "http://jabber.org/protocol/disco#items"
+	// NSData is the namespace of the extended information forms
+	// (XEP-0004 data forms) kept in Info.Forms.
+	NSData = "jabber:x:data"
+)
+
+// Identity is an entity's identity in a disco#info reply (XEP-0030 §3.1).
+// Category and Type are required, from the registry of the XMPP Registrar
+// (e.g. "client" / "pc", "server" / "im"); Name is a human-readable name in
+// language Lang (the xml:lang of the identity, "" when absent).
+type Identity struct {
+	Category string
+	Type     string
+	Name     string
+	Lang     string
+}
+
+// Info is what a disco#info reply says about an entity, or one of its nodes
+// (XEP-0030 §3.1).
+type Info struct {
+	// Identities in the order the entity sent them.
+	Identities []Identity
+	// Features are the var attributes of the <feature/> elements, in the
+	// order the entity sent them: the namespaces and other features the
+	// entity supports.
+	Features []string
+	// Forms are the XEP-0128 extended information forms (jabber:x:data <x/>
+	// elements), kept as they were received.
+	Forms []xmpp.Element
+}
+
+// HasFeature reports whether info lists feature.
+func (info Info) HasFeature(feature string) bool {
+	return slices.Contains(info.Features, feature)
+}
+
+// HasIdentity reports whether info lists an identity of the given category
+// and type.
+func (info Info) HasIdentity(category, typ string) bool {
+	return slices.ContainsFunc(info.Identities, func(id Identity) bool {
+		return id.Category == category && id.Type == typ
+	})
+}
+
+// Item is an item in a disco#items reply (XEP-0030 §4.1): an entity, or a
+// node of one, with an optional human-readable name.
+type Item struct {
+	JID  xmpp.JID
+	Node string
+	Name string
+}
+
+// MalformedError is returned for a reply that does not follow XEP-0030: no
+// payload or a wrong one, an identity without category or type, a feature
+// without var, an item without a valid jid.
+type MalformedError struct {
+	// Reason says what is wrong.
+	Reason string
+	// Raw is the reply's payload, "" when there was none.
+	Raw string
+}
+
+func (e *MalformedError) Error() string {
+	return "disco: malformed reply: " + e.Reason
+}
+
+// GetInfo asks to (or its node, when node is not "") for its identities and
+// features (XEP-0030 §3.1). A zero to asks the user's own account. An error
+// reply is returned as an *xmpp.StanzaError: item-not-found for an unknown
+// node, service-unavailable for an entity that does not answer disco.
+func GetInfo(ctx context.Context, c *xmpp.Client, to xmpp.JID, node string) (Info, error) {
+	r, err := query(ctx, c, to, NSInfo, node)
+	if err != nil {
+		return Info{}, err
+	}
+	return parseInfo(r.Payload)
+}
+
+// GetItems asks to (or its node, when node is not "") for its items
+// (XEP-0030 §4.1). A zero to asks the user's own account.
+func GetItems(ctx context.Context, c *xmpp.Client, to xmpp.JID, node string) ([]Item, error) {
+	r, err := query(ctx, c, to, NSItems, node)
+	if err != nil {
+		return nil, err
+	}
+	return parseItems(r.Payload)
+}
+
+func query(ctx context.Context, c *xmpp.Client, to xmpp.JID, space, node string) (*xmpp.IQ, error) {
+	var b strings.Builder
+	b.WriteString("<query xmlns='" + space + "'")
+	writeAttr(&b, "node", node)
+	b.WriteString("/>")
+	el, err := xmpp.ParseElement(b.String())
+	if err != nil {
+		return nil, err
+	}
+	return c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: el})
+}
+
+// parseInfo reads a disco#info <query/>.
+func parseInfo(el xmpp.Element) (Info, error) {
+	if el.Name != (xml.Name{Space: NSInfo, Local: "query"}) {
+		return Info{}, wrongPayload(el, NSInfo)
+	}
+	var info Info
+	for ch := range el.Children() {
+		switch ch.Name {
+		case xml.Name{Space: NSInfo, Local: "identity"}:
+			id := Identity{
+				Category: ch.Attr("category"),
+				Type:     ch.Attr("type"),
+				Name:     ch.Attr("name"),
+				Lang:     ch.Attr("xml:lang"),
+			}
+			if id.Category == "" || id.Type == "" {
+				return Info{}, &MalformedError{Reason: "identity without category or type", Raw: el.Raw}
+			}
+			info.Identities = append(info.Identities, id)
+		case xml.Name{Space: NSInfo, Local: "feature"}:
+			v := ch.Attr("var")
+			if v == "" {
+				return Info{}, &MalformedError{Reason: "feature without var", Raw: el.Raw}
+			}
+			info.Features = append(info.Features, v)
+		case xml.Name{Space: NSData, Local: "x"}:
+			info.Forms = append(info.Forms, ch)
+		}
+	}
+	return info, nil
+}
+
+// parseItems reads a disco#items <query/>.
+func parseItems(el xmpp.Element) ([]Item, error) {
+	if el.Name != (xml.Name{Space: NSItems, Local: "query"}) {
+		return nil, wrongPayload(el, NSItems)
+	}
+	items := []Item{}
+	for ch := range el.Children() {
+		if ch.Name != (xml.Name{Space: NSItems, Local: "item"}) {
+			continue
+		}
+		j, err := xmpp.ParseJID(ch.Attr("jid"))
+		if err != nil {
+			return nil, &MalformedError{Reason: fmt.Sprintf("item jid %q: %v", ch.Attr("jid"), err), Raw: el.Raw}
+		}
+		items = append(items, Item{JID: j, Node: ch.Attr("node"), Name: ch.Attr("name")})
+	}
+	return items, nil
+}
+
+func wrongPayload(el xmpp.Element, space string) error {
+	if el.IsZero() {
+		return &MalformedError{Reason: "result without <query xmlns='" + space + "'/>"}
+	}
+	return &MalformedError{
+		Reason: fmt.Sprintf("result payload is {%s}%s, want {%s}query", el.Name.Space, el.Name.Local, space),
+		Raw:    el.Raw,
+	}
+}
+
+// writeAttr writes ` name='value'` when value is not "".
+func writeAttr(b *strings.Builder, name, value string) {
+	if value == "" {
+		return
+	}
+	b.WriteString(" " + name + "='")
+	xml.EscapeText(b, []byte(value)) // a strings.Builder never fails
+	b.WriteByte('\'')
+}

@@ -1,0 +1,129 @@
+package disco
+
+import (
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gojabber/xmpp"
+)
+
+// Handler answers disco#info and disco#items requests about the client; see
+// [Register]. It is safe for concurrent use.
+type Handler struct {
+	mux        *xmpp.Mux
+	identities []Identity // immutable
+
+	mu    sync.RWMutex
+	nodes map[string]bool // guarded by mu
+}
+
+// defaultIdentity is the identity Register uses when given none: a client
+// on a desktop or laptop computer.
+var defaultIdentity = Identity{Category: "client", Type: "pc"}
+
+// Register makes mux answer disco#info requests (XEP-0030 §3.1) for the
+// client itself with identities (client/pc when none are given) and
+// the features recorded by mux — those of every handler registered on mux,
+// before or after Register, and disco#info and disco#items themselves — and
+// disco#items requests (§4.1) with no items. A request for a node the client
+// does not know is answered with item-not-found (§3.2, §4.2); see
+// [Handler.AddNode].
+func Register(mux *xmpp.Mux, identities ...Identity) *Handler {
+	if len(identities) == 0 {
+		identities = []Identity{defaultIdentity}
+	}
+	h := &Handler{mux: mux, identities: slices.Clone(identities), nodes: make(map[string]bool)}
+	mux.HandleIQ(xmpp.IQGet, NSInfo, "query", h.info)
+	mux.HandleIQ(xmpp.IQGet, NSItems, "query", h.items)
+	return h
+}
+
+// Info returns what the handler answers to a disco#info request: the
+// identities given to Register and the features recorded by its Mux, sorted.
+func (h *Handler) Info() Info {
+	features := h.mux.Features()
+	if i, found := slices.BinarySearch(features, NSInfo); !found {
+		features = slices.Insert(features, i, NSInfo)
+	}
+	return Info{Identities: slices.Clone(h.identities), Features: features}
+}
+
+// AddNode makes the handler answer disco#info requests for node with the
+// client's own Info, as entity capabilities (XEP-0115 §6.2) ask of the
+// node#ver the client advertises, and disco#items requests for node with no
+// items.
+func (h *Handler) AddNode(node string) {
+	h.mu.Lock()
+	h.nodes[node] = true
+	h.mu.Unlock()
+}
+
+func (h *Handler) knows(node string) bool {
+	if node == "" {
+		return true
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.nodes[node]
+}
+
+func (h *Handler) info(_ *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+	node := iq.Payload.Attr("node")
+	if !h.knows(node) {
+		return nil, itemNotFound()
+	}
+	el, err := h.Info().Element(node)
+	if err != nil {
+		return nil, err
+	}
+	return &xmpp.IQ{Payload: el}, nil
+}
+
+func (h *Handler) items(_ *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+	node := iq.Payload.Attr("node")
+	if !h.knows(node) {
+		return nil, itemNotFound()
+	}
+	var b strings.Builder
+	b.WriteString("<query xmlns='" + NSItems + "'")
+	writeAttr(&b, "node", node)
+	b.WriteString("/>")
+	el, err := xmpp.ParseElement(b.String())
+	if err != nil {
+		return nil, err
+	}
+	return &xmpp.IQ{Payload: el}, nil
+}
+
+func itemNotFound() error {
+	return &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "item-not-found"}
+}
+
+// Element returns info as the <query/> of a disco#info result for node ("" for
+// none): identities, then features, then forms, each in the order of info.
+// It fails only if a form is not a well-formed element.
+func (info Info) Element(node string) (xmpp.Element, error) {
+	var b strings.Builder
+	b.WriteString("<query xmlns='" + NSInfo + "'")
+	writeAttr(&b, "node", node)
+	b.WriteByte('>')
+	for _, id := range info.Identities {
+		b.WriteString("<identity")
+		writeAttr(&b, "category", id.Category)
+		writeAttr(&b, "type", id.Type)
+		writeAttr(&b, "name", id.Name)
+		writeAttr(&b, "xml:lang", id.Lang)
+		b.WriteString("/>")
+	}
+	for _, f := range info.Features {
+		b.WriteString("<feature")
+		writeAttr(&b, "var", f)
+		b.WriteString("/>")
+	}
+	for _, f := range info.Forms {
+		b.WriteString(f.Raw)
+	}
+	b.WriteString("</query>")
+	return xmpp.ParseElement(b.String())
+}
