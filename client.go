@@ -607,8 +607,12 @@ func (c *Client) shutdown(err error, clean bool) {
 	c.setCause(err)
 	c.shutOnce.Do(func() {
 		if clean {
-			c.conn.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+			// crypto/tls gives close_notify its own 5 s write deadline,
+			// replacing any set here: bound it by closing the TCP
+			// connection under it instead.
+			t := time.AfterFunc(100*time.Millisecond, func() { c.raw.Close() })
 			c.conn.Close()
+			t.Stop()
 		}
 		c.raw.Close()
 		close(c.dead)
