@@ -192,7 +192,7 @@ func (t *Tokenizer) Header() (Element, error) {
 	if err := t.checkTop(); err != nil {
 		return Element{}, err
 	}
-	t.fr = framer{header: true}
+	t.fr = framer{header: true, open: t.fr.open[:0]}
 	framed := false
 	for {
 		data := t.window()
@@ -259,7 +259,7 @@ func (t *Tokenizer) checkTop() error {
 // frame reads until the framer finds the end of the construct at t.pos.
 func (t *Tokenizer) frame() error {
 	for {
-		if t.fr.run(t.buf[t.pos:t.end], t.lim.MaxDepth) {
+		if t.fr.run(t.buf[t.pos:t.end], t.lim.MaxDepth, t.lim.MaxAttrs) {
 			return nil
 		}
 		if t.end-t.pos >= t.lim.MaxSize {
@@ -395,7 +395,7 @@ func (t *Tokenizer) Next() (Element, error) {
 	if err := t.checkTop(); err != nil {
 		return Element{}, err
 	}
-	t.fr = framer{}
+	t.fr = framer{open: t.fr.open[:0]}
 	framed, retried := false, false
 	for {
 		data := t.window()
@@ -474,6 +474,35 @@ type framer struct {
 	quote  byte
 	slash  bool
 	header bool // stop at the end of the first start tag
+	// open holds the offset in data of the name of each open element,
+	// so that an end tag that does not match is handed to the parser at
+	// once instead of being counted: otherwise an element closed by the
+	// wrong end tag, such as </stream:stream> inside a stanza, would
+	// wait for more input forever. At most maxDepth+1 long.
+	open  []int
+	endAt int // offset in data of the name of the end tag being read
+	// nattr counts the quoted values in the start tag being read, so that
+	// an attribute flood is handed to the parser once it passes the limit
+	// rather than buffered up to the size limit.
+	nattr int
+}
+
+// endMatches reports whether the end tag name data[f.endAt:k] closes the
+// innermost open element.
+func (f *framer) endMatches(data []byte, k int) bool {
+	if len(f.open) == 0 {
+		return false
+	}
+	name := bytes.TrimRight(data[f.endAt:k], " \t\r\n")
+	start := data[f.open[len(f.open)-1]:]
+	if !bytes.HasPrefix(start, name) || len(start) == len(name) {
+		return false
+	}
+	switch start[len(name)] {
+	case ' ', '\t', '\r', '\n', '/', '>':
+		return true
+	}
+	return false
 }
 
 const (
@@ -488,7 +517,7 @@ const (
 // run scans data (the whole element so far) from where it stopped; it
 // reports whether the element is complete, or the parser will have to
 // decide.
-func (f *framer) run(data []byte, maxDepth int) bool {
+func (f *framer) run(data []byte, maxDepth, maxAttrs int) bool {
 	for f.i < len(data) {
 		switch f.state {
 		case frText:
@@ -504,6 +533,7 @@ func (f *framer) run(data []byte, maxDepth int) bool {
 			case '/':
 				f.state = frEnd
 				f.i++
+				f.endAt = f.i
 			case '!':
 				if len(data)-f.i < 8 {
 					return false
@@ -517,6 +547,8 @@ func (f *framer) run(data []byte, maxDepth int) bool {
 				return true
 			default:
 				f.depth++
+				f.open = append(f.open, f.i)
+				f.nattr = 0
 				f.state = frStart
 				f.slash = false
 			}
@@ -525,6 +557,9 @@ func (f *framer) run(data []byte, maxDepth int) bool {
 			f.i++
 			switch c {
 			case '"', '\'':
+				if f.nattr++; f.nattr > maxAttrs {
+					return true
+				}
 				f.quote = c
 				f.state = frQuote
 			case '>':
@@ -533,6 +568,7 @@ func (f *framer) run(data []byte, maxDepth int) bool {
 				}
 				if f.slash {
 					f.depth--
+					f.open = f.open[:len(f.open)-1]
 				}
 				if f.depth == 0 {
 					return true
@@ -555,8 +591,12 @@ func (f *framer) run(data []byte, maxDepth int) bool {
 				f.i = len(data)
 				return false
 			}
+			if !f.endMatches(data, f.i+j) {
+				return true
+			}
 			f.i += j + 1
 			f.depth--
+			f.open = f.open[:len(f.open)-1]
 			if f.depth <= 0 {
 				return true
 			}
