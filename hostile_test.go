@@ -11,13 +11,23 @@ package xmpp_test
 // runs the package's parallel tests only after the sequential ones.
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
+	"net"
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -165,13 +175,22 @@ func wantStreamError(t *testing.T, err error, cond string) *xmpp.StreamError {
 // that run fail the test: nothing of the hostile input may reach the app.
 func hostileCase(t *testing.T, run func(t *testing.T, c *xmpp.Client, s *fake.Server) error, check func(t *testing.T, err error)) {
 	t.Helper()
+	hostileCaseWith(t, nil, run, check)
+}
+
+// hostileCaseWith is hostileCase with options for the client (nil for the
+// defaults); its handlers are replaced.
+func hostileCaseWith(t *testing.T, o *xmpp.Options, run func(t *testing.T, c *xmpp.Client, s *fake.Server) error, check func(t *testing.T, err error)) {
+	t.Helper()
 	base := runtime.NumGoroutine()
 	var delivered atomic.Int32
-	opts := &xmpp.Options{
-		OnMessage:  func(*xmpp.Client, *xmpp.Message) { delivered.Add(1) },
-		OnPresence: func(*xmpp.Client, *xmpp.Presence) { delivered.Add(1) },
+	var opts xmpp.Options
+	if o != nil {
+		opts = *o
 	}
-	c, s := fake.Start(t, hostileJID, opts)
+	opts.OnMessage = func(*xmpp.Client, *xmpp.Message) { delivered.Add(1) }
+	opts.OnPresence = func(*xmpp.Client, *xmpp.Presence) { delivered.Add(1) }
+	c, s := fake.Start(t, hostileJID, &opts)
 	probe := startHeapProbe()
 	err := run(t, c, s)
 	probe.check(t, c)
@@ -217,11 +236,10 @@ func wantCondition(cond string) func(t *testing.T, err error) {
 }
 
 // streamGen writes a stanza of up to total bytes, made on the fly from a
-// head, a repeated unit and nothing else, in chunks, until the session
-// ends. It returns the session's cause and how many bytes the server got
-// written before the client stopped reading. net.Pipe has no buffer, so the
-// client read at least that much, and at most a TLS record more.
-func streamGen(t *testing.T, c *xmpp.Client, s *fake.Server, head, unit string, total int) (error, int) {
+// head and a repeated unit, in chunks, until the session ends, and returns
+// the session's cause. Once the client has closed the pipe, fake.Server.Send
+// drops what it is given, so the writer stops on its own.
+func streamGen(t *testing.T, c *xmpp.Client, s *fake.Server, head, unit string, total int) error {
 	t.Helper()
 	s.Send(head)
 	sent := len(head)
@@ -229,13 +247,24 @@ func streamGen(t *testing.T, c *xmpp.Client, s *fake.Server, head, unit string, 
 	for sent < total {
 		select {
 		case <-c.Done():
-			return c.Err(), sent
+			return c.Err()
 		default:
 		}
 		s.Send(chunk)
 		sent += len(chunk)
 	}
-	return waitDone(t, c), sent
+	return waitDone(t, c)
+}
+
+// recvCounter is an Options.DebugWriter that counts the bytes the client
+// read from the (decrypted) connection: each read is one "RECV: " line.
+type recvCounter struct{ n atomic.Int64 }
+
+func (r *recvCounter) Write(p []byte) (int, error) {
+	if line, ok := bytes.CutPrefix(p, []byte("RECV: ")); ok {
+		r.n.Add(int64(len(line) - 1)) // the newline
+	}
+	return len(p), nil
 }
 
 // billionLaughs is the DTD of the billion laughs attack: &lol9; expands to
@@ -299,17 +328,19 @@ func TestHostileServer(t *testing.T) {
 	// must stop reading after about 256 KiB.
 	t.Run("HugeStanza", func(t *testing.T) {
 		const total = 100 << 20
-		var sent int
-		hostileCase(t, func(t *testing.T, c *xmpp.Client, s *fake.Server) error {
-			var err error
-			err, sent = streamGen(t, c, s, `<message><body>`, "0123456789abcdef", total)
-			return err
+		rc := new(recvCounter)
+		hostileCaseWith(t, &xmpp.Options{DebugWriter: rc}, func(t *testing.T, c *xmpp.Client, s *fake.Server) error {
+			rc.n.Store(0)
+			return streamGen(t, c, s, `<message><body>`, "0123456789abcdef", total)
 		}, func(t *testing.T, err error) {
-			se := wantStreamError(t, err, xmpp.CondPolicyViolation)
-			t.Logf("client stopped after %d KiB written (error at offset %d)", sent>>10, se.Offset)
+			wantStreamError(t, err, xmpp.CondPolicyViolation)
+			read := rc.n.Load()
+			t.Logf("the client read %d KiB of the %d MiB stanza", read>>10, total>>20)
+			// The buffer is capped at the limit plus 1 KiB; a read may
+			// bring in up to one more TLS record.
 			const limit = 256 << 10
-			if sent > limit+128<<10 {
-				t.Errorf("the client read %d KiB of a %d KiB limit before failing", sent>>10, limit>>10)
+			if read > limit+32<<10 {
+				t.Errorf("the client read %d KiB of a %d KiB limit before failing", read>>10, limit>>10)
 			}
 		})
 	})
@@ -317,25 +348,26 @@ func TestHostileServer(t *testing.T) {
 	// server offers 100,000 levels; the tokenizer keeps no per-level stack
 	// frames, so the goroutine stack does not grow either.
 	t.Run("DeepNesting", func(t *testing.T) {
-		var sent int
-		hostileCase(t, func(t *testing.T, c *xmpp.Client, s *fake.Server) error {
-			var err error
-			err, sent = streamGen(t, c, s, `<message>`, `<a>`, 100000*len(`<a>`))
-			return err
+		rc := new(recvCounter)
+		hostileCaseWith(t, &xmpp.Options{DebugWriter: rc}, func(t *testing.T, c *xmpp.Client, s *fake.Server) error {
+			rc.n.Store(0)
+			return streamGen(t, c, s, `<message>`, `<a>`, 100000*len(`<a>`))
 		}, func(t *testing.T, err error) {
 			wantStreamError(t, err, xmpp.CondPolicyViolation)
-			if sent > 64<<10 {
-				t.Errorf("the client read %d KiB of nesting before failing", sent>>10)
+			read := rc.n.Load()
+			t.Logf("the client read %d KiB of 100,000 levels", read>>10)
+			if read > 64<<10 {
+				t.Errorf("the client read %d KiB of nesting before failing", read>>10)
 			}
 		})
 	})
 	// §4.9.3.12 policy-violation: more than MaxAttrs (64) attributes on one
 	// element; the server offers 100,000.
 	t.Run("AttributeFlood", func(t *testing.T) {
-		var sent int
-		hostileCase(t, func(t *testing.T, c *xmpp.Client, s *fake.Server) error {
+		rc := new(recvCounter)
+		hostileCaseWith(t, &xmpp.Options{DebugWriter: rc}, func(t *testing.T, c *xmpp.Client, s *fake.Server) error {
+			rc.n.Store(0)
 			s.Send(`<message`)
-			sent = len(`<message`)
 			for i := 0; i < 100000; i += 1000 {
 				select {
 				case <-c.Done():
@@ -347,13 +379,14 @@ func TestHostileServer(t *testing.T) {
 					fmt.Fprintf(&b, " a%d='x'", j)
 				}
 				s.Send(b.String())
-				sent += b.Len()
 			}
 			return waitDone(t, c)
 		}, func(t *testing.T, err error) {
 			wantStreamError(t, err, xmpp.CondPolicyViolation)
-			if sent > 64<<10 {
-				t.Errorf("the client read %d KiB of attributes before failing", sent>>10)
+			read := rc.n.Load()
+			t.Logf("the client read %d KiB of 100,000 attributes", read>>10)
+			if read > 64<<10 {
+				t.Errorf("the client read %d KiB of attributes before failing", read>>10)
 			}
 		})
 	})
@@ -531,4 +564,193 @@ func mustJID(t *testing.T, s string) xmpp.JID {
 		t.Fatal(err)
 	}
 	return j
+}
+
+// preLoginServer plays a server over loopback TCP that a test scripts before
+// any login: script gets the server end of the pipe, already past reading
+// the client's first stream header, and a tee of every byte the client
+// wrote in plaintext. The client end is returned.
+func preLoginServer(t *testing.T, script func(conn net.Conn, dec *xmpp.Decoder)) (net.Conn, *lockedBuffer) {
+	t.Helper()
+	// Loopback TCP, not net.Pipe: a TLS peer that rejects the handshake
+	// writes an alert while the server is still writing its flight, which
+	// deadlocks on an unbuffered pipe.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cc, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := ln.Accept()
+	if err != nil {
+		cc.Close()
+		t.Fatal(err)
+	}
+	seen := new(lockedBuffer)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer sc.Close()
+		sc.SetDeadline(time.Now().Add(hostileWait))
+		dec := xmpp.NewDecoder(io.TeeReader(sc, seen))
+		if _, err := dec.Header(); err != nil {
+			t.Errorf("server: reading the client's header: %v", err)
+			return
+		}
+		script(sc, dec)
+		// Drain until the client hangs up, so that its writes never block.
+		io.Copy(seen, sc)
+	}()
+	t.Cleanup(func() {
+		cc.Close()
+		<-done
+	})
+	return cc, seen
+}
+
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+const serverHeader = `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.test' id='h' version='1.0'>`
+
+// TestHostileServerPreLogin covers hostile input before the session
+// exists: NewClient must fail with a typed error, send no credentials, and
+// leave no goroutine behind.
+func TestHostileServerPreLogin(t *testing.T) {
+	// RFC 6120 §11.1: a DTD is restricted XML also before the stream
+	// header, where an XML parser would be most willing to take one. The
+	// billion laughs never expand: restricted-xml.
+	t.Run("BillionLaughsBeforeHeader", func(t *testing.T) {
+		runPreLogin(t, func(conn net.Conn, _ *xmpp.Decoder) {
+			io.WriteString(conn, "<?xml version='1.0'?>"+billionLaughs()+serverHeader)
+		}, nil, func(t *testing.T, err error) {
+			wantStreamError(t, err, xmpp.CondRestrictedXML)
+		})
+	})
+	// §11.1: the same in the stream features, i.e. mid-stream before login.
+	t.Run("ExternalEntityInFeatures", func(t *testing.T) {
+		runPreLogin(t, func(conn net.Conn, _ *xmpp.Decoder) {
+			io.WriteString(conn, "<?xml version='1.0'?>"+serverHeader+
+				`<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><stream:features>&e;</stream:features>`)
+		}, nil, func(t *testing.T, err error) {
+			wantStreamError(t, err, xmpp.CondRestrictedXML)
+		})
+	})
+	// RFC 6120 §13.7.2.1 and §5.4.3.1 (via RFC 6125): the server's
+	// certificate must be valid for the JID's domain. One for evil.test,
+	// issued by a CA the client trusts, fails the handshake with an
+	// x509.HostnameError, before SASL: no credentials leave the client.
+	t.Run("CertificateForAnotherDomain", func(t *testing.T) {
+		pool, cert := evilCert(t)
+		runPreLogin(t, func(conn net.Conn, dec *xmpp.Decoder) {
+			io.WriteString(conn, "<?xml version='1.0'?>"+serverHeader+
+				`<stream:features><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>`+
+				`<mechanisms xmlns='urn:ietf:params:xml:ns:xmpp-sasl'><mechanism>PLAIN</mechanism></mechanisms></stream:features>`)
+			if _, err := dec.Next(); err != nil {
+				t.Errorf("server: reading <starttls/>: %v", err)
+				return
+			}
+			io.WriteString(conn, `<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>`)
+			tc := tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{cert}})
+			if err := tc.Handshake(); err != nil {
+				t.Logf("server handshake: %v", err)
+			} else {
+				t.Error("server: TLS handshake with a certificate for evil.test succeeded")
+			}
+		}, &tls.Config{RootCAs: pool}, func(t *testing.T, err error) {
+			var he x509.HostnameError
+			if !errors.As(err, &he) {
+				t.Fatalf("NewClient = %v, want an x509.HostnameError", err)
+			}
+			if he.Host != "example.test" {
+				t.Errorf("HostnameError.Host = %q, want example.test", he.Host)
+			}
+		})
+	})
+}
+
+const hostilePassword = "hostile-secret"
+
+// runPreLogin runs NewClient against a preLoginServer and checks its error,
+// that the password never went out in plaintext, and that no goroutine is
+// left.
+func runPreLogin(t *testing.T, script func(net.Conn, *xmpp.Decoder), cfg *tls.Config, check func(t *testing.T, err error)) {
+	t.Helper()
+	base := runtime.NumGoroutine()
+	probe := startHeapProbe()
+	conn, seen := preLoginServer(t, script)
+	ctx, cancel := context.WithTimeout(t.Context(), hostileWait)
+	defer cancel()
+	c, err := xmpp.NewClient(ctx, conn, "alice@example.test", hostilePassword, &xmpp.Options{TLSConfig: cfg})
+	if err == nil {
+		c.Close()
+		t.Fatal("NewClient succeeded against a hostile server")
+	}
+	probe.check(t, nil)
+	check(t, err)
+	// NewClient closed conn on error; the server drains until then.
+	if got := seen.String(); strings.Contains(got, "<auth") || strings.Contains(got, hostilePassword) {
+		t.Errorf("the client sent credentials: %q", got)
+	}
+	checkGoroutines(t, base)
+}
+
+// evilCert returns a CA pool and a certificate it issued for evil.test.
+func evilCert(t *testing.T) (*x509.CertPool, tls.Certificate) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "hostile test CA"},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leafTmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(2),
+		Subject:      pkix.Name{CommonName: "evil.test"},
+		DNSNames:     []string{"evil.test"},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.Add(time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca)
+	return pool, tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
