@@ -341,7 +341,7 @@ func appendMessage(b []byte, m *Message) ([]byte, error) {
 	if b, err = appendVariants(b, "body", m.Bodies); err != nil {
 		return b, err
 	}
-	if m.Thread != "" {
+	if m.Thread != "" || m.ThreadParent != "" {
 		if err = checkText("thread", m.Thread); err != nil {
 			return b, err
 		}
