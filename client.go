@@ -164,6 +164,27 @@ type Options struct {
 	// answered with service-unavailable (RFC 6120 §8.4), and so is every
 	// request when OnIQ is nil (the default).
 	OnIQ func(c *Client, iq *IQ) (*IQ, error)
+
+	// KeepAlive, if positive, makes the session write a whitespace
+	// keepalive (a single space, RFC 6120 §4.6.1) whenever nothing has been
+	// written for this long, so that NATs and proxies keep an idle
+	// connection open. Default 0: off.
+	KeepAlive time.Duration
+
+	// PingIdle, if positive, turns on dead-link detection: when nothing has
+	// been received from the server for this long, the client sends it an
+	// XEP-0199 ping, and if no reply (a result or an error) arrives within
+	// PingTimeout, the session ends with a cause wrapping ErrDeadLink and
+	// Done is closed. This also catches a server or network that silently
+	// stops answering without closing the connection, which TCP alone may
+	// take many minutes to notice. A session is thus declared dead at most
+	// about PingIdle + PingTimeout after the last thing it received.
+	// Default 0: off.
+	PingIdle time.Duration
+
+	// PingTimeout is how long the ping of PingIdle waits for its reply.
+	// Default 0: 30 seconds. Only used when PingIdle is positive.
+	PingTimeout time.Duration
 }
 
 // withDefaults returns a copy of o (which may be nil) with zero fields set to
@@ -192,6 +213,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.NegotiationTimeout == 0 {
 		c.NegotiationTimeout = defaultNegotiationTimeout
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = defaultPingTimeout
 	}
 	return c
 }
@@ -238,8 +262,13 @@ type Client struct {
 	done         chan struct{} // closed after the reader exited and conn is closed
 	dispatchDone chan struct{} // closed when the handler goroutine exits
 	inHandler    atomic.Bool   // a handler is running
-	closeOnce    sync.Once
-	shutOnce     sync.Once
+
+	// lastRead and lastWrite are the times (UnixNano) of the last element
+	// read and the last successful write, for the keepalive goroutine.
+	lastRead  atomic.Int64
+	lastWrite atomic.Int64
+	closeOnce sync.Once
+	shutOnce  sync.Once
 }
 
 // pendingIQ is a SendIQ waiting for its reply.
@@ -395,9 +424,15 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		done:         make(chan struct{}),
 		dispatchDone: make(chan struct{}),
 	}
+	now := time.Now().UnixNano()
+	c.lastRead.Store(now)
+	c.lastWrite.Store(now)
 	c.log.Info("xmpp: session established", "jid", c.jid.String())
 	go c.readLoop()
 	go c.dispatch()
+	if o.KeepAlive > 0 || o.PingIdle > 0 {
+		go c.keepalive()
+	}
 	return c, nil
 }
 
@@ -664,12 +699,18 @@ func (c *Client) write(ctx context.Context, fn func(*Encoder) error) error {
 	}
 	if err != nil {
 		werr := fmt.Errorf("xmpp: write: %w", err)
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			// A deadline with its own cause (such as a dead-link ping's)
+			// says best why the write failed.
+			werr = fmt.Errorf("xmpp: write: %w (%w)", cause, err)
+		}
 		c.shutdown(werr, false)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
 		return werr
 	}
+	c.lastWrite.Store(time.Now().UnixNano())
 	return nil
 }
 

@@ -38,6 +38,7 @@ func (c *Client) readStanzas() (err error) {
 	}()
 	for {
 		v, err := c.dec.Next()
+		c.lastRead.Store(time.Now().UnixNano())
 		if err != nil {
 			if bad, ok := errors.AsType[*BadStanzaError](err); ok {
 				c.badStanza(bad) // not fatal: the stream goes on
