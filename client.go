@@ -185,6 +185,26 @@ type Options struct {
 	// PingTimeout is how long the ping of PingIdle waits for its reply.
 	// Default 0: 30 seconds. Only used when PingIdle is positive.
 	PingTimeout time.Duration
+
+	// StreamManagement enables XEP-0198 Stream Management (urn:xmpp:sm:3)
+	// when the server offers it: after resource binding the client asks for
+	// a resumable session, counts and acknowledges the stanzas it receives,
+	// and keeps the stanzas it sends until the server acknowledges them (see
+	// [Client.StreamManagement], [Client.Unacked], [Client.RequestAck]). A
+	// server's <failed/> is logged and the session goes on without it.
+	// Default false. Resuming a session after a broken connection is not
+	// done yet; the state it needs is exposed.
+	StreamManagement bool
+
+	// MaxUnacked bounds how many sent stanzas may wait for the server's
+	// acknowledgement with StreamManagement; when that many wait, Send and
+	// SendIQ fail with ErrUnackedFull without writing. Default 0: 500.
+	MaxUnacked int
+
+	// AckEvery is how often, in stanzas sent, the client asks the server for
+	// an acknowledgement with StreamManagement (it writes <r/> after every
+	// AckEvery-th unacknowledged stanza). Default 0: 10.
+	AckEvery int
 }
 
 // withDefaults returns a copy of o (which may be nil) with zero fields set to
@@ -214,6 +234,12 @@ func (o *Options) withDefaults() Options {
 	if c.NegotiationTimeout == 0 {
 		c.NegotiationTimeout = defaultNegotiationTimeout
 	}
+	if c.MaxUnacked <= 0 {
+		c.MaxUnacked = defaultMaxUnacked
+	}
+	if c.AckEvery <= 0 {
+		c.AckEvery = defaultAckEvery
+	}
 	if c.PingTimeout <= 0 {
 		c.PingTimeout = defaultPingTimeout
 	}
@@ -236,7 +262,8 @@ type Client struct {
 	conn   net.Conn // transport (the *tls.Conn once TLS is up); deadlines and Close only
 	raw    net.Conn // the TCP connection under conn; closed directly on failure
 
-	features Element // the stream features after SASL; immutable
+	features Element  // the stream features after SASL; immutable
+	sm       *smState // nil unless stream management is enabled; immutable
 
 	// available is set while the last broadcast presence sent (one without
 	// To) was available, so that Close ends the presence session with
@@ -424,6 +451,9 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		done:         make(chan struct{}),
 		dispatchDone: make(chan struct{}),
 	}
+	if n.sm != nil {
+		c.sm = &smState{info: *n.sm, ackSeen: make(chan struct{})}
+	}
 	now := time.Now().UnixNano()
 	c.lastRead.Store(now)
 	c.lastWrite.Store(now)
@@ -478,7 +508,7 @@ func (c *Client) Send(ctx context.Context, s Stanza) error {
 		return errors.New("xmpp: Send of a nil stanza")
 	}
 	return c.write(ctx, func(e *Encoder) error {
-		if err := e.Encode(s); err != nil {
+		if err := c.encodeStanza(e, s); err != nil {
 			return err
 		}
 		if p, ok := s.(*Presence); ok && p.To.IsZero() {
@@ -531,7 +561,7 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	c.pending[req.ID] = p // before writing: the reply may come at once
 	c.mu.Unlock()
 
-	if err := c.write(ctx, func(e *Encoder) error { return e.Encode(&req) }); err != nil {
+	if err := c.write(ctx, func(e *Encoder) error { return c.encodeStanza(e, &req) }); err != nil {
 		c.forget(req.ID, p)
 		return nil, err
 	}
@@ -598,7 +628,7 @@ func (c *Client) Close() error {
 				c.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
 				if c.available.Swap(false) {
 					unavailable := &Presence{Header: Header{Type: PresenceUnavailable}}
-					if err := c.enc.Encode(unavailable); err != nil {
+					if err := c.encodeStanza(c.enc, unavailable); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}
 				}
@@ -693,9 +723,12 @@ func (c *Client) write(ctx context.Context, fn func(*Encoder) error) error {
 	err := fn(c.enc)
 	if !stop() {
 		<-fired
-		if err == nil {
+		if err == nil || errors.Is(err, ErrUnackedFull) {
 			c.conn.SetWriteDeadline(time.Time{})
 		}
+	}
+	if errors.Is(err, ErrUnackedFull) {
+		return err // nothing was written
 	}
 	if err != nil {
 		werr := fmt.Errorf("xmpp: write: %w", err)

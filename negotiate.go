@@ -24,6 +24,7 @@ type negotiated struct {
 	enc    *Encoder
 	// features is the last <stream:features/>, the one after SASL.
 	features Element
+	sm       *smEnabled // nil unless stream management was enabled
 }
 
 // negotiator holds the state of one stream negotiation (RFC 6120 §4–§7).
@@ -63,6 +64,7 @@ type streamFeatures struct {
 	Session *struct {
 		Optional *struct{} `xml:"optional"`
 	} `xml:"urn:ietf:params:xml:ns:xmpp-session session"`
+	SM *struct{} `xml:"urn:xmpp:sm:3 sm"` // XEP-0198
 }
 
 // negotiate runs the whole negotiation over conn.
@@ -167,7 +169,14 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 			return nil, err
 		}
 	}
-	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features}, nil
+	var sm *smEnabled
+	if o.StreamManagement && f.SM != nil {
+		// XEP-0198 §3: after resource binding.
+		if sm, err = n.enableSM(); err != nil {
+			return nil, err
+		}
+	}
+	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, sm: sm}, nil
 }
 
 // handshake runs a TLS client handshake over the raw connection.
