@@ -323,6 +323,12 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 	if err != nil {
 		return nil, err
 	}
+	return dial(ctx, j, password, o, nil)
+}
+
+// dial is Dial with parsed arguments; with res, it resumes a session
+// instead of binding a resource.
+func dial(ctx context.Context, j JID, password string, o Options, res *resumeReq) (*Client, error) {
 	var targets []dialTarget
 	if o.Server != "" {
 		t, err := parseHostPort(o.Server)
@@ -338,13 +344,13 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 	redirected := false
 	for i := 0; i < len(targets); i++ {
 		t := targets[i]
-		c, err := dialTarget1(ctx, t, j, password, &o)
+		c, err := dialTarget1(ctx, t, j, password, &o, res)
 		if err == nil {
 			return c, nil
 		}
 		errs = append(errs, err)
 		var sasl *SASLError
-		if errors.As(err, &sasl) || ctx.Err() != nil {
+		if errors.As(err, &sasl) || errors.Is(err, ErrResumeFailed) || ctx.Err() != nil {
 			break
 		}
 		var se *StreamError
@@ -369,7 +375,7 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 }
 
 // dialTarget1 connects to one target and negotiates over it.
-func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *Options) (*Client, error) {
+func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *Options, res *resumeReq) (*Client, error) {
 	addr := net.JoinHostPort(t.Host, strconv.Itoa(int(t.Port)))
 	o.Logger.Debug("xmpp: connecting", "addr", addr, "direct_tls", t.DirectTLS)
 	conn, err := o.DialFunc(ctx, "tcp", addr)
@@ -378,7 +384,7 @@ func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *O
 	}
 	oo := *o
 	oo.DirectTLS = t.DirectTLS
-	c, err := newClient(ctx, conn, j, password, &oo)
+	c, err := newClient(ctx, conn, j, password, &oo, res)
 	if err != nil {
 		return nil, fmt.Errorf("xmpp: %s: %w", addr, err)
 	}
@@ -419,16 +425,16 @@ func NewClient(ctx context.Context, conn net.Conn, jid, password string, opts *O
 		conn.Close()
 		return nil, err
 	}
-	return newClient(ctx, conn, j, password, &o)
+	return newClient(ctx, conn, j, password, &o, nil)
 }
 
-func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Options) (*Client, error) {
+func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (*Client, error) {
 	if o.NegotiationTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.NegotiationTimeout, ErrNegotiationTimeout)
 		defer cancel()
 	}
-	n, err := negotiate(ctx, conn, j, password, o)
+	n, err := negotiate(ctx, conn, j, password, o, res)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -454,14 +460,30 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 	if n.sm != nil {
 		c.sm = &smState{info: *n.sm, ackSeen: make(chan struct{})}
 	}
+	var resend []Stanza
+	if res != nil {
+		var err error
+		if resend, err = c.resumed(res, n.resumedH); err != nil {
+			n.raw.Close()
+			return nil, err
+		}
+		// Retransmit before anything else can be written.
+		c.writeSem <- struct{}{}
+	}
 	now := time.Now().UnixNano()
 	c.lastRead.Store(now)
 	c.lastWrite.Store(now)
-	c.log.Info("xmpp: session established", "jid", c.jid.String())
+	c.log.Info("xmpp: session established", "jid", c.jid.String(), "resumed", res != nil)
 	go c.readLoop()
 	go c.dispatch()
 	if o.KeepAlive > 0 || o.PingIdle > 0 {
 		go c.keepalive()
+	}
+	if res != nil {
+		if err := c.retransmit(ctx, resend); err != nil {
+			c.Close()
+			return nil, err
+		}
 	}
 	return c, nil
 }
@@ -508,7 +530,7 @@ func (c *Client) Send(ctx context.Context, s Stanza) error {
 		return errors.New("xmpp: Send of a nil stanza")
 	}
 	return c.write(ctx, func(e *Encoder) error {
-		if err := c.encodeStanza(e, s); err != nil {
+		if err := c.encodeStanza(e, s, false); err != nil {
 			return err
 		}
 		if p, ok := s.(*Presence); ok && p.To.IsZero() {
@@ -561,7 +583,7 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	c.pending[req.ID] = p // before writing: the reply may come at once
 	c.mu.Unlock()
 
-	if err := c.write(ctx, func(e *Encoder) error { return c.encodeStanza(e, &req) }); err != nil {
+	if err := c.write(ctx, func(e *Encoder) error { return c.encodeStanza(e, &req, false) }); err != nil {
 		c.forget(req.ID, p)
 		return nil, err
 	}
@@ -628,7 +650,7 @@ func (c *Client) Close() error {
 				c.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
 				if c.available.Swap(false) {
 					unavailable := &Presence{Header: Header{Type: PresenceUnavailable}}
-					if err := c.encodeStanza(c.enc, unavailable); err != nil {
+					if err := c.encodeStanza(c.enc, unavailable, false); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}
 				}

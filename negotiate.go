@@ -25,6 +25,7 @@ type negotiated struct {
 	// features is the last <stream:features/>, the one after SASL.
 	features Element
 	sm       *smEnabled // nil unless stream management was enabled
+	resumedH uint32     // the server's h in <resumed/>, when resuming
 }
 
 // negotiator holds the state of one stream negotiation (RFC 6120 §4–§7).
@@ -68,7 +69,7 @@ type streamFeatures struct {
 }
 
 // negotiate runs the whole negotiation over conn.
-func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Options) (_ *negotiated, err error) {
+func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (_ *negotiated, err error) {
 	if j.Local() == "" {
 		return nil, fmt.Errorf("%w: %q has no localpart to log in with", ErrInvalidJID, j.String())
 	}
@@ -152,6 +153,17 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 	n.dec.Reset() // RFC 6120 §6.4.6: new stream, keeping bytes already read
 	if f, err = n.openStream(); err != nil {
 		return nil, err
+	}
+	if res != nil {
+		if f.SM == nil {
+			return nil, fmt.Errorf("%w: the server no longer offers stream management", ErrResumeFailed)
+		}
+		h, err := n.resume(res)
+		if err != nil {
+			return nil, err
+		}
+		info := res.info
+		return &negotiated{jid: res.jid, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, sm: &info, resumedH: h}, nil
 	}
 	if f.Bind == nil {
 		return nil, fmt.Errorf("%w: no resource binding offered after SASL", ErrProtocol)

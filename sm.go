@@ -204,14 +204,15 @@ func writeR(e *Encoder) error {
 
 // encodeStanza writes a stanza with the write lock held, counting and
 // queueing it when stream management is enabled, and asking for an ack
-// every AckEvery stanzas.
-func (c *Client) encodeStanza(e *Encoder, s Stanza) error {
+// every AckEvery stanzas. Unless force, a full queue refuses the stanza
+// with ErrUnackedFull.
+func (c *Client) encodeStanza(e *Encoder, s Stanza, force bool) error {
 	sm := c.sm
 	if sm == nil {
 		return e.Encode(s)
 	}
 	sm.mu.Lock()
-	full := len(sm.unacked) >= c.opts.MaxUnacked
+	full := !force && len(sm.unacked) >= c.opts.MaxUnacked
 	sm.mu.Unlock()
 	if full {
 		return ErrUnackedFull
@@ -338,4 +339,142 @@ func (c *Client) smStreamError(cond, text, appCond string) error {
 		return e.WriteEnd()
 	})
 	return se
+}
+
+// ErrResumeFailed is wrapped by the error of Resume when the session cannot
+// be resumed: it was not resumable, the server no longer offers stream
+// management, or it answered <resume/> with <failed/> (for instance
+// <item-not-found/> after its resumption timeout). The previous Client's
+// Unacked then holds the stanzas the server did not acknowledge, for the
+// application to send again on a new session.
+var ErrResumeFailed = errors.New("xmpp: stream resumption failed")
+
+// resumeReq is what resuming a session needs from the previous one.
+type resumeReq struct {
+	prev *Client
+	jid  JID
+	info smEnabled
+	h    uint32 // stanzas the previous session received
+}
+
+// Resume reconnects a session that ended with stream management enabled and
+// resumable (XEP-0198 §5), typically after its connection broke: it dials
+// the server again as Dial does (to the resumption location the server gave,
+// if any and Options.Server is empty), authenticates with password, and asks
+// the server to resume the previous stream instead of binding a resource.
+// On success the returned Client has the same full JID, the server delivers
+// the stanzas the previous session missed, and Resume retransmits the
+// stanzas the server had not received (those of prev.Unacked after the ones
+// its <resumed/> acknowledges) before returning. On failure the error wraps
+// ErrResumeFailed or says why the connection failed, and prev.Unacked holds
+// what the server did not acknowledge.
+//
+// prev must have ended (Done closed) without Close, which ends the stream
+// for good. opts nil means prev's Options (including its handlers); the JID
+// is prev's.
+func Resume(ctx context.Context, prev *Client, password string, opts *Options) (*Client, error) {
+	select {
+	case <-prev.done:
+	default:
+		return nil, errors.New("xmpp: Resume of a session that has not ended")
+	}
+	sm := prev.sm
+	if sm == nil || !sm.info.resumable {
+		return nil, fmt.Errorf("%w: the session is not resumable", ErrResumeFailed)
+	}
+	o := prev.opts
+	if opts != nil {
+		o = opts.withDefaults()
+	}
+	if o.Server == "" && sm.info.location != "" {
+		o.Server = sm.info.location
+	}
+	sm.mu.Lock()
+	res := &resumeReq{prev: prev, jid: prev.jid, info: sm.info, h: sm.inbound}
+	sm.mu.Unlock()
+	return dial(ctx, prev.jid, password, o, res)
+}
+
+// resume sends <resume/> and waits for <resumed/> (XEP-0198 §5), returning
+// the server's h.
+func (n *negotiator) resume(res *resumeReq) (uint32, error) {
+	raw := "<resume xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(res.h), 10) + "' previd='" + escapeAttr(res.info.id) + "'/>"
+	if err := n.enc.EncodeElement(Element{Name: xml.Name{Space: nsSM, Local: "resume"}, Raw: raw, wellFormed: true}); err != nil {
+		return 0, fmt.Errorf("xmpp: writing <resume/>: %w", err)
+	}
+	el, err := n.nextElement("<resumed/>")
+	if err != nil {
+		return 0, err
+	}
+	if el.Name.Space != nsSM {
+		return 0, unexpected(el, "<resumed/> or <failed/>")
+	}
+	switch el.Name.Local {
+	case "resumed":
+		h, err := strconv.ParseUint(el.Attr("h"), 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("%w: bad h in <resumed/>: %q", ErrProtocol, el.Attr("h"))
+		}
+		return uint32(h), nil
+	case "failed":
+		cond := "undefined-condition"
+		for ch := range el.Children() {
+			cond = ch.Name.Local
+			break
+		}
+		// XEP-0198 §5: <failed/> may say what the server had received.
+		if h, err := strconv.ParseUint(el.Attr("h"), 10, 32); err == nil {
+			sm := res.prev.sm
+			sm.mu.Lock()
+			if k, ok := smAcked(sm.acked, uint32(h), len(sm.unacked)); ok {
+				clear(sm.unacked[:k])
+				sm.unacked = sm.unacked[k:]
+				sm.acked = uint32(h)
+			}
+			sm.mu.Unlock()
+		}
+		return 0, fmt.Errorf("%w: server answered <failed/> with %s", ErrResumeFailed, cond)
+	}
+	return 0, unexpected(el, "<resumed/> or <failed/>")
+}
+
+// resumed sets up the stream management state of a resumed session from the
+// previous one and the server's h, and returns the stanzas to retransmit.
+func (c *Client) resumed(res *resumeReq, h uint32) ([]Stanza, error) {
+	prev := res.prev.sm
+	prev.mu.Lock()
+	defer prev.mu.Unlock()
+	k, ok := smAcked(prev.acked, h, len(prev.unacked))
+	if !ok {
+		return nil, &StreamError{Condition: CondUndefinedCondition, Offset: -1,
+			Err: fmt.Errorf("%w: <resumed h='%d'/> acknowledges more than the %d stanzas sent", ErrProtocol, h, prev.outbound)}
+	}
+	c.sm.inbound = prev.inbound
+	c.sm.outbound, c.sm.acked = h, h
+	c.available.Store(res.prev.available.Load())
+	return append([]Stanza(nil), prev.unacked[k:]...), nil
+}
+
+// retransmit writes the stanzas to resend after <resumed/>, with the write
+// lock, taken by newClient, held; it releases the lock.
+func (c *Client) retransmit(ctx context.Context, resend []Stanza) error {
+	err := func() error {
+		defer func() { <-c.writeSem }()
+		if d, ok := ctx.Deadline(); ok {
+			c.conn.SetWriteDeadline(d)
+			defer c.conn.SetWriteDeadline(time.Time{})
+		}
+		for _, s := range resend {
+			if err := c.encodeStanza(c.enc, s, true); err != nil {
+				c.shutdown(fmt.Errorf("xmpp: write: %w", err), false)
+				return fmt.Errorf("xmpp: retransmitting after resumption: %w", err)
+			}
+		}
+		c.lastWrite.Store(time.Now().UnixNano())
+		return nil
+	}()
+	if err == nil && len(resend) > 0 {
+		c.log.Debug("xmpp: retransmitted unacknowledged stanzas", "count", len(resend))
+	}
+	return err
 }

@@ -1,8 +1,10 @@
 package xmpp
 
 import (
+	"context"
 	"errors"
 	"math"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -273,4 +275,100 @@ func TestSMAckEvery(t *testing.T) {
 	s.wait()
 	names.Store(strings.Join(s.receivedNames(), " "))
 	require.Contains(t, names.Load(), "enable message message r message message r /stream")
+}
+
+// smBrokenSession returns a session that sent three messages, of which the
+// server acknowledged one before the connection broke.
+func smBrokenSession(t *testing.T) *Client {
+	t.Helper()
+	c, _ := connect(t, smOptions(t), func(s *fakeServer) {
+		s.smLogin("<enabled xmlns='" + nsSM + "' id='prev-id' resume='true' max='60'/>")
+		for range 3 {
+			s.expect(NSClient, "message")
+		}
+		s.send(smMessage(0))
+		s.send("<a xmlns='" + nsSM + "' h='1'/>")
+		s.raw.Close()
+	})
+	for i := range 3 {
+		require.NoError(t, c.Send(testCtx(t), &Message{Header: Header{To: MustParseJID("bob@example.test")}, Body: "b" + string(rune('0'+i))}))
+	}
+	<-c.Done()
+	require.Len(t, c.Unacked(), 2)
+	return c
+}
+
+// resumeOptions makes Resume dial conn.
+func resumeOptions(t *testing.T, conn net.Conn) *Options {
+	o := smOptions(t)
+	o.Server = "fake.example.test:5222"
+	o.DialFunc = func(context.Context, string, string) (net.Conn, error) { return conn, nil }
+	return o
+}
+
+// resumeLogin is the start of a resumption: STARTTLS, SASL, then <resume/>.
+func (s *fakeServer) resumeLogin(wantH string) {
+	s.open(featStartTLS)
+	s.startTLS()
+	s.open(featMechs("PLAIN"))
+	s.authPLAIN()
+	s.open(featBind + featSM)
+	e := s.expect(nsSM, "resume")
+	if e.attr("previd") != "prev-id" || e.attr("h") != wantH {
+		s.fail("resume %v, want previd prev-id h %s", e.Attrs, wantH)
+	}
+}
+
+func TestSMResume(t *testing.T) {
+	t.Parallel()
+	prev := smBrokenSession(t)
+	conn, _ := startFakeServer(t, func(s *fakeServer) {
+		s.resumeLogin("1")
+		s.send("<resumed xmlns='" + nsSM + "' h='2' previd='prev-id'/>")
+		// Only the stanza the server did not have is sent again.
+		if m := s.expect(NSClient, "message"); !strings.Contains(m.Inner, "<body>b2</body>") {
+			s.fail("retransmitted %s, want b2", m.Inner)
+		}
+		s.expect(nsSM, "r")
+		s.send("<a xmlns='" + nsSM + "' h='3'/>")
+		s.closeStream()
+	})
+	c, err := Resume(testCtx(t), prev, testPassword, resumeOptions(t, conn))
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	require.Equal(t, prev.JID(), c.JID())
+	require.Len(t, c.Unacked(), 1)
+	require.NoError(t, c.RequestAck(testCtx(t)))
+	require.Empty(t, c.Unacked())
+	st := c.StreamManagement()
+	require.Equal(t, uint32(1), st.Inbound)
+	require.Equal(t, uint32(3), st.Outbound)
+	require.NoError(t, c.Close())
+}
+
+func TestSMResumeFailed(t *testing.T) {
+	t.Parallel()
+	prev := smBrokenSession(t)
+	conn, _ := startFakeServer(t, func(s *fakeServer) {
+		s.resumeLogin("1")
+		s.send("<failed xmlns='" + nsSM + "' h='2'><item-not-found xmlns='" + NSStanzas + "'/></failed>")
+		s.expectClosed()
+	})
+	_, err := Resume(testCtx(t), prev, testPassword, resumeOptions(t, conn))
+	require.ErrorIs(t, err, ErrResumeFailed)
+	require.ErrorContains(t, err, "item-not-found")
+	require.Len(t, prev.Unacked(), 1, "trimmed by the h of <failed/>")
+}
+
+func TestSMResumeNotPossible(t *testing.T) {
+	t.Parallel()
+	c, _ := connect(t, smOptions(t), func(s *fakeServer) {
+		s.smLogin("<enabled xmlns='" + nsSM + "'/>") // not resumable
+		s.closeStream()
+	})
+	_, err := Resume(testCtx(t), c, testPassword, nil)
+	require.ErrorContains(t, err, "has not ended")
+	require.NoError(t, c.Close())
+	_, err = Resume(testCtx(t), c, testPassword, nil)
+	require.ErrorIs(t, err, ErrResumeFailed)
 }

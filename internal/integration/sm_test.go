@@ -203,3 +203,100 @@ func TestKeepAliveAndDeadLink(t *testing.T) {
 		})
 	}
 }
+
+// cuttableConn is a connection whose writes can be made to vanish and whose
+// TCP connection the test can close, as when a network breaks.
+type cuttableConn struct {
+	net.Conn
+	swallow atomic.Bool
+}
+
+func (c *cuttableConn) Write(p []byte) (int, error) {
+	if c.swallow.Load() {
+		return len(p), nil
+	}
+	return c.Conn.Write(p)
+}
+
+// TestStreamResumption breaks a stream-managed session's connection after
+// some stanzas were lost on the way, resumes it (XEP-0198 §5), and checks
+// that the lost stanzas are retransmitted exactly once and that what the
+// server held for the client while it was away is delivered.
+func TestStreamResumption(t *testing.T) {
+	t.Parallel()
+	for _, sv := range defaultServers {
+		t.Run(sv.name, func(t *testing.T) {
+			t.Parallel()
+			srv := sv.shared.Server(t)
+			bobGot := make(chan *xmpp.Message, 16)
+			bob := mustLogin(t, conn{srv: srv, user: "bob", onMessage: func(_ *xmpp.Client, m *xmpp.Message) { bobGot <- m }})
+			aliceGot := make(chan *xmpp.Message, 16)
+			var cut atomic.Pointer[cuttableConn]
+			wire := &wireLog{}
+			alice := smDial(t, srv, "alice", wire, func(o *xmpp.Options) {
+				o.AckEvery = 1000
+				o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { aliceGot <- m }
+				o.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+					var d net.Dialer
+					c, err := d.DialContext(ctx, network, addr)
+					if err != nil {
+						return nil, err
+					}
+					cc := &cuttableConn{Conn: c}
+					cut.Store(cc)
+					return cc, nil
+				}
+			})
+			ctx := testCtx(t)
+			msg := func(body string) *xmpp.Message {
+				return &xmpp.Message{Header: xmpp.Header{To: bob.JID(), Type: xmpp.MessageChat}, Body: body}
+			}
+			require.NoError(t, alice.Send(ctx, msg("before")))
+			require.NoError(t, alice.RequestAck(ctx))
+			require.Empty(t, alice.Unacked())
+
+			// The network eats three messages, then the connection breaks.
+			cut.Load().swallow.Store(true)
+			for _, b := range []string{"lost 1", "lost 2", "lost 3"} {
+				require.NoError(t, alice.Send(ctx, msg(b)))
+			}
+			require.Len(t, alice.Unacked(), 3)
+			cut.Load().Conn.Close()
+			<-alice.Done()
+			require.Error(t, alice.Err())
+			require.Len(t, alice.Unacked(), 3, "kept after the session ended")
+
+			// While alice is away, bob writes to her full JID.
+			require.NoError(t, bob.Send(ctx, &xmpp.Message{Header: xmpp.Header{To: alice.JID(), Type: xmpp.MessageChat}, Body: "while away"}))
+
+			alice2, err := xmpp.Resume(ctx, alice, srv.Password("alice"), nil)
+			require.NoError(t, err, "Resume\nwire:\n%s\nserver log:\n%s", wire, srv.LogTail(30))
+			t.Cleanup(func() { alice2.Close() })
+			require.Equal(t, alice.JID(), alice2.JID())
+			st := alice2.StreamManagement()
+			require.True(t, st.Enabled)
+			require.Equal(t, alice.StreamManagement().ID, st.ID)
+			require.Regexp(t, `<resume xmlns='urn:xmpp:sm:3' h='\d+' previd='[^']+'/>`, wire.stream(true))
+			require.Contains(t, wire.stream(false), "<resumed")
+			t.Logf("%s: resumed, server h=%d, inbound h=%d", sv.name, st.Acked, st.Inbound)
+
+			// Bob gets every message once, in order.
+			var bodies []string
+			for len(bodies) < 4 {
+				m := waitFor(t, bobGot, "alice's messages", func(*xmpp.Message) bool { return true })
+				bodies = append(bodies, m.Body)
+			}
+			require.Equal(t, []string{"before", "lost 1", "lost 2", "lost 3"}, bodies)
+			waitFor(t, aliceGot, "the message sent while away", func(m *xmpp.Message) bool { return m.Body == "while away" })
+
+			require.NoError(t, alice2.RequestAck(ctx))
+			require.Empty(t, alice2.Unacked())
+			select {
+			case m := <-bobGot:
+				t.Fatalf("bob got a duplicate: %q", m.Body)
+			case <-time.After(300 * time.Millisecond):
+			}
+			require.NoError(t, alice2.Err())
+		})
+	}
+}
