@@ -253,7 +253,11 @@ func (o *Options) withDefaults() Options {
 // A Client runs two goroutines: a reader, which routes IQ replies to SendIQ
 // and queues other stanzas, and a handler goroutine, which calls the Options
 // handlers one at a time in arrival order. Both exit when the session ends;
-// Done is closed then and Err says why.
+// Done is closed then and Err says why. With Options.KeepAlive or PingIdle a
+// third goroutine writes keepalives and pings; it exits with the session too.
+//
+// With Options.StreamManagement the reader also answers the server's
+// XEP-0198 ack requests itself; <r/> and <a/> never reach the handlers.
 type Client struct {
 	jid    JID // bound full JID; immutable
 	domain JID // the account's domain; immutable

@@ -382,6 +382,9 @@ func Resume(ctx context.Context, prev *Client, password string, opts *Options) (
 	if sm == nil || !sm.info.resumable {
 		return nil, fmt.Errorf("%w: the session is not resumable", ErrResumeFailed)
 	}
+	if errors.Is(prev.Err(), ErrClosed) {
+		return nil, fmt.Errorf("%w: the session was ended by Close", ErrResumeFailed)
+	}
 	o := prev.opts
 	if opts != nil {
 		o = opts.withDefaults()

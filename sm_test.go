@@ -3,6 +3,7 @@ package xmpp
 import (
 	"context"
 	"errors"
+	"log"
 	"math"
 	"net"
 	"strings"
@@ -371,4 +372,37 @@ func TestSMResumeNotPossible(t *testing.T) {
 	require.NoError(t, c.Close())
 	_, err = Resume(testCtx(t), c, testPassword, nil)
 	require.ErrorIs(t, err, ErrResumeFailed)
+}
+
+// With stream management, a session whose connection broke can be resumed:
+// the server delivers what it held, and Resume sends again what the server
+// did not acknowledge.
+func ExampleResume() {
+	ctx := context.Background()
+	opts := &Options{StreamManagement: true, PingIdle: time.Minute}
+	c, err := Dial(ctx, "alice@example.com", "secret", opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for {
+		<-c.Done()
+		if errors.Is(c.Err(), ErrClosed) {
+			return
+		}
+		next, err := Resume(ctx, c, "secret", nil)
+		if errors.Is(err, ErrResumeFailed) {
+			// A new session; what the old one's server never acknowledged
+			// is in c.Unacked().
+			pending := c.Unacked()
+			if next, err = Dial(ctx, "alice@example.com", "secret", opts); err == nil {
+				for _, s := range pending {
+					_ = next.Send(ctx, s)
+				}
+			}
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		c = next
+	}
 }
