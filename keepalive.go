@@ -76,6 +76,11 @@ func (c *Client) pingServer() error {
 			wellFormed: true,
 		},
 	})
+	if errors.Is(err, ErrUnackedFull) {
+		// No room for the ping: with so much unacknowledged, the
+		// server's <a/> is as good a sign of life (XEP-0198 §4).
+		err = c.probeAck(ctx)
+	}
 	if _, ok := errors.AsType[*StanzaError](err); ok || err == nil {
 		return nil
 	}
@@ -88,4 +93,28 @@ func (c *Client) pingServer() error {
 		return context.Cause(ctx)
 	}
 	return fmt.Errorf("%w: ping: %w", ErrDeadLink, err)
+}
+
+// probeAck writes <r/> and waits for the next <a/>, whatever it
+// acknowledges.
+func (c *Client) probeAck(ctx context.Context) error {
+	sm := c.sm
+	var seen chan struct{}
+	err := c.write(ctx, func(e *Encoder) error {
+		sm.mu.Lock()
+		seen = sm.ackSeen
+		sm.mu.Unlock()
+		return writeR(e)
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-seen:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.endedErr()
+	}
 }

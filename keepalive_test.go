@@ -133,3 +133,35 @@ func TestDeadLinkPingErrorIsAlive(t *testing.T) {
 	time.Sleep(400 * time.Millisecond)
 	require.NoError(t, c.Err())
 }
+
+// With the unacked queue full there is no room for a ping; an ack request
+// probes the link instead, and its answer keeps the session.
+func TestDeadLinkProbeWithFullSMQueue(t *testing.T) {
+	t.Parallel()
+	opts := smOptions(t)
+	opts.MaxUnacked = 1
+	opts.AckEvery = 100
+	opts.PingIdle = 100 * time.Millisecond
+	opts.PingTimeout = 300 * time.Millisecond
+	var acks atomic.Int32
+	c, _ := connect(t, opts, func(s *fakeServer) {
+		s.smLogin("<enabled xmlns='" + nsSM + "'/>")
+		s.expect(NSClient, "message")
+		for {
+			e := s.next()
+			switch {
+			case e == nil:
+				s.send("</stream:stream>")
+				return
+			case e.is(nsSM, "r"):
+				acks.Add(1)
+				s.send("<a xmlns='" + nsSM + "' h='0'/>") // acks nothing: still full
+			}
+		}
+	})
+	require.NoError(t, c.Send(testCtx(t), &Message{Header: Header{To: MustParseJID("bob@example.test")}, Body: "x"}))
+	time.Sleep(600 * time.Millisecond)
+	require.NoError(t, c.Err())
+	require.GreaterOrEqual(t, acks.Load(), int32(1))
+	require.NoError(t, c.Close())
+}
