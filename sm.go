@@ -163,8 +163,9 @@ func (c *Client) Unacked() []Stanza {
 // RequestAck asks the server to acknowledge the stanzas received so far
 // (<r/>, XEP-0198 §4) and waits until an <a/> acknowledges every stanza
 // sent before the request, so that Unacked then holds only stanzas sent
-// after it. It returns
-// ErrNoStreamManagement if stream management is not enabled.
+// after it. With nothing unacknowledged it still writes <r/> but returns
+// without waiting. It returns ErrNoStreamManagement if stream management is
+// not enabled.
 func (c *Client) RequestAck(ctx context.Context) error {
 	sm := c.sm
 	if sm == nil {
