@@ -164,6 +164,47 @@ type Options struct {
 	// answered with service-unavailable (RFC 6120 §8.4), and so is every
 	// request when OnIQ is nil (the default).
 	OnIQ func(c *Client, iq *IQ) (*IQ, error)
+
+	// KeepAlive, if positive, makes the session write a whitespace
+	// keepalive (a single space, RFC 6120 §4.6.1) whenever nothing has been
+	// written for this long, so that NATs and proxies keep an idle
+	// connection open. Default 0: off.
+	KeepAlive time.Duration
+
+	// PingIdle, if positive, turns on dead-link detection: when nothing has
+	// been received from the server for this long, the client sends it an
+	// XEP-0199 ping, and if no reply (a result or an error) arrives within
+	// PingTimeout, the session ends with a cause wrapping ErrDeadLink and
+	// Done is closed. This also catches a server or network that silently
+	// stops answering without closing the connection, which TCP alone may
+	// take many minutes to notice. A session is thus declared dead at most
+	// about PingIdle + PingTimeout after the last thing it received.
+	// Default 0: off.
+	PingIdle time.Duration
+
+	// PingTimeout is how long the ping of PingIdle waits for its reply.
+	// Default 0: 30 seconds. Only used when PingIdle is positive.
+	PingTimeout time.Duration
+
+	// StreamManagement enables XEP-0198 Stream Management (urn:xmpp:sm:3)
+	// when the server offers it: after resource binding the client asks for
+	// a resumable session, counts and acknowledges the stanzas it receives,
+	// and keeps the stanzas it sends until the server acknowledges them (see
+	// [Client.StreamManagement], [Client.Unacked], [Client.RequestAck]). A
+	// server's <failed/> is logged and the session goes on without it.
+	// Default false. Resuming a session after a broken connection is not
+	// done yet; the state it needs is exposed.
+	StreamManagement bool
+
+	// MaxUnacked bounds how many sent stanzas may wait for the server's
+	// acknowledgement with StreamManagement; when that many wait, Send and
+	// SendIQ fail with ErrUnackedFull without writing. Default 0: 500.
+	MaxUnacked int
+
+	// AckEvery is how often, in stanzas sent, the client asks the server for
+	// an acknowledgement with StreamManagement (it writes <r/> after every
+	// AckEvery-th unacknowledged stanza). Default 0: 10.
+	AckEvery int
 }
 
 // withDefaults returns a copy of o (which may be nil) with zero fields set to
@@ -193,6 +234,15 @@ func (o *Options) withDefaults() Options {
 	if c.NegotiationTimeout == 0 {
 		c.NegotiationTimeout = defaultNegotiationTimeout
 	}
+	if c.MaxUnacked <= 0 {
+		c.MaxUnacked = defaultMaxUnacked
+	}
+	if c.AckEvery <= 0 {
+		c.AckEvery = defaultAckEvery
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = defaultPingTimeout
+	}
 	return c
 }
 
@@ -203,7 +253,11 @@ func (o *Options) withDefaults() Options {
 // A Client runs two goroutines: a reader, which routes IQ replies to SendIQ
 // and queues other stanzas, and a handler goroutine, which calls the Options
 // handlers one at a time in arrival order. Both exit when the session ends;
-// Done is closed then and Err says why.
+// Done is closed then and Err says why. With Options.KeepAlive or PingIdle a
+// third goroutine writes keepalives and pings; it exits with the session too.
+//
+// With Options.StreamManagement the reader also answers the server's
+// XEP-0198 ack requests itself; <r/> and <a/> never reach the handlers.
 type Client struct {
 	jid    JID // bound full JID; immutable
 	domain JID // the account's domain; immutable
@@ -212,7 +266,8 @@ type Client struct {
 	conn   net.Conn // transport (the *tls.Conn once TLS is up); deadlines and Close only
 	raw    net.Conn // the TCP connection under conn; closed directly on failure
 
-	features Element // the stream features after SASL; immutable
+	features Element  // the stream features after SASL; immutable
+	sm       *smState // nil unless stream management is enabled; immutable
 
 	// available is set while the last broadcast presence sent (one without
 	// To) was available, so that Close ends the presence session with
@@ -238,8 +293,13 @@ type Client struct {
 	done         chan struct{} // closed after the reader exited and conn is closed
 	dispatchDone chan struct{} // closed when the handler goroutine exits
 	inHandler    atomic.Bool   // a handler is running
-	closeOnce    sync.Once
-	shutOnce     sync.Once
+
+	// lastRead and lastWrite are the times (UnixNano) of the last element
+	// read and the last successful write, for the keepalive goroutine.
+	lastRead  atomic.Int64
+	lastWrite atomic.Int64
+	closeOnce sync.Once
+	shutOnce  sync.Once
 }
 
 // pendingIQ is a SendIQ waiting for its reply.
@@ -267,6 +327,12 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 	if err != nil {
 		return nil, err
 	}
+	return dial(ctx, j, password, o, nil)
+}
+
+// dial is Dial with parsed arguments; with res, it resumes a session
+// instead of binding a resource.
+func dial(ctx context.Context, j JID, password string, o Options, res *resumeReq) (*Client, error) {
 	var targets []dialTarget
 	if o.Server != "" {
 		t, err := parseHostPort(o.Server)
@@ -282,13 +348,13 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 	redirected := false
 	for i := 0; i < len(targets); i++ {
 		t := targets[i]
-		c, err := dialTarget1(ctx, t, j, password, &o)
+		c, err := dialTarget1(ctx, t, j, password, &o, res)
 		if err == nil {
 			return c, nil
 		}
 		errs = append(errs, err)
 		var sasl *SASLError
-		if errors.As(err, &sasl) || ctx.Err() != nil {
+		if errors.As(err, &sasl) || errors.Is(err, ErrResumeFailed) || ctx.Err() != nil {
 			break
 		}
 		var se *StreamError
@@ -313,7 +379,7 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 }
 
 // dialTarget1 connects to one target and negotiates over it.
-func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *Options) (*Client, error) {
+func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *Options, res *resumeReq) (*Client, error) {
 	addr := net.JoinHostPort(t.Host, strconv.Itoa(int(t.Port)))
 	o.Logger.Debug("xmpp: connecting", "addr", addr, "direct_tls", t.DirectTLS)
 	conn, err := o.DialFunc(ctx, "tcp", addr)
@@ -322,7 +388,7 @@ func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *O
 	}
 	oo := *o
 	oo.DirectTLS = t.DirectTLS
-	c, err := newClient(ctx, conn, j, password, &oo)
+	c, err := newClient(ctx, conn, j, password, &oo, res)
 	if err != nil {
 		return nil, fmt.Errorf("xmpp: %s: %w", addr, err)
 	}
@@ -363,16 +429,16 @@ func NewClient(ctx context.Context, conn net.Conn, jid, password string, opts *O
 		conn.Close()
 		return nil, err
 	}
-	return newClient(ctx, conn, j, password, &o)
+	return newClient(ctx, conn, j, password, &o, nil)
 }
 
-func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Options) (*Client, error) {
+func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (*Client, error) {
 	if o.NegotiationTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.NegotiationTimeout, ErrNegotiationTimeout)
 		defer cancel()
 	}
-	n, err := negotiate(ctx, conn, j, password, o)
+	n, err := negotiate(ctx, conn, j, password, o, res)
 	if err != nil {
 		conn.Close()
 		return nil, err
@@ -395,9 +461,34 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		done:         make(chan struct{}),
 		dispatchDone: make(chan struct{}),
 	}
-	c.log.Info("xmpp: session established", "jid", c.jid.String())
+	if n.sm != nil {
+		c.sm = &smState{info: *n.sm, ackSeen: make(chan struct{})}
+	}
+	var resend []Stanza
+	if res != nil {
+		var err error
+		if resend, err = c.resumed(res, n.resumedH); err != nil {
+			n.raw.Close()
+			return nil, err
+		}
+		// Retransmit before anything else can be written.
+		c.writeSem <- struct{}{}
+	}
+	now := time.Now().UnixNano()
+	c.lastRead.Store(now)
+	c.lastWrite.Store(now)
+	c.log.Info("xmpp: session established", "jid", c.jid.String(), "resumed", res != nil)
 	go c.readLoop()
 	go c.dispatch()
+	if o.KeepAlive > 0 || o.PingIdle > 0 {
+		go c.keepalive()
+	}
+	if res != nil {
+		if err := c.retransmit(ctx, resend); err != nil {
+			c.Close()
+			return nil, err
+		}
+	}
 	return c, nil
 }
 
@@ -443,7 +534,7 @@ func (c *Client) Send(ctx context.Context, s Stanza) error {
 		return errors.New("xmpp: Send of a nil stanza")
 	}
 	return c.write(ctx, func(e *Encoder) error {
-		if err := e.Encode(s); err != nil {
+		if err := c.encodeStanza(e, s, false); err != nil {
 			return err
 		}
 		if p, ok := s.(*Presence); ok && p.To.IsZero() {
@@ -496,7 +587,7 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	c.pending[req.ID] = p // before writing: the reply may come at once
 	c.mu.Unlock()
 
-	if err := c.write(ctx, func(e *Encoder) error { return e.Encode(&req) }); err != nil {
+	if err := c.write(ctx, func(e *Encoder) error { return c.encodeStanza(e, &req, false) }); err != nil {
 		c.forget(req.ID, p)
 		return nil, err
 	}
@@ -563,7 +654,7 @@ func (c *Client) Close() error {
 				c.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
 				if c.available.Swap(false) {
 					unavailable := &Presence{Header: Header{Type: PresenceUnavailable}}
-					if err := c.enc.Encode(unavailable); err != nil {
+					if err := c.encodeStanza(c.enc, unavailable, false); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}
 				}
@@ -662,18 +753,27 @@ func (c *Client) write(ctx context.Context, fn func(*Encoder) error) error {
 	err := fn(c.enc)
 	if !stop() {
 		<-fired
-		if err == nil {
+		if err == nil || errors.Is(err, ErrUnackedFull) {
 			c.conn.SetWriteDeadline(time.Time{})
 		}
 	}
+	if errors.Is(err, ErrUnackedFull) {
+		return err // nothing was written
+	}
 	if err != nil {
 		werr := fmt.Errorf("xmpp: write: %w", err)
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			// A deadline with its own cause (such as a dead-link ping's)
+			// says best why the write failed.
+			werr = fmt.Errorf("xmpp: write: %w (%w)", cause, err)
+		}
 		c.shutdown(werr, false)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
 		}
 		return werr
 	}
+	c.lastWrite.Store(time.Now().UnixNano())
 	return nil
 }
 

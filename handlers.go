@@ -38,8 +38,10 @@ func (c *Client) readStanzas() (err error) {
 	}()
 	for {
 		v, err := c.dec.Next()
+		c.lastRead.Store(time.Now().UnixNano())
 		if err != nil {
 			if bad, ok := errors.AsType[*BadStanzaError](err); ok {
+				c.smCount()      // a stanza all the same (XEP-0198 §4)
 				c.badStanza(bad) // not fatal: the stream goes on
 				continue
 			}
@@ -48,6 +50,10 @@ func (c *Client) readStanzas() (err error) {
 				return errServerClosed
 			}
 			return fmt.Errorf("xmpp: read: %w", err)
+		}
+		switch v.(type) {
+		case *IQ, *Message, *Presence:
+			c.smCount()
 		}
 		switch s := v.(type) {
 		case *IQ:
@@ -64,6 +70,12 @@ func (c *Client) readStanzas() (err error) {
 		case *Presence:
 			c.enqueue(s)
 		case *Element:
+			if c.sm != nil && s.Name.Space == nsSM {
+				if err := c.smElement(s); err != nil {
+					return err
+				}
+				continue
+			}
 			c.log.Debug("xmpp: ignoring element", "name", s.Name.Local, "ns", s.Name.Space)
 		default:
 			c.log.Debug("xmpp: ignoring value", "type", fmt.Sprintf("%T", v))

@@ -24,6 +24,8 @@ type negotiated struct {
 	enc    *Encoder
 	// features is the last <stream:features/>, the one after SASL.
 	features Element
+	sm       *smEnabled // nil unless stream management was enabled
+	resumedH uint32     // the server's h in <resumed/>, when resuming
 }
 
 // negotiator holds the state of one stream negotiation (RFC 6120 §4–§7).
@@ -63,10 +65,11 @@ type streamFeatures struct {
 	Session *struct {
 		Optional *struct{} `xml:"optional"`
 	} `xml:"urn:ietf:params:xml:ns:xmpp-session session"`
+	SM *struct{} `xml:"urn:xmpp:sm:3 sm"` // XEP-0198
 }
 
 // negotiate runs the whole negotiation over conn.
-func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Options) (_ *negotiated, err error) {
+func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (_ *negotiated, err error) {
 	if j.Local() == "" {
 		return nil, fmt.Errorf("%w: %q has no localpart to log in with", ErrInvalidJID, j.String())
 	}
@@ -151,6 +154,17 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 	if f, err = n.openStream(); err != nil {
 		return nil, err
 	}
+	if res != nil {
+		if f.SM == nil {
+			return nil, fmt.Errorf("%w: the server no longer offers stream management", ErrResumeFailed)
+		}
+		h, err := n.resume(res)
+		if err != nil {
+			return nil, err
+		}
+		info := res.info
+		return &negotiated{jid: res.jid, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, sm: &info, resumedH: h}, nil
+	}
 	if f.Bind == nil {
 		return nil, fmt.Errorf("%w: no resource binding offered after SASL", ErrProtocol)
 	}
@@ -167,7 +181,14 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 			return nil, err
 		}
 	}
-	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features}, nil
+	var sm *smEnabled
+	if o.StreamManagement && f.SM != nil {
+		// XEP-0198 §3: after resource binding.
+		if sm, err = n.enableSM(); err != nil {
+			return nil, err
+		}
+	}
+	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, sm: sm}, nil
 }
 
 // handshake runs a TLS client handshake over the raw connection.

@@ -1,0 +1,120 @@
+package xmpp
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// defaultPingTimeout is how long a dead-link ping waits for its reply when
+// Options.PingTimeout is zero.
+const defaultPingTimeout = 30 * time.Second
+
+// ErrDeadLink is wrapped by the cause of a session ended because the server
+// stopped answering: nothing was received for Options.PingIdle and the
+// XEP-0199 ping that followed got no reply within Options.PingTimeout (or
+// could not even be written in that time).
+var ErrDeadLink = errors.New("xmpp: dead link: the server stopped answering")
+
+// keepalive is the keepalive goroutine, started only when Options.KeepAlive
+// or Options.PingIdle is positive. It writes a whitespace keepalive (RFC 6120
+// §4.6.1) when nothing was written for KeepAlive, and pings the server
+// (XEP-0199 §4.2) when nothing was received for PingIdle, ending the session
+// with ErrDeadLink if the ping gets no reply.
+func (c *Client) keepalive() {
+	ka, idle := c.opts.KeepAlive, c.opts.PingIdle
+	tick := ka
+	if tick <= 0 || (idle > 0 && idle < tick) {
+		tick = idle
+	}
+	// Check four times per period, so a deadline is missed by at most a
+	// quarter of it.
+	t := time.NewTicker(max(tick/4, time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+		case <-c.dead:
+			return
+		}
+		now := time.Now()
+		if idle > 0 && now.Sub(time.Unix(0, c.lastRead.Load())) >= idle {
+			if err := c.pingServer(); err != nil {
+				c.log.Warn("xmpp: dead link", "err", err)
+				c.shutdown(err, false)
+				return
+			}
+			c.lastRead.Store(time.Now().UnixNano()) // the reply itself counts, but be sure
+			continue
+		}
+		if ka > 0 && now.Sub(time.Unix(0, c.lastWrite.Load())) >= ka {
+			ctx, cancel := context.WithTimeout(context.Background(), max(ka, time.Second))
+			err := c.write(ctx, func(e *Encoder) error { return e.WriteKeepalive() })
+			cancel()
+			if err != nil {
+				c.log.Debug("xmpp: whitespace keepalive", "err", err)
+			}
+		}
+	}
+}
+
+// pingServer sends a ping to the server and waits up to PingTimeout for any
+// reply; an error reply proves the link alive as well as a result does. It
+// returns nil also when the session ended for another reason meanwhile.
+func (c *Client) pingServer() error {
+	timeout := c.opts.PingTimeout
+	errTimeout := fmt.Errorf("%w: no reply to a ping within %v", ErrDeadLink, timeout)
+	ctx, cancel := context.WithTimeoutCause(context.Background(), timeout, errTimeout)
+	defer cancel()
+	_, err := c.SendIQ(ctx, &IQ{
+		Header: Header{Type: IQGet, To: c.domain},
+		Payload: Element{
+			Name:       xml.Name{Space: "urn:xmpp:ping", Local: "ping"},
+			Raw:        "<ping xmlns='urn:xmpp:ping'/>",
+			wellFormed: true,
+		},
+	})
+	if errors.Is(err, ErrUnackedFull) {
+		// No room for the ping: with so much unacknowledged, the
+		// server's <a/> is as good a sign of life (XEP-0198 §4).
+		err = c.probeAck(ctx)
+	}
+	if _, ok := errors.AsType[*StanzaError](err); ok || err == nil {
+		return nil
+	}
+	select {
+	case <-c.done:
+		return nil // ended for its own reason, which is the cause
+	default:
+	}
+	if ctx.Err() != nil {
+		return context.Cause(ctx)
+	}
+	return fmt.Errorf("%w: ping: %w", ErrDeadLink, err)
+}
+
+// probeAck writes <r/> and waits for the next <a/>, whatever it
+// acknowledges.
+func (c *Client) probeAck(ctx context.Context) error {
+	sm := c.sm
+	var seen chan struct{}
+	err := c.write(ctx, func(e *Encoder) error {
+		sm.mu.Lock()
+		seen = sm.ackSeen
+		sm.mu.Unlock()
+		return writeR(e)
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case <-seen:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.endedErr()
+	}
+}
