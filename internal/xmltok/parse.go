@@ -782,10 +782,9 @@ func (p *Parser) attrNS(data []byte, a *Token) int32 {
 // the quote q, and validates it in the same pass.
 func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 	var fl uint8
-	qq := swarLo * uint64(q)
 	for {
 		if i+8 <= len(data) {
-			m := attrStops(binary.LittleEndian.Uint64(data[i:]), qq)
+			m := attrRunStops(binary.LittleEndian.Uint64(data[i:]))
 			if m == 0 {
 				i += 8
 				continue
@@ -802,7 +801,8 @@ func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 		switch c := data[i]; c {
 		case q:
 			return i, fl, nil
-		case '"', '\'':
+		case '"', '\'', ' ', '!', '#', '$', '%':
+			// The other quote, or a plain byte attrRunStops stops at.
 			i++
 		case '<':
 			return 0, 0, perr(NotWellFormed, i, "'<' in attribute value")
