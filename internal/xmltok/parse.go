@@ -512,6 +512,12 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	// Whether some attribute declares a namespace, and whether some other
 	// has a prefix: without them, the loops below have nothing to do.
 	xmlns, prefixed := false, false
+	// Without prefixed attributes, the only error the resolution loop
+	// below can find is a duplicate, which needs two names that agree in
+	// length and last byte: a bit set of those, kept while scanning, lets
+	// it skip the loop.
+	var names uint64
+	collide := false
 	for {
 		ws := false
 		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
@@ -563,6 +569,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		default:
 			prefixed = true
 		}
+		bit := uint64(1) << ((uint(aend-i)*7 + uint(data[aend-1])) & 63)
+		collide = collide || names&bit != 0
+		names |= bit
 		i = aend
 		var q byte
 		if i+1 < len(data) && data[i] == '=' && (data[i+1] == '\'' || data[i+1] == '"') {
@@ -659,7 +668,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	// Resolve attribute names and reject duplicates. A bit set keyed by a
 	// hash of each name saves comparing names that cannot be equal.
 	attrs = p.toks[si+1:]
-	if !prefixed && len(attrs) < 2 {
+	if !prefixed && !collide {
 		attrs = attrs[:0]
 	}
 	var seen [2]uint64
