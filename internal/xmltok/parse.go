@@ -299,6 +299,17 @@ func (p *Parser) add() *Token {
 	return &p.toks[n]
 }
 
+// addDirty is add without the zeroing: the caller sets every field.
+func (p *Parser) addDirty() *Token {
+	n := len(p.toks)
+	if n == cap(p.toks) {
+		p.toks = append(p.toks, Token{})
+	} else {
+		p.toks = p.toks[:n+1]
+	}
+	return &p.toks[n]
+}
+
 // intern returns b as a string, sharing the copies of values seen before.
 func (p *Parser) internBytes(b []byte) string {
 	if s, ok := p.intern[string(b)]; ok {
@@ -605,14 +616,16 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		tk := p.add()
+		tk := p.addDirty()
 		tk.Kind = Attr
 		tk.Flags = fl
 		p.flags |= fl
 		tk.Name = name
 		tk.Local = int32(alocal)
 		tk.Value = Span{int32(vs), int32(ve)}
+		tk.NS = NSNone
 		tk.Decl = DeclNone
+		tk.Match = 0
 		i = ve + 1
 	}
 	p.toks[si].Value = Span{int32(start), int32(i)}
@@ -726,10 +739,11 @@ func (p *Parser) closeTop(tag Span) {
 	n := len(p.open) - 1
 	si := p.open[n]
 	ei := int32(len(p.toks))
-	tk := p.add() // may move p.toks: take st after it
+	tk := p.addDirty() // may move p.toks: take st after it
 	st := &p.toks[si]
 	st.Match = ei
 	tk.Kind = End
+	tk.Flags = 0
 	tk.Name = st.Name
 	tk.Local = st.Local
 	tk.Value = tag
