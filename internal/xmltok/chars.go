@@ -172,6 +172,14 @@ func attrStops(x, qq uint64) uint64 {
 	return ctlOrHigh(x) | hasZero(x^qq) | hasByte(x, '<') | hasByte(x, '&')
 }
 
+// attrRunStops is a cheaper, coarser attrStops for either quote: it flags
+// every byte below '(' (control characters, space, both quotes, '&' and a
+// few punctuation characters) or from 0x80 on, and '<'. As with attrStops,
+// the lowest flag is exact; scanAttrValue steps over the coarse extras.
+func attrRunStops(x uint64) uint64 {
+	return (x - swarLo*'(' | x | hasZero(x^swarLo*'<')) & swarHi
+}
+
 // ctlOrHigh flags the bytes below 0x20 or from 0x80 on: hasLess(x, 0x20) |
 // x&swarHi in fewer operations.
 func ctlOrHigh(x uint64) uint64 { return (x - swarLo*0x20 | x) & swarHi }

@@ -40,6 +40,7 @@ func TestStopsExact(t *testing.T) {
 					check("attr'", attrStops(x, swarLo*'\''), func(c byte) bool { return isAttr(c, '\'') })
 					check("attr\"", attrStops(x, swarLo*'"'), func(c byte) bool { return isAttr(c, '"') })
 					check("text", textStops(x), isText)
+					check("attrRun", attrRunStops(x), func(c byte) bool { return c >= '(' && c < 0x80 && c != '<' })
 				}
 			}
 		}

@@ -299,6 +299,17 @@ func (p *Parser) add() *Token {
 	return &p.toks[n]
 }
 
+// addDirty is add without the zeroing: the caller sets every field.
+func (p *Parser) addDirty() *Token {
+	n := len(p.toks)
+	if n == cap(p.toks) {
+		p.toks = append(p.toks, Token{})
+	} else {
+		p.toks = p.toks[:n+1]
+	}
+	return &p.toks[n]
+}
+
 // intern returns b as a string, sharing the copies of values seen before.
 func (p *Parser) internBytes(b []byte) string {
 	if s, ok := p.intern[string(b)]; ok {
@@ -512,6 +523,12 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	// Whether some attribute declares a namespace, and whether some other
 	// has a prefix: without them, the loops below have nothing to do.
 	xmlns, prefixed := false, false
+	// Without prefixed attributes, the only error the resolution loop
+	// below can find is a duplicate, which needs two names that agree in
+	// length and last byte: a bit set of those, kept while scanning, lets
+	// it skip the loop.
+	var names uint64
+	collide := false
 	for {
 		ws := false
 		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
@@ -563,6 +580,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		default:
 			prefixed = true
 		}
+		bit := uint64(1) << ((uint(aend-i)*7 + uint(data[aend-1])) & 63)
+		collide = collide || names&bit != 0
+		names |= bit
 		i = aend
 		var q byte
 		if i+1 < len(data) && data[i] == '=' && (data[i+1] == '\'' || data[i+1] == '"') {
@@ -596,14 +616,16 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		tk := p.add()
+		tk := p.addDirty()
 		tk.Kind = Attr
 		tk.Flags = fl
 		p.flags |= fl
 		tk.Name = name
 		tk.Local = int32(alocal)
 		tk.Value = Span{int32(vs), int32(ve)}
+		tk.NS = NSNone
 		tk.Decl = DeclNone
+		tk.Match = 0
 		i = ve + 1
 	}
 	p.toks[si].Value = Span{int32(start), int32(i)}
@@ -659,7 +681,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	// Resolve attribute names and reject duplicates. A bit set keyed by a
 	// hash of each name saves comparing names that cannot be equal.
 	attrs = p.toks[si+1:]
-	if !prefixed && len(attrs) < 2 {
+	if !prefixed && !collide {
 		attrs = attrs[:0]
 	}
 	var seen [2]uint64
@@ -717,10 +739,11 @@ func (p *Parser) closeTop(tag Span) {
 	n := len(p.open) - 1
 	si := p.open[n]
 	ei := int32(len(p.toks))
-	tk := p.add() // may move p.toks: take st after it
+	tk := p.addDirty() // may move p.toks: take st after it
 	st := &p.toks[si]
 	st.Match = ei
 	tk.Kind = End
+	tk.Flags = 0
 	tk.Name = st.Name
 	tk.Local = st.Local
 	tk.Value = tag
@@ -782,10 +805,9 @@ func (p *Parser) attrNS(data []byte, a *Token) int32 {
 // the quote q, and validates it in the same pass.
 func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 	var fl uint8
-	qq := swarLo * uint64(q)
 	for {
 		if i+8 <= len(data) {
-			m := attrStops(binary.LittleEndian.Uint64(data[i:]), qq)
+			m := attrRunStops(binary.LittleEndian.Uint64(data[i:]))
 			if m == 0 {
 				i += 8
 				continue
@@ -802,7 +824,8 @@ func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 		switch c := data[i]; c {
 		case q:
 			return i, fl, nil
-		case '"', '\'':
+		case '"', '\'', ' ', '!', '#', '$', '%':
+			// The other quote, or a plain byte attrRunStops stops at.
 			i++
 		case '<':
 			return 0, 0, perr(NotWellFormed, i, "'<' in attribute value")
