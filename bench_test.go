@@ -450,7 +450,14 @@ func element(e baselineExtension) xmpp.Element {
 		b.Write(e.Inner)
 		b.WriteString("</" + e.XMLName.Local + ">")
 	}
-	return xmpp.Element{Name: e.XMLName, Raw: b.String()}
+	// ParseElement, as an application building a payload would, so the
+	// Encoder knows the text is one well-formed element and need not check
+	// it again on every send.
+	el, err := xmpp.ParseElement(b.String())
+	if err != nil {
+		panic(fmt.Sprintf("baseline element %q: %v", b.String(), err))
+	}
+	return el
 }
 
 // Summaries: one line per stanza, built the same way from either decoder's
