@@ -177,13 +177,18 @@ func TestEncodeOneWritePerStanza(t *testing.T) {
 }
 
 func BenchmarkEncodeMessage(b *testing.B) {
+	active, err := ParseElement(`<active xmlns='http://jabber.org/protocol/chatstates'/>`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	request, err := ParseElement(`<request xmlns='urn:xmpp:receipts'/>`)
+	if err != nil {
+		b.Fatal(err)
+	}
 	m := &Message{
 		Header: Header{ID: "a1b2c3", Type: MessageChat, From: MustParseJID("alice@example.com/phone"), To: MustParseJID("bob@example.com")},
 		Body:   "Hello Bob, are we still on for lunch tomorrow? I'll bring the <notes> & slides.",
-		Extensions: []Element{
-			{Raw: `<active xmlns='http://jabber.org/protocol/chatstates'/>`},
-			{Raw: `<request xmlns='urn:xmpp:receipts'/>`},
-		},
+		Extensions: []Element{active, request},
 	}
 	e := NewEncoder(io.Discard)
 	b.ReportAllocs()
