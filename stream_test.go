@@ -186,8 +186,8 @@ func BenchmarkEncodeMessage(b *testing.B) {
 		b.Fatal(err)
 	}
 	m := &Message{
-		Header: Header{ID: "a1b2c3", Type: MessageChat, From: MustParseJID("alice@example.com/phone"), To: MustParseJID("bob@example.com")},
-		Body:   "Hello Bob, are we still on for lunch tomorrow? I'll bring the <notes> & slides.",
+		Header:     Header{ID: "a1b2c3", Type: MessageChat, From: MustParseJID("alice@example.com/phone"), To: MustParseJID("bob@example.com")},
+		Body:       "Hello Bob, are we still on for lunch tomorrow? I'll bring the <notes> & slides.",
 		Extensions: []Element{active, request},
 	}
 	e := NewEncoder(io.Discard)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/blocking"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestChangeElement(t *testing.T) {
@@ -48,18 +49,18 @@ func TestParseChangeRejects(t *testing.T) {
 		`<blocklist xmlns='urn:xmpp:blocking'/>`,
 		`<block xmlns='urn:xmpp:blocking:errors'><item jid='a@b'/></block>`,
 	} {
-		_, err := blocking.ParseChange(element(t, raw))
+		_, err := blocking.ParseChange(fake.Element(t, raw))
 		require.ErrorIs(t, err, blocking.ErrMalformed, "ParseChange(%s)", raw)
 	}
 	// Items in other namespaces are not items.
-	ch, err := blocking.ParseChange(element(t, `<unblock xmlns='urn:xmpp:blocking'><item xmlns='urn:other' jid='a@@b'/></unblock>`))
+	ch, err := blocking.ParseChange(fake.Element(t, `<unblock xmlns='urn:xmpp:blocking'><item xmlns='urn:other' jid='a@@b'/></unblock>`))
 	require.NoError(t, err)
 	require.Empty(t, ch.JIDs)
 }
 
 func TestIsBlocked(t *testing.T) {
 	t.Parallel()
-	m := decode(t, `<message type='error' from='bob@example.com'><error type='cancel'>`+
+	m := fake.Message(t, `<message type='error' from='bob@example.com'><error type='cancel'>`+
 		`<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><blocked xmlns='urn:xmpp:blocking:errors'/></error></message>`)
 	require.True(t, blocking.IsBlocked(m.Error))
 	require.True(t, blocking.IsBlocked(fmt.Errorf("wrapped: %w", m.Error)))
@@ -72,7 +73,7 @@ func TestRegisterRoutes(t *testing.T) {
 	mux := xmpp.NewMux()
 	blocking.Register(mux, nil)
 	// A blocklist get is not a push; the Mux leaves it unanswered (service-unavailable).
-	got, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: element(t, `<blocklist xmlns='urn:xmpp:blocking'/>`)})
+	got, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: fake.Element(t, `<blocklist xmlns='urn:xmpp:blocking'/>`)})
 	require.NoError(t, err)
 	require.Nil(t, got)
 }

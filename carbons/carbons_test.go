@@ -8,6 +8,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/carbons"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 var account = xmpp.MustParseJID("romeo@montague.example/garden")
@@ -28,7 +29,7 @@ func TestUnwrap(t *testing.T) {
 		dir  string
 		want carbons.Direction
 	}{{"received", carbons.Received}, {"sent", carbons.Sent}} {
-		cb, err := carbons.Unwrap(decode(t, carbon("romeo@montague.example", tc.dir)), account)
+		cb, err := carbons.Unwrap(fake.Message(t, carbon("romeo@montague.example", tc.dir)), account)
 		require.NoError(t, err, tc.dir)
 		require.Equal(t, tc.want, cb.Direction)
 		require.Equal(t, tc.dir, cb.Direction.String())
@@ -51,22 +52,22 @@ func TestForged(t *testing.T) {
 		"",                               // no from
 	} {
 		for _, dir := range []string{"received", "sent"} {
-			m := decode(t, carbon(from, dir))
+			m := fake.Message(t, carbon(from, dir))
 			_, err := carbons.Unwrap(m, account)
 			require.ErrorIs(t, err, carbons.ErrForged, "Unwrap(from=%q, %s)", from, dir)
 			_, ok := carbons.From(m, account)
 			require.False(t, ok)
 		}
 	}
-	_, err := carbons.Unwrap(decode(t, carbon("romeo@montague.example", "sent")), xmpp.JID{})
+	_, err := carbons.Unwrap(fake.Message(t, carbon("romeo@montague.example", "sent")), xmpp.JID{})
 	require.ErrorIs(t, err, carbons.ErrForged, "no account")
 }
 
 func TestNotCarbonOrMalformed(t *testing.T) {
 	t.Parallel()
-	_, err := carbons.Unwrap(decode(t, `<message from='juliet@capulet.example/balcony'><body>hi</body></message>`), account)
+	_, err := carbons.Unwrap(fake.Message(t, `<message from='juliet@capulet.example/balcony'><body>hi</body></message>`), account)
 	require.ErrorIs(t, err, carbons.ErrNotCarbon)
-	_, err = carbons.Unwrap(decode(t, `<message from='romeo@montague.example'><private xmlns='urn:xmpp:carbons:2'/></message>`), account)
+	_, err = carbons.Unwrap(fake.Message(t, `<message from='romeo@montague.example'><private xmlns='urn:xmpp:carbons:2'/></message>`), account)
 	require.ErrorIs(t, err, carbons.ErrNotCarbon)
 
 	for _, raw := range []string{
@@ -75,7 +76,7 @@ func TestNotCarbonOrMalformed(t *testing.T) {
 		`<message from='romeo@montague.example'><received xmlns='urn:xmpp:carbons:2'><forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' to='a@@b'/></forwarded></received></message>`,
 		`<message from='romeo@montague.example'><received xmlns='urn:xmpp:carbons:2'><message xmlns='jabber:client'/></received></message>`,
 	} {
-		_, err := carbons.Unwrap(decode(t, raw), account)
+		_, err := carbons.Unwrap(fake.Message(t, raw), account)
 		require.ErrorIs(t, err, carbons.ErrMalformed, "Unwrap(%s)", raw)
 	}
 }

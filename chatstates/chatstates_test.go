@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/chatstates"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestElements(t *testing.T) {
@@ -39,7 +40,7 @@ func TestFrom(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := chatstates.From(decode(t, tc.raw))
+			got, ok := chatstates.From(fake.Message(t, tc.raw))
 			require.Equal(t, tc.ok, ok)
 			require.Equal(t, tc.want, got)
 		})
@@ -51,7 +52,7 @@ func TestFrom(t *testing.T) {
 func TestSet(t *testing.T) {
 	t.Parallel()
 	m := &xmpp.Message{Body: "hi"}
-	m.Extensions = append(m.Extensions, element(t, `<x xmlns='jabber:x:oob'/>`))
+	m.Extensions = append(m.Extensions, fake.Element(t, `<x xmlns='jabber:x:oob'/>`))
 	require.NoError(t, chatstates.Set(m, chatstates.Composing))
 	require.NoError(t, chatstates.Set(m, chatstates.Active))
 	require.Len(t, m.Extensions, 2, "other extensions kept, one state")

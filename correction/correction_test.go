@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/correction"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestElement(t *testing.T) {
@@ -34,12 +35,12 @@ func TestFrom(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			r, ok := correction.From(decode(t, tc.raw))
+			r, ok := correction.From(fake.Message(t, tc.raw))
 			require.Equal(t, tc.ok, ok)
 			require.Equal(t, tc.want, r.ID)
 		})
 	}
-	_, err := correction.Parse(element(t, `<retract xmlns='urn:xmpp:message-correct:0' id='x'/>`))
+	_, err := correction.Parse(fake.Element(t, `<retract xmlns='urn:xmpp:message-correct:0' id='x'/>`))
 	require.ErrorIs(t, err, correction.ErrMalformed)
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/delay"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestStamps(t *testing.T) {
@@ -57,7 +58,7 @@ func TestElement(t *testing.T) {
 
 func TestFrom(t *testing.T) {
 	t.Parallel()
-	m := decode(t, `<message from='romeo@montague.net/orchard'><body>x</body>`+
+	m := fake.Message(t, `<message from='romeo@montague.net/orchard'><body>x</body>`+
 		`<delay xmlns='urn:xmpp:delay' from='capulet.com' stamp='2002-09-10T23:08:25Z'>Offline Storage</delay></message>`)
 	d, ok := delay.From(m)
 	require.True(t, ok)
@@ -72,11 +73,11 @@ func TestFrom(t *testing.T) {
 		`<message><x xmlns='jabber:x:delay' stamp='20020910T23:08:25'/></message>`,
 		`<message/>`,
 	} {
-		_, ok := delay.From(decode(t, raw))
+		_, ok := delay.From(fake.Message(t, raw))
 		require.False(t, ok, "From(%s)", raw)
 	}
-	_, err := delay.Parse(element(t, `<delay xmlns='urn:xmpp:delay' stamp='2002-09-10T23:08:25Z' from='a@@b'/>`))
+	_, err := delay.Parse(fake.Element(t, `<delay xmlns='urn:xmpp:delay' stamp='2002-09-10T23:08:25Z' from='a@@b'/>`))
 	require.ErrorIs(t, err, delay.ErrMalformed)
-	_, err = delay.Parse(element(t, `<x xmlns='jabber:x:delay' stamp='2002-09-10T23:08:25Z'/>`))
+	_, err = delay.Parse(fake.Element(t, `<x xmlns='jabber:x:delay' stamp='2002-09-10T23:08:25Z'/>`))
 	require.ErrorIs(t, err, delay.ErrMalformed)
 }

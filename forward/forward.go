@@ -110,7 +110,11 @@ func DecodeMessage(el xmpp.Element) (*xmpp.Message, error) {
 	if el.Name.Space != xmpp.NSClient || el.Name.Local != "message" {
 		return nil, fmt.Errorf("%w: <%s xmlns='%s'> is not a message", ErrMalformed, el.Name.Local, el.Name.Space)
 	}
-	v, err := xmpp.NewDecoder(strings.NewReader(streamHead + el.Raw)).Next()
+	d := xmpp.NewDecoder(strings.NewReader(streamHead + el.Raw))
+	// The message was part of a stanza the session accepted: let it be as
+	// big as it is.
+	d.SetLimits(xmpp.Limits{MaxStanzaSize: len(el.Raw) + 1024})
+	v, err := d.Next()
 	if err != nil {
 		return nil, fmt.Errorf("%w: inner message: %w", ErrMalformed, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/delay"
 	"github.com/gojabber/xmpp/forward"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestElementRoundTrip(t *testing.T) {
@@ -19,7 +20,7 @@ func TestElementRoundTrip(t *testing.T) {
 		Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, From: xmpp.MustParseJID("romeo@montague.lit/orchard"), To: xmpp.MustParseJID("juliet@capulet.lit/balcony")},
 		Body:   `A kiss & a <tag> "quote"`,
 	}
-	inner.Extensions = []xmpp.Element{element(t, `<active xmlns='http://jabber.org/protocol/chatstates'/>`)}
+	inner.Extensions = []xmpp.Element{fake.Element(t, `<active xmlns='http://jabber.org/protocol/chatstates'/>`)}
 	el, err := forward.Forwarded{Delay: d, Message: inner}.Element()
 	require.NoError(t, err)
 	require.Equal(t, `<forwarded xmlns='urn:xmpp:forward:0'>`+
@@ -50,7 +51,7 @@ func TestElementRoundTrip(t *testing.T) {
 // the inner message's own namespace declaration.
 func TestParseXEPExample(t *testing.T) {
 	t.Parallel()
-	m := decode(t, `<message to='mercutio@verona.lit' from='romeo@montague.lit/orchard' type='chat' id='28gs'>
+	m := fake.Message(t, `<message to='mercutio@verona.lit' from='romeo@montague.lit/orchard' type='chat' id='28gs'>
   <body>A most courteous exposition!</body>
   <forwarded xmlns='urn:xmpp:forward:0'>
     <delay xmlns='urn:xmpp:delay' stamp='2010-07-10T23:08:25Z'/>
@@ -84,16 +85,16 @@ func TestParseRejects(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := forward.Parse(element(t, tc.raw))
+			_, err := forward.Parse(fake.Element(t, tc.raw))
 			require.ErrorIs(t, err, forward.ErrMalformed)
 		})
 	}
-	_, err := forward.Parse(element(t, `<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='a@@b'/></forwarded>`))
+	_, err := forward.Parse(fake.Element(t, `<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='a@@b'/></forwarded>`))
 	var bad *xmpp.BadStanzaError
 	require.True(t, errors.As(err, &bad), "bad inner address: %v, want a *xmpp.BadStanzaError", err)
 	_, err = forward.Parse(xmpp.Element{})
 	require.ErrorIs(t, err, forward.ErrMalformed)
-	_, ok := forward.From(decode(t, `<message><forwarded xmlns='urn:xmpp:forward:0'/></message>`))
+	_, ok := forward.From(fake.Message(t, `<message><forwarded xmlns='urn:xmpp:forward:0'/></message>`))
 	require.False(t, ok)
 }
 

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gojabber/xmpp/forward"
+
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/rsm"
 )
@@ -50,34 +52,12 @@ func parseResult(el xmpp.Element) (Result, error) {
 	if !ok {
 		return Result{}, &MalformedError{Reason: fmt.Sprintf("<result id=%q/>: <forwarded/> without a jabber:client <message/>", r.ID)}
 	}
-	m, err := decodeMessage(inner.Raw)
+	m, err := forward.DecodeMessage(inner)
 	if err != nil {
 		return Result{}, &MalformedError{Reason: fmt.Sprintf("<result id=%q/>: forwarded message", r.ID), Err: err}
 	}
 	r.Message = m
 	return r, nil
-}
-
-// streamOpen is the stream header decodeMessage puts around a message.
-const streamOpen = "<stream:stream xmlns='jabber:client' xmlns:stream='" + xmpp.NSStream + "'>"
-
-// decodeMessage turns the XML text of a <message/> element into a Message
-// with the session's own decoder, by reading it as the only stanza of a
-// stream.
-func decodeMessage(raw string) (*xmpp.Message, error) {
-	d := xmpp.NewDecoder(strings.NewReader(streamOpen + raw + "</stream:stream>"))
-	// The message was part of a stanza the session accepted: let it be as
-	// big as it is.
-	d.SetLimits(xmpp.Limits{MaxStanzaSize: len(raw) + 1024})
-	v, err := d.Next()
-	if err != nil {
-		return nil, err
-	}
-	m, ok := v.(*xmpp.Message)
-	if !ok {
-		return nil, fmt.Errorf("not a message: %T", v)
-	}
-	return m, nil
 }
 
 // parseFin reads the payload of the archive's IQ result: <fin/> with its

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/markers"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestElement(t *testing.T) {
@@ -52,7 +53,7 @@ func TestFrom(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := markers.From(decode(t, tc.raw))
+			got, ok := markers.From(fake.Message(t, tc.raw))
 			require.Equal(t, tc.ok, ok)
 			require.Equal(t, tc.want, got)
 		})

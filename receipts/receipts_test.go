@@ -2,23 +2,14 @@ package receipts_test
 
 import (
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/receipts"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
-
-// decode reads one message from its XML, as the session would.
-func decode(t *testing.T, raw string) *xmpp.Message {
-	t.Helper()
-	d := xmpp.NewDecoder(strings.NewReader("<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>" + raw))
-	v, err := d.Next()
-	require.NoError(t, err, "decode %s", raw)
-	return v.(*xmpp.Message)
-}
 
 func TestReceivedElement(t *testing.T) {
 	t.Parallel()
@@ -48,7 +39,7 @@ func TestFrom(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := receipts.From(decode(t, tc.raw))
+			got, ok := receipts.From(fake.Message(t, tc.raw))
 			require.Equal(t, tc.ok, ok, "From ok")
 			require.Equal(t, tc.want, got.ID, "From id")
 		})
@@ -105,7 +96,7 @@ func TestReply(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			m := decode(t, tc.raw)
+			m := fake.Message(t, tc.raw)
 			r, ok := receipts.Reply(m)
 			require.Equal(t, tc.ok, ok, "Reply ok")
 			if !ok {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/sid"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestElements(t *testing.T) {
@@ -41,10 +42,10 @@ func TestParseRejects(t *testing.T) {
 		`<stanza-id xmlns='urn:xmpp:sid:0' id='x' by='a@@b'/>`,
 		`<origin-id xmlns='urn:xmpp:sid:0' id='x'/>`,
 	} {
-		_, err := sid.Parse(element(t, raw))
+		_, err := sid.Parse(fake.Element(t, raw))
 		require.ErrorIs(t, err, sid.ErrMalformed, "Parse(%s)", raw)
 	}
-	_, err := sid.ParseOrigin(element(t, `<origin-id xmlns='urn:xmpp:sid:0'/>`))
+	_, err := sid.ParseOrigin(fake.Element(t, `<origin-id xmlns='urn:xmpp:sid:0'/>`))
 	require.ErrorIs(t, err, sid.ErrMalformed)
 }
 
@@ -54,7 +55,7 @@ func TestParseRejects(t *testing.T) {
 func TestFromChecksBy(t *testing.T) {
 	t.Parallel()
 	archive := xmpp.MustParseJID("alice@example.com")
-	m := decode(t, `<message from='mallory@evil.example/x' to='alice@example.com/phone' id='m1'>`+
+	m := fake.Message(t, `<message from='mallory@evil.example/x' to='alice@example.com/phone' id='m1'>`+
 		`<stanza-id xmlns='urn:xmpp:sid:0' id='forged' by='room@muc.example.com'/>`+
 		`<stanza-id xmlns='urn:xmpp:sid:0' id='bad' by='a@@b'/>`+
 		`<stanza-id xmlns='urn:xmpp:sid:0' id='real' by='alice@example.com'/>`+
@@ -75,12 +76,12 @@ func TestFromChecksBy(t *testing.T) {
 
 	// Two different ids by the same entity: one is forged, and which is
 	// unknowable, so neither is returned.
-	two := decode(t, `<message from='mallory@example.com/x'>`+
+	two := fake.Message(t, `<message from='mallory@example.com/x'>`+
 		`<stanza-id xmlns='urn:xmpp:sid:0' id='forged' by='alice@example.com'/>`+
 		`<stanza-id xmlns='urn:xmpp:sid:0' id='real' by='alice@example.com'/></message>`)
 	_, ok = sid.From(two, archive)
 	require.False(t, ok, "ambiguous stanza-ids")
-	same := decode(t, `<message><stanza-id xmlns='urn:xmpp:sid:0' id='x' by='alice@example.com'/>`+
+	same := fake.Message(t, `<message><stanza-id xmlns='urn:xmpp:sid:0' id='x' by='alice@example.com'/>`+
 		`<stanza-id xmlns='urn:xmpp:sid:0' id='x' by='alice@example.com'/></message>`)
 	s, ok = sid.From(same, archive)
 	require.True(t, ok, "a repeated identical stanza-id is not ambiguous")
@@ -89,7 +90,7 @@ func TestFromChecksBy(t *testing.T) {
 	o, ok := sid.OriginFrom(m)
 	require.True(t, ok)
 	require.Equal(t, "orig", o.ID)
-	_, ok = sid.OriginFrom(decode(t, `<message><body>x</body></message>`))
+	_, ok = sid.OriginFrom(fake.Message(t, `<message><body>x</body></message>`))
 	require.False(t, ok)
 }
 
