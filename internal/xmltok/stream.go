@@ -72,6 +72,15 @@ func (t *Tokenizer) fail(err error, at int) error {
 	return err
 }
 
+// The read buffer starts at minBuffer and doubles while an element does not
+// fit, up to the size limit plus a little; once all of it is consumed, a
+// buffer grown beyond maxIdleBuffer is dropped, so that a session idle after
+// a large element does not keep it.
+const (
+	minBuffer     = 4 << 10
+	maxIdleBuffer = 64 << 10
+)
+
 // fill reads more data, growing the buffer as needed but never beyond the
 // size limit plus a little.
 func (t *Tokenizer) fill() error {
@@ -81,6 +90,11 @@ func (t *Tokenizer) fill() error {
 	if t.pos == t.end {
 		t.base += int64(t.pos)
 		t.pos, t.end = 0, 0
+		if len(t.buf) > maxIdleBuffer {
+			// Everything is consumed: give back what one big element made
+			// the buffer grow to, so an idle session stays small.
+			t.buf = nil
+		}
 	}
 	if len(t.buf)-t.end < 4096 || t.end == len(t.buf) {
 		if t.pos > 0 {
@@ -92,8 +106,8 @@ func (t *Tokenizer) fill() error {
 		if t.end == len(t.buf) {
 			max := t.lim.MaxSize + 1024
 			n := 2 * len(t.buf)
-			if n < 32<<10 {
-				n = 32 << 10
+			if n < minBuffer {
+				n = minBuffer
 			}
 			if n > max {
 				n = max
