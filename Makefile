@@ -46,13 +46,7 @@ unit:
 
 ## fuzz-smoke: run every fuzz target briefly (FUZZTIME each).
 fuzz-smoke:
-	@set -e; for pkg in $$($(GO) list ./...); do \
-		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-			echo "fuzz $$pkg $$f"; \
-			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
-			{ $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
-		done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) bash .ci/fuzz-smoke.sh
 
 ## demo: start a local Prosody, run examples/echobot and a client that talks to it.
 demo: servers
