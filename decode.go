@@ -659,62 +659,45 @@ func (d *Decoder) message(s string, toks []xmltok.Token) (*Message, error) {
 // newMessage allocates a Message together with room for its n extensions,
 // in one allocation of a size near what they need.
 func newMessage(n int) *Message {
-	switch {
-	case n == 0:
-		return new(Message)
-	case n == 1:
-		b := new(struct {
-			m   Message
-			ext [1]Element
-		})
-		b.m.Extensions = b.ext[:0:n]
-		return &b.m
-	case n == 2:
-		b := new(struct {
-			m   Message
-			ext [2]Element
-		})
-		b.m.Extensions = b.ext[:0:n]
-		return &b.m
-	case n <= 4:
-		b := new(struct {
-			m   Message
-			ext [4]Element
-		})
-		b.m.Extensions = b.ext[:0:n]
-		return &b.m
-	}
-	return &Message{Extensions: make([]Element, 0, n)}
+	return withExtensions(n, func(m *Message) *[]Element { return &m.Extensions })
 }
 
 // newPresence is newMessage for a Presence.
 func newPresence(n int) *Presence {
+	return withExtensions(n, func(p *Presence) *[]Element { return &p.Extensions })
+}
+
+// withExtensions allocates a T and the backing array of its n extensions
+// (the slice ext points into) in one allocation when n is small.
+func withExtensions[T any](n int, ext func(*T) *[]Element) *T {
 	switch {
 	case n == 0:
-		return new(Presence)
+		return new(T)
 	case n == 1:
 		b := new(struct {
-			p   Presence
-			ext [1]Element
+			v   T
+			arr [1]Element
 		})
-		b.p.Extensions = b.ext[:0:n]
-		return &b.p
+		*ext(&b.v) = b.arr[:0:n]
+		return &b.v
 	case n == 2:
 		b := new(struct {
-			p   Presence
-			ext [2]Element
+			v   T
+			arr [2]Element
 		})
-		b.p.Extensions = b.ext[:0:n]
-		return &b.p
+		*ext(&b.v) = b.arr[:0:n]
+		return &b.v
 	case n <= 4:
 		b := new(struct {
-			p   Presence
-			ext [4]Element
+			v   T
+			arr [4]Element
 		})
-		b.p.Extensions = b.ext[:0:n]
-		return &b.p
+		*ext(&b.v) = b.arr[:0:n]
+		return &b.v
 	}
-	return &Presence{Extensions: make([]Element, 0, n)}
+	v := new(T)
+	*ext(v) = make([]Element, 0, n)
+	return v
 }
 
 // countExtensions counts the children of the stanza toks[0] other than
