@@ -281,3 +281,45 @@ xt_tail() {
 	tail -n "${2:-30}" "$1" >&2
 	printf -- '---\n' >&2
 }
+
+# xt_cleanup is the start scripts' EXIT trap: when the script fails (or
+# has not finished starting the server), it shows the tail of each log in
+# XT_LOGS (paths relative to DIR, optionally "path:lines") and stops what
+# was started. It ignores INT and TERM from its first line on: a second
+# signal (Ctrl-C reaches the whole process group, and Go cancels with
+# SIGTERM) must not kill the script halfway through stopping what it
+# started.
+xt_cleanup() {
+	local rc=$? log
+	trap - EXIT
+	trap "" INT TERM
+	if [ -n "$DIR" ] && [ ! -f "$DIR/.xmpptest-instance" ]; then
+		rmdir "$DIR" 2>/dev/null || true # interrupted right after mktemp
+	elif [ -n "$DIR" ] && { [ $rc -ne 0 ] || [ "$STARTED" != 1 ]; }; then
+		[ $rc -ne 0 ] || rc=1
+		for log in "${XT_LOGS[@]}"; do
+			if [[ $log == *:* ]]; then
+				xt_tail "$DIR/${log%%:*}" "${log##*:}"
+			else
+				xt_tail "$DIR/$log"
+			fi
+		done
+		xt_stop_instance "$DIR" || true
+	fi
+	exit $rc
+}
+
+# xt_make_instance_dir KIND sets DIR to a new instance dir for KIND
+# ("prosody" or "ejabberd"), marked as ours, with xt_cleanup as the EXIT
+# trap. The traps are set before the dir exists, so that no signal can leave
+# it behind.
+xt_make_instance_dir() {
+	DIR=""
+	STARTED=0
+	trap xt_cleanup EXIT
+	trap 'exit 143' TERM
+	trap 'exit 130' INT
+	DIR=$(mktemp -d "${TMPDIR:-/tmp}/$1-test.XXXXXX")
+	DIR=$(cd "$DIR" && pwd -P)
+	touch "$DIR/.xmpptest-instance"
+}

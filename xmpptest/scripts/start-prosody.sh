@@ -52,32 +52,8 @@ T_INSTALLED=$(xt_now)
 xt_check_port XMPP_C2S_PORT "$C2S_PORT"
 xt_check_port XMPP_DIRECT_TLS_PORT "$TLS_PORT"
 
-DIR=""
-STARTED=0
-cleanup() {
-	rc=$?
-	# Ignore INT and TERM from here on: a second signal (Ctrl-C reaches the
-	# whole process group, and Go cancels with SIGTERM) must not kill the
-	# script halfway through stopping what it started.
-	trap - EXIT
-	trap "" INT TERM
-	if [ -n "$DIR" ] && [ ! -f "$DIR/.xmpptest-instance" ]; then
-		rmdir "$DIR" 2>/dev/null || true # interrupted right after mktemp
-	elif [ -n "$DIR" ] && { [ $rc -ne 0 ] || [ "$STARTED" != 1 ]; }; then
-		[ $rc -ne 0 ] || rc=1
-		xt_tail "$DIR/prosody.log"
-		xt_tail "$DIR/console.log" 10
-		xt_stop_instance "$DIR" || true
-	fi
-	exit $rc
-}
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-# The traps are set before the dir exists, so that no signal can leave it behind.
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/prosody-test.XXXXXX")
-DIR=$(cd "$DIR" && pwd -P)
-touch "$DIR/.xmpptest-instance"
+XT_LOGS=(prosody.log console.log:10)
+xt_make_instance_dir prosody
 
 mkdir -p "$DIR/data"
 xt_gen_certs "$DIR/certs" "$DOMAIN"
