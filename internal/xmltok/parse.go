@@ -420,6 +420,36 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 	return s + j + 3, nil
 }
 
+// asciiName scans the usual name at data[i]: ASCII, without a prefix and
+// followed by another ASCII byte. It returns the name's end and the start of
+// its local part (i), or an end of -1 for anything else, which scanName
+// decides.
+func asciiName(data []byte, i int) (end, local int) {
+	if i >= len(data) || nameByte[data[i]] != 1 {
+		return -1, i
+	}
+	j := i + 1
+	for j < len(data) && nameByte[data[j]] != 0 {
+		j++
+	}
+	if j >= len(data) || data[j] == ':' || data[j] >= utf8.RuneSelf {
+		return -1, i
+	}
+	return j, i
+}
+
+// grow appends a token to toks; the caller sets every field of the token
+// it returns.
+func grow(toks []Token) ([]Token, *Token) {
+	n := len(toks)
+	if n == cap(toks) {
+		toks = append(toks, Token{})
+	} else {
+		toks = toks[:n+1]
+	}
+	return toks, &toks[n]
+}
+
 // scanName scans a qualified name at data[i]. It returns its end and the
 // offset of the local part.
 func scanName(data []byte, i int) (end, local int, err error) {
@@ -506,29 +536,46 @@ func (p *Parser) lookup(prefix []byte) (Binding, bool) {
 // startTag tokenizes the start tag at data[i]. With header set, the tag is
 // left open without a matching end.
 func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
-	start := i
-	i++
-	end, local, err := scanName(data, i)
-	if err != nil {
-		return 0, err
-	}
-	si := int32(len(p.toks))
-	tk := p.add()
+	// The common cases are inline: an ASCII name without a prefix, a
+	// single space before each attribute, name='value' without spaces and
+	// a value of plain ASCII. Calls are costly in a loop like this one (Go
+	// keeps no value in a register across a call), so everything else goes
+	// to the general scanners, which pick up where the fast path stopped.
+	// For the same reason the loop keeps few variables alive.
+	toks := p.toks
+	si := int32(len(toks))
+	toks, tk := grow(toks)
 	tk.Kind = Start
+	tk.Flags = 0
+	tk.Value.Start = int32(i)
+	tk.NS = NSNone
+	tk.Decl = 0
+	tk.Match = 0
+	i++
+	end, local := asciiName(data, i)
+	if end < 0 {
+		var err error
+		if end, local, err = scanName(data, i); err != nil {
+			return 0, err
+		}
+	}
 	tk.Name = Span{int32(i), int32(end)}
 	tk.Local = int32(local)
 	i = end
-	nattr := 0
-	self := false
-	// Whether some attribute declares a namespace, and whether some other
-	// has a prefix: without them, the loops below have nothing to do.
-	xmlns, prefixed := false, false
-	// Without prefixed attributes, the only error the resolution loop
-	// below can find is a duplicate, which needs two names that agree in
-	// length and last byte: a bit set of those, kept while scanning, lets
-	// it skip the loop.
+	// What the scan saw, for the loops below: whether some attribute
+	// declares a namespace, whether some other has a prefix (without
+	// them, the loops have nothing to do), and whether two names may
+	// collide. Without prefixed attributes, the only error the resolution
+	// loop can find is a duplicate, which needs two names that agree in
+	// length and last byte: a bit set of those lets it skip the loop.
+	const (
+		sawXmlns = 1 << iota
+		sawPrefix
+		sawCollision
+		sawSelf
+	)
+	saw := 0
 	var names uint64
-	collide := false
 	for {
 		ws := false
 		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
@@ -557,32 +604,44 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				return 0, perr(NotWellFormed, i, "expected '>' after '/'")
 			}
 			i += 2
-			self = true
+			saw |= sawSelf
 			break
 		}
 		if !ws {
 			return 0, perr(NotWellFormed, i, "expected whitespace before an attribute")
 		}
-		nattr++
-		if nattr > p.lim.MaxAttrs {
+		if len(toks)-int(si) > p.lim.MaxAttrs {
 			return 0, perr(PolicyViolation, i, "too many attributes")
 		}
-		aend, alocal, err := scanName(data, i)
-		if err != nil {
-			return 0, err
+		aend, alocal := asciiName(data, i)
+		if aend < 0 {
+			var err error
+			if aend, alocal, err = scanName(data, i); err != nil {
+				return 0, err
+			}
 		}
-		name := Span{int32(i), int32(aend)}
 		switch {
 		case alocal == i:
-			xmlns = xmlns || aend-i == 5 && string(data[i:aend]) == "xmlns"
+			if aend-i == 5 && string(data[i:aend]) == "xmlns" {
+				saw |= sawXmlns
+			}
 		case alocal-i == 6 && string(data[i:alocal]) == "xmlns:":
-			xmlns = true
+			saw |= sawXmlns
 		default:
-			prefixed = true
+			saw |= sawPrefix
 		}
 		bit := uint64(1) << ((uint(aend-i)*7 + uint(data[aend-1])) & 63)
-		collide = collide || names&bit != 0
+		if names&bit != 0 {
+			saw |= sawCollision
+		}
 		names |= bit
+		toks, tk = grow(toks)
+		tk.Kind = Attr
+		tk.Name = Span{int32(i), int32(aend)}
+		tk.Local = int32(alocal)
+		tk.NS = NSNone
+		tk.Decl = DeclNone
+		tk.Match = 0
 		i = aend
 		var q byte
 		if i+1 < len(data) && data[i] == '=' && (data[i+1] == '\'' || data[i+1] == '"') {
@@ -611,24 +670,34 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				return 0, perr(NotWellFormed, i, "expected a quoted value")
 			}
 		}
-		vs := i + 1
-		ve, fl, err := scanAttrValue(data, vs, q)
-		if err != nil {
-			return 0, err
+		i++
+		tk.Value.Start = int32(i)
+		// A plain run, eight bytes at a time, then the general scan unless
+		// it stopped at the closing quote.
+		for i+8 <= len(data) {
+			if m := attrRunStops(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+				i += firstStop(m)
+				break
+			}
+			i += 8
 		}
-		tk := p.addDirty()
-		tk.Kind = Attr
-		tk.Flags = fl
-		p.flags |= fl
-		tk.Name = name
-		tk.Local = int32(alocal)
-		tk.Value = Span{int32(vs), int32(ve)}
-		tk.NS = NSNone
-		tk.Decl = DeclNone
-		tk.Match = 0
-		i = ve + 1
+		tk.Flags = 0
+		if i >= len(data) || data[i] != q {
+			var fl uint8
+			var err error
+			if i, fl, err = scanAttrValue(data, i, q); err != nil {
+				return 0, err
+			}
+			tk.Flags = fl
+			p.flags |= fl
+		}
+		tk.Value.End = int32(i)
+		i++
 	}
-	p.toks[si].Value = Span{int32(start), int32(i)}
+	toks[si].Value.End = int32(i)
+	p.toks = toks
+	start := int(toks[si].Value.Start)
+	xmlns, prefixed, collide, self := saw&sawXmlns != 0, saw&sawPrefix != 0, saw&sawCollision != 0, saw&sawSelf != 0
 	mark := int32(len(p.ns))
 
 	// Namespace declarations.
