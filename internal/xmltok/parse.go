@@ -460,7 +460,7 @@ func scanName(data []byte, i int) (end, local int, err error) {
 		j := i
 		for j+8 <= len(data) {
 			// nameStops, by hand: too large to be inlined.
-			x := binary.LittleEndian.Uint64(data[j:])
+			x := binary.LittleEndian.Uint64(data[j : j+8])
 			y := x &^ swarHi
 			ok := inRange(y|swarLo*0x20, 'a', 'z') | inRange(y, '0', '9') | inRange(y, '-', '.') |
 				^((y^swarLo*'_')+swarLo*0x7f)&swarHi
@@ -675,7 +675,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		// A plain run, eight bytes at a time, then the general scan unless
 		// it stopped at the closing quote.
 		for i+8 <= len(data) {
-			if m := attrRunStops(binary.LittleEndian.Uint64(data[i:])); m != 0 {
+			if m := attrRunStops(binary.LittleEndian.Uint64(data[i : i+8])); m != 0 {
 				i += firstStop(m)
 				break
 			}
@@ -876,7 +876,7 @@ func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 	var fl uint8
 	for {
 		if i+8 <= len(data) {
-			m := attrRunStops(binary.LittleEndian.Uint64(data[i:]))
+			m := attrRunStops(binary.LittleEndian.Uint64(data[i : i+8]))
 			if m == 0 {
 				i += 8
 				continue
@@ -945,7 +945,7 @@ func scanText(data []byte, start int) (int, uint8, error) {
 	i := start
 	for {
 		if i+8 <= len(data) {
-			m := textStops(binary.LittleEndian.Uint64(data[i:]))
+			m := textStops(binary.LittleEndian.Uint64(data[i : i+8]))
 			if m == 0 {
 				i += 8
 				continue
