@@ -423,7 +423,8 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 // asciiName scans the usual name at data[i]: ASCII, without a prefix and
 // followed by another ASCII byte. It returns the name's end and the start of
 // its local part (i), or an end of -1 for anything else, which scanName
-// decides.
+// decides. Byte by byte: names are short, and a table lookup per byte costs
+// fewer instructions than a test of eight bytes at a time.
 func asciiName(data []byte, i int) (end, local int) {
 	if i >= len(data) || nameByte[data[i]] != 1 {
 		return -1, i
@@ -459,12 +460,7 @@ func scanName(data []byte, i int) (end, local int, err error) {
 		local = i
 		j := i
 		for j+8 <= len(data) {
-			// nameStops, by hand: too large to be inlined.
-			x := binary.LittleEndian.Uint64(data[j : j+8])
-			y := x &^ swarHi
-			ok := inRange(y|swarLo*0x20, 'a', 'z') | inRange(y, '0', '9') | inRange(y, '-', '.') |
-				^((y^swarLo*'_')+swarLo*0x7f)&swarHi
-			m := ^ok&swarHi | x&swarHi
+			m := nameStops(binary.LittleEndian.Uint64(data[j : j+8]))
 			if m == 0 {
 				j += 8
 				continue
@@ -538,10 +534,12 @@ func (p *Parser) lookup(prefix []byte) (Binding, bool) {
 func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	// The common cases are inline: an ASCII name without a prefix, a
 	// single space before each attribute, name='value' without spaces and
-	// a value of plain ASCII. Calls are costly in a loop like this one (Go
-	// keeps no value in a register across a call), so everything else goes
-	// to the general scanners, which pick up where the fast path stopped.
-	// For the same reason the loop keeps few variables alive.
+	// a value of plain ASCII. Go keeps no value in a register across a
+	// call and has few registers, so the scanning loop calls nothing in
+	// the common case and keeps few variables alive; everything else goes
+	// to the general scanners, which pick up where the fast path stopped,
+	// and the attributes are looked at again once the tag is scanned.
+	data = data[:len(data):len(data)] // bounds checks against len only
 	toks := p.toks
 	si := int32(len(toks))
 	toks, tk := grow(toks)
@@ -562,20 +560,6 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	tk.Name = Span{int32(i), int32(end)}
 	tk.Local = int32(local)
 	i = end
-	// What the scan saw, for the loops below: whether some attribute
-	// declares a namespace, whether some other has a prefix (without
-	// them, the loops have nothing to do), and whether two names may
-	// collide. Without prefixed attributes, the only error the resolution
-	// loop can find is a duplicate, which needs two names that agree in
-	// length and last byte: a bit set of those lets it skip the loop.
-	const (
-		sawXmlns = 1 << iota
-		sawPrefix
-		sawCollision
-		sawSelf
-	)
-	saw := 0
-	var names uint64
 	for {
 		ws := false
 		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
@@ -604,7 +588,6 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				return 0, perr(NotWellFormed, i, "expected '>' after '/'")
 			}
 			i += 2
-			saw |= sawSelf
 			break
 		}
 		if !ws {
@@ -620,21 +603,6 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				return 0, err
 			}
 		}
-		switch {
-		case alocal == i:
-			if aend-i == 5 && string(data[i:aend]) == "xmlns" {
-				saw |= sawXmlns
-			}
-		case alocal-i == 6 && string(data[i:alocal]) == "xmlns:":
-			saw |= sawXmlns
-		default:
-			saw |= sawPrefix
-		}
-		bit := uint64(1) << ((uint(aend-i)*7 + uint(data[aend-1])) & 63)
-		if names&bit != 0 {
-			saw |= sawCollision
-		}
-		names |= bit
 		toks, tk = grow(toks)
 		tk.Kind = Attr
 		tk.Name = Span{int32(i), int32(aend)}
@@ -697,19 +665,29 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	toks[si].Value.End = int32(i)
 	p.toks = toks
 	start := int(toks[si].Value.Start)
-	xmlns, prefixed, collide, self := saw&sawXmlns != 0, saw&sawPrefix != 0, saw&sawCollision != 0, saw&sawSelf != 0
+	self := data[i-2] == '/'
 	mark := int32(len(p.ns))
 
-	// Namespace declarations.
-	attrs := p.toks[si+1:]
-	if !xmlns {
-		attrs = attrs[:0]
-	}
+	// Namespace declarations, and what the loop below needs to look at:
+	// whether some attribute other than a declaration has a prefix, and
+	// whether two names may be equal. Without prefixed attributes, the only
+	// error that loop can find is a duplicate, which needs two names that
+	// agree in length and last byte: a bit set of those lets it skip the
+	// loop.
+	attrs := toks[si+1:]
+	prefixed, collide := false, false
+	var names uint64
 	for k := range attrs {
 		a := &attrs[k]
 		qn := data[a.Name.Start:a.Name.End]
+		bit := uint64(1) << ((uint(len(qn))*7 + uint(qn[len(qn)-1])) & 63)
+		collide = collide || names&bit != 0
+		names |= bit
 		switch {
-		case string(qn) == "xmlns":
+		case a.Local == a.Name.Start:
+			if string(qn) != "xmlns" {
+				continue
+			}
 			uri := p.attrNS(data, a)
 			if uri == NSIndex || p.uris[uri] == nsXmlns {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "reserved namespace as default")
@@ -724,6 +702,8 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			}
 			a.Flags |= FlagXmlns
 			p.ns = append(p.ns, Binding{Prefix: p.internBytes(pfx), NS: uri, Decl: si})
+		default:
+			prefixed = true
 		}
 	}
 	// Resolve the element's name.
