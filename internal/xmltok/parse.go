@@ -157,6 +157,7 @@ type Parser struct {
 	nfixed   int // entries of uris kept when the table is trimmed
 	scratch  []byte
 	flags    uint8 // the flags of the tokens, or-ed together
+	stop     int   // where resume goes on: the start of the unfinished token
 }
 
 // SetLimits sets the limits; zero fields take the defaults.
@@ -326,7 +327,8 @@ func (p *Parser) internBytes(b []byte) string {
 }
 
 // element tokenizes the element at data[0] ('<'), whose enclosing scope is
-// p.ns[:outer]. It returns the length of the element or errMore.
+// p.ns[:outer]. It returns the length of the element, or errMore when data
+// ends first: then resume goes on once more data is in.
 func (p *Parser) element(data []byte, outer int) (int, error) {
 	p.trimURIs()
 	p.toks = p.toks[:0]
@@ -334,15 +336,30 @@ func (p *Parser) element(data []byte, outer int) (int, error) {
 	p.ns = p.ns[:outer]
 	p.open = p.open[:0]
 	p.marks = p.marks[:0]
-	i := 0
+	return p.tokens(data, 0)
+}
+
+// resume continues the element that element or resume left unfinished
+// with errMore, in data that holds the same bytes and more. Only the piece
+// of markup or text that the data ended in is parsed again: a token is added
+// to the Parser's state only when it is complete.
+func (p *Parser) resume(data []byte) (int, error) {
+	return p.tokens(data, p.stop)
+}
+
+// tokens tokenizes the element's content from data[i], the start of a
+// token.
+func (p *Parser) tokens(data []byte, i int) (int, error) {
 	for {
 		if len(p.open) > 0 {
 			if i >= len(data) {
+				p.stop = i
 				return 0, errMore
 			}
 			if data[i] != '<' {
 				j, fl, err := scanText(data, i)
 				if err != nil {
+					p.stop = i
 					return 0, err
 				}
 				tk := p.add()
@@ -354,30 +371,26 @@ func (p *Parser) element(data []byte, outer int) (int, error) {
 			}
 		}
 		if i+1 >= len(data) {
+			p.stop = i
 			return 0, errMore
 		}
+		var k int
+		var err error
 		switch data[i+1] {
 		case '/':
-			k, err := p.endTag(data, i)
-			if err != nil {
-				return 0, err
-			}
-			i = k
+			k, err = p.endTag(data, i)
 		case '!':
-			k, err := p.cdata(data, i)
-			if err != nil {
-				return 0, err
-			}
-			i = k
+			k, err = p.cdata(data, i)
 		case '?':
 			return 0, perr(RestrictedXML, i, "processing instruction")
 		default:
-			k, err := p.startTag(data, i, false)
-			if err != nil {
-				return 0, err
-			}
-			i = k
+			k, err = p.startTag(data, i, false)
 		}
+		if err != nil {
+			p.stop = i
+			return 0, err
+		}
+		i = k
 		if len(p.open) == 0 {
 			return i, nil
 		}
@@ -657,7 +670,6 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				return 0, err
 			}
 			tk.Flags = fl
-			p.flags |= fl
 		}
 		tk.Value.End = int32(i)
 		i++
@@ -679,6 +691,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	var names uint64
 	for k := range attrs {
 		a := &attrs[k]
+		p.flags |= a.Flags
 		qn := data[a.Name.Start:a.Name.End]
 		bit := uint64(1) << ((uint(len(qn))*7 + uint(qn[len(qn)-1])) & 63)
 		collide = collide || names&bit != 0

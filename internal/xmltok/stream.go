@@ -461,10 +461,18 @@ func (t *Tokenizer) Next() (Element, error) {
 		return Element{}, err
 	}
 	t.fr = framer{open: t.fr.open[:0]}
-	framed, retried := false, false
+	framed, retried, resume := false, false, false
 	for {
 		data := t.window()
-		n, err := t.element(data, t.nhdr)
+		var n int
+		var err error
+		if resume {
+			// Parse on from the piece the data ended in.
+			n, err = t.resume(data)
+		} else {
+			n, err = t.element(data, t.nhdr)
+			resume = true
+		}
 		if err == nil {
 			el := Element{Data: data[:n], Toks: t.toks, URIs: t.uris, Offset: t.base + int64(t.pos), Escaped: t.flags&FlagEscaped != 0}
 			t.pos += n
