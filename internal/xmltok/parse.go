@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"unicode/utf8"
 )
 
@@ -69,6 +70,10 @@ const (
 	FlagCDATA
 	// FlagXmlns marks an Attr that declares a namespace.
 	FlagXmlns
+	// FlagOuterNS marks a Start whose element, or an element inside it,
+	// uses a namespace binding that the element does not declare: the
+	// Decl of one of its tokens is below the Start's index (or DeclOuter).
+	FlagOuterNS
 )
 
 // Span is a half-open range of byte offsets into an element's data.
@@ -147,8 +152,7 @@ type Parser struct {
 	lim    Limits
 	toks   []Token
 	ns     []Binding
-	open   []int32 // indexes of open Start tokens
-	marks  []int32 // len(ns) before each open Start
+	open   []openElem // the open elements, innermost last
 	intern map[string]string
 	uris   []string // namespace URIs; see Token.NS
 	uriIdx map[string]int32
@@ -158,6 +162,15 @@ type Parser struct {
 	scratch  []byte
 	flags    uint8 // the flags of the tokens, or-ed together
 	stop     int   // where resume goes on: the start of the unfinished token
+}
+
+// openElem is an element whose end tag is still to come.
+type openElem struct {
+	si   int32 // index of its Start
+	mark int32 // len(Parser.ns) before its Start
+	// min is the least Decl, other than DeclNone, of its tokens so far and
+	// of those of the elements inside it: FlagOuterNS in the end.
+	min int32
 }
 
 // SetLimits sets the limits; zero fields take the defaults.
@@ -335,7 +348,6 @@ func (p *Parser) element(data []byte, outer int) (int, error) {
 	p.flags = 0
 	p.ns = p.ns[:outer]
 	p.open = p.open[:0]
-	p.marks = p.marks[:0]
 	return p.tokens(data, 0)
 }
 
@@ -747,6 +759,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		attrs = attrs[:0]
 	}
 	var seen [2]uint64
+	min := int32(math.MaxInt32)
 	for k := range attrs {
 		a := &attrs[k]
 		if a.Flags&FlagXmlns == 0 && a.Local > a.Name.Start {
@@ -755,6 +768,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				a.NS = NSIndex
 			} else if b, ok := p.lookup(pfx); ok {
 				a.NS, a.Decl = b.NS, b.Decl
+				if b.Decl != DeclNone && b.Decl < min {
+					min = b.Decl
+				}
 			} else {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "undeclared prefix")
 			}
@@ -786,8 +802,10 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	if header {
 		return i, nil
 	}
-	p.open = append(p.open, si)
-	p.marks = append(p.marks, mark)
+	if st.Decl != DeclNone && st.Decl < min {
+		min = st.Decl
+	}
+	p.open = append(p.open, openElem{si: si, mark: mark, min: min})
 	if len(p.open) > p.lim.MaxDepth {
 		return 0, perr(PolicyViolation, start, "elements nested too deeply")
 	}
@@ -799,7 +817,8 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 
 func (p *Parser) closeTop(tag Span) {
 	n := len(p.open) - 1
-	si := p.open[n]
+	o := p.open[n]
+	si := o.si
 	ei := int32(len(p.toks))
 	tk := p.addDirty() // may move p.toks: take st after it
 	st := &p.toks[si]
@@ -812,9 +831,14 @@ func (p *Parser) closeTop(tag Span) {
 	tk.NS = st.NS
 	tk.Decl = st.Decl
 	tk.Match = si
-	p.ns = p.ns[:p.marks[n]]
+	if o.min < si {
+		st.Flags |= FlagOuterNS
+	}
+	p.ns = p.ns[:o.mark]
 	p.open = p.open[:n]
-	p.marks = p.marks[:n]
+	if n > 0 && o.min < p.open[n-1].min {
+		p.open[n-1].min = o.min
+	}
 }
 
 // endTag tokenizes the end tag at data[i] ("</").
@@ -822,7 +846,7 @@ func (p *Parser) endTag(data []byte, i int) (int, error) {
 	if len(p.open) == 0 {
 		return 0, perr(NotWellFormed, i, "unexpected end tag")
 	}
-	st := &p.toks[p.open[len(p.open)-1]]
+	st := &p.toks[p.open[len(p.open)-1].si]
 	// Fast path: the start tag's name, already validated, right before '>'.
 	if e := i + 2 + int(st.Name.End-st.Name.Start); e < len(data) && data[e] == '>' &&
 		bytes.Equal(data[i+2:e], data[st.Name.Start:st.Name.End]) {
