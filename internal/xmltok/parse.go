@@ -464,6 +464,54 @@ func asciiName(data []byte, i int) (end, local int) {
 	return j, i
 }
 
+// plainAttr scans the usual attribute at data[i]: an ASCII name without a
+// prefix, '=' and a quoted value of plain ASCII. It returns the end of the
+// name and the index of the closing quote, or -1 as the latter for anything
+// else, which startTag scans in full.
+//
+// It is a function of its own, and calls nothing, so that its loops keep
+// their few variables in registers.
+func plainAttr(data []byte, i int) (aend, ve int) {
+	aend = i
+	if i >= len(data) || nameByte[data[i]] != 1 {
+		return 0, -1
+	}
+	aend++
+	for aend < len(data) && nameByte[data[aend]] != 0 {
+		aend++
+	}
+	if aend+1 >= len(data) || data[aend] != '=' {
+		return 0, -1
+	}
+	q := data[aend+1]
+	if q != '\'' && q != '"' {
+		return 0, -1
+	}
+	j := aend + 2
+	k := attrMask
+	for {
+		for ; j <= len(data)-8; j += 8 {
+			if m := k.stops(binary.LittleEndian.Uint64(data[j:])); m != 0 {
+				j += firstStop(m)
+				break
+			}
+		}
+		if j >= len(data) {
+			return 0, -1
+		}
+		c := data[j]
+		if c == q {
+			return aend, j
+		}
+		// Past the bytes the coarse test stops at, and the other quote;
+		// '<', '&', control characters and non-ASCII go to scanAttrValue.
+		if attrClass[c] != 0 && c != '"' && c != '\'' {
+			return 0, -1
+		}
+		j++
+	}
+}
+
 // grow appends a token to toks; the caller sets every field of the token
 // it returns.
 func grow(toks []Token) ([]Token, *Token) {
@@ -621,68 +669,53 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		if len(toks)-int(si) > p.lim.MaxAttrs {
 			return 0, perr(PolicyViolation, i, "too many attributes")
 		}
-		aend, alocal := asciiName(data, i)
-		if aend < 0 {
-			var err error
-			if aend, alocal, err = scanName(data, i); err != nil {
-				return 0, err
-			}
-		}
 		toks, tk = grow(toks)
 		tk.Kind = Attr
-		tk.Name = Span{int32(i), int32(aend)}
-		tk.Local = int32(alocal)
+		tk.Flags = 0
 		tk.NS = NSNone
 		tk.Decl = DeclNone
 		tk.Match = 0
+		if aend, ve := plainAttr(data, i); ve >= 0 {
+			tk.Name = Span{int32(i), int32(aend)}
+			tk.Local = int32(i)
+			tk.Value = Span{int32(aend + 2), int32(ve)}
+			i = ve + 1
+			continue
+		}
+		aend, alocal, err := scanName(data, i)
+		if err != nil {
+			return 0, err
+		}
+		tk.Name = Span{int32(i), int32(aend)}
+		tk.Local = int32(alocal)
 		i = aend
-		var q byte
-		if i+1 < len(data) && data[i] == '=' && (data[i+1] == '\'' || data[i+1] == '"') {
-			// The usual name='value', without spaces.
+		for i < len(data) && isSpace(data[i]) {
 			i++
-			q = data[i]
-		} else {
-			for i < len(data) && isSpace(data[i]) {
-				i++
-			}
-			if i >= len(data) {
-				return 0, errMore
-			}
-			if data[i] != '=' {
-				return 0, perr(NotWellFormed, i, "expected '='")
-			}
-			i++
-			for i < len(data) && isSpace(data[i]) {
-				i++
-			}
-			if i >= len(data) {
-				return 0, errMore
-			}
-			q = data[i]
-			if q != '"' && q != '\'' {
-				return 0, perr(NotWellFormed, i, "expected a quoted value")
-			}
+		}
+		if i >= len(data) {
+			return 0, errMore
+		}
+		if data[i] != '=' {
+			return 0, perr(NotWellFormed, i, "expected '='")
 		}
 		i++
+		for i < len(data) && isSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) {
+			return 0, errMore
+		}
+		q := data[i]
+		if q != '"' && q != '\'' {
+			return 0, perr(NotWellFormed, i, "expected a quoted value")
+		}
+		i++
+		var fl uint8
 		tk.Value.Start = int32(i)
-		// A plain run, eight bytes at a time, then the general scan unless
-		// it stopped at the closing quote.
-		for i+8 <= len(data) {
-			if m := attrRunStops(binary.LittleEndian.Uint64(data[i : i+8])); m != 0 {
-				i += firstStop(m)
-				break
-			}
-			i += 8
+		if i, fl, err = scanAttrValue(data, i, q); err != nil {
+			return 0, err
 		}
-		tk.Flags = 0
-		if i >= len(data) || data[i] != q {
-			var fl uint8
-			var err error
-			if i, fl, err = scanAttrValue(data, i, q); err != nil {
-				return 0, err
-			}
-			tk.Flags = fl
-		}
+		tk.Flags = fl
 		tk.Value.End = int32(i)
 		i++
 	}
