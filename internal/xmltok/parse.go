@@ -874,6 +874,16 @@ func (p *Parser) closeTop(tag Span) {
 	}
 }
 
+// equalAt reports whether data[a:a+n] and data[b:b+n], both in data, are
+// equal: with a word compare for short names.
+func equalAt(data []byte, a, b, n int) bool {
+	if n <= 8 && a <= len(data)-8 && b <= len(data)-8 {
+		x := binary.LittleEndian.Uint64(data[a:]) ^ binary.LittleEndian.Uint64(data[b:])
+		return x<<(64-8*uint(n)) == 0
+	}
+	return string(data[a:a+n]) == string(data[b:b+n])
+}
+
 // endTag tokenizes the end tag at data[i] ("</").
 func (p *Parser) endTag(data []byte, i int) (int, error) {
 	if len(p.open) == 0 {
@@ -881,8 +891,9 @@ func (p *Parser) endTag(data []byte, i int) (int, error) {
 	}
 	st := &p.toks[p.open[len(p.open)-1].si]
 	// Fast path: the start tag's name, already validated, right before '>'.
-	if e := i + 2 + int(st.Name.End-st.Name.Start); e < len(data) && data[e] == '>' &&
-		bytes.Equal(data[i+2:e], data[st.Name.Start:st.Name.End]) {
+	if n := int(st.Name.End - st.Name.Start); i+2+n < len(data) && data[i+2+n] == '>' &&
+		equalAt(data, i+2, int(st.Name.Start), n) {
+		e := i + 2 + n
 		p.closeTop(Span{int32(i), int32(e + 1)})
 		return e + 1, nil
 	}
