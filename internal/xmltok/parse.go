@@ -445,6 +445,49 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 	return s + j + 3, nil
 }
 
+// attr scans the attribute at data[i] in general, setting tk.Local and
+// tk.Flags, and returns the end of its name and the index of the closing
+// quote of its value.
+func (p *Parser) attr(data []byte, i int, tk *Token) (aend, ve int, err error) {
+	aend, alocal, err := scanName(data, i)
+	if err != nil {
+		return 0, 0, err
+	}
+	tk.Local = int32(alocal)
+	j := aend
+	for j < len(data) && isSpace(data[j]) {
+		j++
+	}
+	if j >= len(data) {
+		return 0, 0, errMore
+	}
+	if data[j] != '=' {
+		return 0, 0, perr(NotWellFormed, j, "expected '='")
+	}
+	j++
+	for j < len(data) && isSpace(data[j]) {
+		j++
+	}
+	if j >= len(data) {
+		return 0, 0, errMore
+	}
+	q := data[j]
+	if q != '"' && q != '\'' {
+		return 0, 0, perr(NotWellFormed, j, "expected a quoted value")
+	}
+	j++
+	tk.Value.Start = int32(j)
+	ve, fl, err := scanAttrValue(data, j, q)
+	if err != nil {
+		return 0, 0, err
+	}
+	tk.Flags = fl
+	// Before the tag is complete, and so before a resume (see tokens)
+	// parses it again: which sets the same flag.
+	p.flags |= fl
+	return aend, ve, nil
+}
+
 // asciiName scans the usual name at data[i]: ASCII, without a prefix and
 // followed by another ASCII byte. It returns the name's end and the start of
 // its local part (i), or an end of -1 for anything else, which scanName
@@ -605,14 +648,12 @@ func (p *Parser) lookup(prefix []byte) (Binding, bool) {
 // startTag tokenizes the start tag at data[i]. With header set, the tag is
 // left open without a matching end.
 func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
-	// The common cases are inline: an ASCII name without a prefix, a
-	// single space before each attribute, name='value' without spaces and
-	// a value of plain ASCII. Go keeps no value in a register across a
-	// call and has few registers, so the scanning loop calls nothing in
-	// the common case and keeps few variables alive; everything else goes
-	// to the general scanners, which pick up where the fast path stopped,
-	// and the attributes are looked at again once the tag is scanned.
-	data = data[:len(data):len(data)] // bounds checks against len only
+	// The common case is inline, or in plainAttr: an ASCII name without a
+	// prefix, a single space before each attribute, name='value' without
+	// spaces and a value of plain ASCII. Go keeps no value in a register
+	// across a call and has few registers, so the scanning loop makes one
+	// call in the common case and keeps few variables alive; everything
+	// else goes to the general scanners.
 	toks := p.toks
 	si := int32(len(toks))
 	toks, tk := grow(toks)
@@ -633,6 +674,19 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	tk.Name = Span{int32(i), int32(end)}
 	tk.Local = int32(local)
 	i = end
+	// What the loops after the scan need to look at: whether some attribute
+	// declares a namespace, whether some other has a prefix (without
+	// either, they have nothing to do), and whether two names may be
+	// equal. Without prefixed attributes, the only error the resolution loop
+	// can find is a duplicate, which needs two names that agree in length
+	// and last byte: names, a bit set of those, lets it skip the loop.
+	const (
+		sawXmlns = 1 << iota
+		sawPrefix
+		sawCollision
+	)
+	saw := 0
+	var names uint64
 	for {
 		ws := false
 		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
@@ -672,52 +726,37 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		toks, tk = grow(toks)
 		tk.Kind = Attr
 		tk.Flags = 0
+		tk.Local = int32(i)
 		tk.NS = NSNone
 		tk.Decl = DeclNone
 		tk.Match = 0
-		if aend, ve := plainAttr(data, i); ve >= 0 {
-			tk.Name = Span{int32(i), int32(aend)}
-			tk.Local = int32(i)
-			tk.Value = Span{int32(aend + 2), int32(ve)}
-			i = ve + 1
-			continue
-		}
-		aend, alocal, err := scanName(data, i)
-		if err != nil {
-			return 0, err
+		aend, ve := plainAttr(data, i)
+		if ve >= 0 {
+			tk.Value.Start = int32(aend + 2)
+		} else {
+			var err error
+			if aend, ve, err = p.attr(data, i, tk); err != nil {
+				return 0, err
+			}
+			if l := int(tk.Local); l != i {
+				if l-i == 6 && string(data[i:l]) == "xmlns:" {
+					saw |= sawXmlns
+				} else {
+					saw |= sawPrefix
+				}
+			}
 		}
 		tk.Name = Span{int32(i), int32(aend)}
-		tk.Local = int32(alocal)
-		i = aend
-		for i < len(data) && isSpace(data[i]) {
-			i++
+		tk.Value.End = int32(ve)
+		if aend-i == 5 && string(data[i:aend]) == "xmlns" {
+			saw |= sawXmlns
 		}
-		if i >= len(data) {
-			return 0, errMore
+		if bit := uint64(1) << ((uint(aend-i)*7 + uint(data[aend-1])) & 63); names&bit == 0 {
+			names |= bit
+		} else {
+			saw |= sawCollision
 		}
-		if data[i] != '=' {
-			return 0, perr(NotWellFormed, i, "expected '='")
-		}
-		i++
-		for i < len(data) && isSpace(data[i]) {
-			i++
-		}
-		if i >= len(data) {
-			return 0, errMore
-		}
-		q := data[i]
-		if q != '"' && q != '\'' {
-			return 0, perr(NotWellFormed, i, "expected a quoted value")
-		}
-		i++
-		var fl uint8
-		tk.Value.Start = int32(i)
-		if i, fl, err = scanAttrValue(data, i, q); err != nil {
-			return 0, err
-		}
-		tk.Flags = fl
-		tk.Value.End = int32(i)
-		i++
+		i = ve + 1
 	}
 	toks[si].Value.End = int32(i)
 	p.toks = toks
@@ -725,27 +764,16 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	self := data[i-2] == '/'
 	mark := int32(len(p.ns))
 
-	// Namespace declarations, and what the loop below needs to look at:
-	// whether some attribute other than a declaration has a prefix, and
-	// whether two names may be equal. Without prefixed attributes, the only
-	// error that loop can find is a duplicate, which needs two names that
-	// agree in length and last byte: a bit set of those lets it skip the
-	// loop.
+	// Namespace declarations.
 	attrs := toks[si+1:]
-	prefixed, collide := false, false
-	var names uint64
+	if saw&sawXmlns == 0 {
+		attrs = attrs[:0]
+	}
 	for k := range attrs {
 		a := &attrs[k]
-		p.flags |= a.Flags
 		qn := data[a.Name.Start:a.Name.End]
-		bit := uint64(1) << ((uint(len(qn))*7 + uint(qn[len(qn)-1])) & 63)
-		collide = collide || names&bit != 0
-		names |= bit
 		switch {
-		case a.Local == a.Name.Start:
-			if string(qn) != "xmlns" {
-				continue
-			}
+		case string(qn) == "xmlns":
 			uri := p.attrNS(data, a)
 			if uri == NSIndex || p.uris[uri] == nsXmlns {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "reserved namespace as default")
@@ -760,8 +788,6 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			}
 			a.Flags |= FlagXmlns
 			p.ns = append(p.ns, Binding{Prefix: p.internBytes(pfx), NS: uri, Decl: si})
-		default:
-			prefixed = true
 		}
 	}
 	// Resolve the element's name.
@@ -788,7 +814,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	// Resolve attribute names and reject duplicates. A bit set keyed by a
 	// hash of each name saves comparing names that cannot be equal.
 	attrs = p.toks[si+1:]
-	if !prefixed && !collide {
+	if saw&(sawPrefix|sawCollision) == 0 {
 		attrs = attrs[:0]
 	}
 	var seen [2]uint64
