@@ -90,7 +90,7 @@ func (t *Tokenizer) fail(err error, at int) error {
 // fit, never beyond the size limit plus a little.
 const (
 	smallBuffer = 256
-	readBuffer  = 16 << 10
+	readBuffer  = 8 << 10
 	// minRead is the least free space worth a read: with less, the data is
 	// moved to the front of the buffer first.
 	minRead = 4 << 10
