@@ -454,13 +454,14 @@ func (t *Tokenizer) Next() (Element, error) {
 	if err := t.need(2); err != nil {
 		return Element{}, err
 	}
-	if t.buf[t.pos+1] == '/' {
+	switch t.buf[t.pos+1] {
+	case '/':
 		return Element{}, t.streamEnd()
+	case '!', '?':
+		if err := t.checkTop(); err != nil {
+			return Element{}, err
+		}
 	}
-	if err := t.checkTop(); err != nil {
-		return Element{}, err
-	}
-	t.fr = framer{open: t.fr.open[:0]}
 	framed, retried, resume := false, false, false
 	for {
 		data := t.window()
@@ -504,6 +505,7 @@ func (t *Tokenizer) Next() (Element, error) {
 			// only bad XML makes them disagree.
 			return Element{}, t.fail(perr(NotWellFormed, t.end, "malformed element"), 0)
 		}
+		t.fr = framer{open: t.fr.open[:0]}
 		if err := t.frame(); err != nil {
 			return Element{}, err
 		}
