@@ -23,7 +23,7 @@ var ErrDeadLink = errors.New("xmpp: dead link: the server stopped answering")
 // §4.6.1) when nothing was written for KeepAlive, and pings the server
 // (XEP-0199 §4.2) when nothing was received for PingIdle, ending the session
 // with ErrDeadLink if the ping gets no reply.
-func (c *Client) keepalive() {
+func (c *Client) keepalive(l *link) {
 	ka, idle := c.opts.KeepAlive, c.opts.PingIdle
 	tick := ka
 	if tick <= 0 || (idle > 0 && idle < tick) {
@@ -36,22 +36,27 @@ func (c *Client) keepalive() {
 	for {
 		select {
 		case <-t.C:
-		case <-c.dead:
+		case <-l.dead:
 			return
 		}
 		now := time.Now()
-		if idle > 0 && now.Sub(time.Unix(0, c.lastRead.Load())) >= idle {
-			if err := c.pingServer(); err != nil {
+		if idle > 0 && now.Sub(time.Unix(0, l.lastRead.Load())) >= idle {
+			if err := c.pingServer(l); err != nil {
 				c.log.Warn("xmpp: dead link", "err", err)
-				c.shutdown(err, false)
+				c.shutdown(l, err, false)
 				return
 			}
-			c.lastRead.Store(time.Now().UnixNano()) // the reply itself counts, but be sure
+			l.lastRead.Store(time.Now().UnixNano()) // the reply itself counts, but be sure
 			continue
 		}
-		if ka > 0 && now.Sub(time.Unix(0, c.lastWrite.Load())) >= ka {
+		if ka > 0 && now.Sub(time.Unix(0, l.lastWrite.Load())) >= ka {
 			ctx, cancel := context.WithTimeout(context.Background(), max(ka, time.Second))
-			err := c.write(ctx, func(e *Encoder) error { return e.WriteKeepalive() })
+			err := c.write(ctx, func(cur *link) error {
+				if cur != l {
+					return nil
+				}
+				return l.enc.WriteKeepalive()
+			})
 			cancel()
 			if err != nil {
 				c.log.Debug("xmpp: whitespace keepalive", "err", err)
@@ -60,10 +65,11 @@ func (c *Client) keepalive() {
 	}
 }
 
-// pingServer sends a ping to the server and waits up to PingTimeout for any
-// reply; an error reply proves the link alive as well as a result does. It
-// returns nil also when the session ended for another reason meanwhile.
-func (c *Client) pingServer() error {
+// pingServer sends a ping to the server over l and waits up to PingTimeout
+// for any reply; an error reply proves the link alive as well as a result
+// does. It returns nil also when the link ended for another reason
+// meanwhile.
+func (c *Client) pingServer(l *link) error {
 	timeout := c.opts.PingTimeout
 	errTimeout := fmt.Errorf("%w: no reply to a ping within %v", ErrDeadLink, timeout)
 	ctx, cancel := context.WithTimeoutCause(context.Background(), timeout, errTimeout)
@@ -79,15 +85,13 @@ func (c *Client) pingServer() error {
 	if errors.Is(err, ErrUnackedFull) {
 		// No room for the ping: with so much unacknowledged, the
 		// server's <a/> is as good a sign of life (XEP-0198 §4).
-		err = c.probeAck(ctx)
+		err = c.probeAck(ctx, l)
 	}
 	if _, ok := errors.AsType[*StanzaError](err); ok || err == nil {
 		return nil
 	}
-	select {
-	case <-c.done:
+	if l.isDead() {
 		return nil // ended for its own reason, which is the cause
-	default:
 	}
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
@@ -95,16 +99,19 @@ func (c *Client) pingServer() error {
 	return fmt.Errorf("%w: ping: %w", ErrDeadLink, err)
 }
 
-// probeAck writes <r/> and waits for the next <a/>, whatever it
+// probeAck writes <r/> on l and waits for the next <a/>, whatever it
 // acknowledges.
-func (c *Client) probeAck(ctx context.Context) error {
-	sm := c.sm
+func (c *Client) probeAck(ctx context.Context, l *link) error {
+	sm := l.sm
 	var seen chan struct{}
-	err := c.write(ctx, func(e *Encoder) error {
+	err := c.write(ctx, func(cur *link) error {
+		if cur != l {
+			return fmt.Errorf("%w: reconnecting", ErrDisconnected)
+		}
 		sm.mu.Lock()
 		seen = sm.ackSeen
 		sm.mu.Unlock()
-		return writeR(e)
+		return writeR(l.enc)
 	})
 	if err != nil {
 		return err
@@ -114,7 +121,7 @@ func (c *Client) probeAck(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-c.done:
-		return c.endedErr()
+	case <-l.dead:
+		return nil
 	}
 }
