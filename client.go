@@ -851,9 +851,9 @@ func (c *Client) failPending(lost func(*link) bool, cause error) {
 // net.ErrClosed. Close is idempotent and returns nil.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
+		c.setCause(ErrClosed) // before a reconnecting reader can see quit
 		close(c.quit)
 		c.cancel()
-		c.setCause(ErrClosed)
 		timer := time.NewTimer(closeTimeout)
 		defer timer.Stop()
 		l := c.cur.Load()
