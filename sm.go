@@ -76,9 +76,9 @@ type smState struct {
 	// read by the ack writer; guarded by mu.
 	mu       sync.Mutex // never held across I/O; taken after writeSem
 	inbound  uint32
-	outbound uint32   // stanzas written; guarded by writeSem and mu
-	acked    uint32   // last h from the server
-	unacked  []Stanza // the last outbound - acked stanzas sent, oldest first
+	outbound uint32        // stanzas written; guarded by writeSem and mu
+	acked    uint32        // last h from the server
+	unacked  []Stanza      // the last outbound - acked stanzas sent, oldest first
 	ackSeen  chan struct{} // closed and replaced at every <a/>, and when lost
 	ackAsked bool          // an <a/> reply to the server's <r/> is on its way
 	// lost is set when the stream cannot be resumed any more: a new session
