@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -427,4 +428,44 @@ func TestSendInvalidTextKeepsSession(t *testing.T) {
 	require.NoError(t, c.Send(ctx, chatTo("fine")))
 	require.NoError(t, c.Close())
 	require.ErrorIs(t, c.Err(), ErrClosed)
+}
+
+// A session that reconnected leaves no goroutine behind after Close: not
+// the old link's, not the new one's.
+func TestReconnectLeavesNoGoroutines(t *testing.T) {
+	// Not parallel: it counts the process's goroutines.
+	before := runtime.NumGoroutine()
+	func() {
+		d := &dialer{t: t}
+		d.scripts = []func(s *fakeServer){
+			func(s *fakeServer) {
+				s.smLogin("<enabled xmlns='" + nsSM + "' id='prev-id' resume='true'/>")
+				s.raw.Close()
+			},
+			func(s *fakeServer) {
+				s.resumeLogin("0")
+				s.send("<resumed xmlns='" + nsSM + "' h='0' previd='prev-id'/>")
+				s.closeStream()
+			},
+		}
+		st := newStatusLog()
+		opts := reconnectOptions(t, d, st)
+		opts.StreamManagement = true
+		opts.PingIdle = time.Minute
+		c, err := Dial(testCtx(t), testJID, testPassword, opts)
+		require.NoError(t, err)
+		st.await(t, StatusReconnecting, StatusResumed)
+		require.NoError(t, c.Close())
+		st.await(t, StatusClosed)
+	}()
+	var after int
+	for range 100 {
+		after = runtime.NumGoroutine()
+		if after <= before {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	buf := make([]byte, 1<<20)
+	t.Fatalf("goroutines: %d before, %d after Close\n%s", before, after, buf[:runtime.Stack(buf, true)])
 }
