@@ -161,7 +161,7 @@ func isBroken(err error) bool {
 	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF)
 }
 
-func TestForward(t *testing.T) {
+func TestProxyForward(t *testing.T) {
 	t.Parallel()
 	tg := startTarget(t)
 	p := startProxy(t, tg.addr())
@@ -226,7 +226,7 @@ func TestForward(t *testing.T) {
 	}
 }
 
-func TestReset(t *testing.T) {
+func TestProxyReset(t *testing.T) {
 	t.Parallel()
 	tg := startTarget(t)
 	p := startProxy(t, tg.addr())
@@ -260,7 +260,7 @@ func TestReset(t *testing.T) {
 	}
 }
 
-func TestBlackhole(t *testing.T) {
+func TestProxyBlackhole(t *testing.T) {
 	t.Parallel()
 	tg := startTarget(t)
 	p := startProxy(t, tg.addr())
@@ -307,7 +307,7 @@ func waitOpen(t *testing.T, p *Proxy, n int) {
 	}
 }
 
-func TestBlackholeHold(t *testing.T) {
+func TestProxyBlackholeHold(t *testing.T) {
 	t.Parallel()
 	tg := startTarget(t)
 	p := startProxy(t, tg.addr())
@@ -326,7 +326,7 @@ func TestBlackholeHold(t *testing.T) {
 	connect(t, p, tg)
 }
 
-func TestCutMidStanza(t *testing.T) {
+func TestProxyCutMidStanza(t *testing.T) {
 	t.Parallel()
 	for _, dir := range []Direction{ToClient, ToServer} {
 		t.Run(dir.String(), func(t *testing.T) {
@@ -382,7 +382,7 @@ func TestCutMidStanza(t *testing.T) {
 	}
 }
 
-func TestDialFailure(t *testing.T) {
+func TestProxyDialFailure(t *testing.T) {
 	t.Parallel()
 	// A port that was free a moment ago: nothing listens there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -407,7 +407,7 @@ func TestDialFailure(t *testing.T) {
 	}
 }
 
-func TestStartBadTarget(t *testing.T) {
+func TestProxyStartBadTarget(t *testing.T) {
 	t.Parallel()
 	if p, err := Start("no port"); err == nil {
 		p.Close()
@@ -415,9 +415,10 @@ func TestStartBadTarget(t *testing.T) {
 	}
 }
 
-// TestCloseLeavesNoGoroutines is not parallel: it counts the goroutines of
-// the whole process, which only stays still while the parallel tests wait.
-func TestCloseLeavesNoGoroutines(t *testing.T) {
+// TestProxyCloseLeavesNoGoroutines is not parallel: it counts the
+// goroutines of the whole process, which only stays still while the
+// parallel tests wait.
+func TestProxyCloseLeavesNoGoroutines(t *testing.T) {
 	tg := startTarget(t)
 	// The target's goroutine runs already; let the runtime settle.
 	before := runtime.NumGoroutine()
