@@ -43,14 +43,16 @@
 //     first half of the next chunk of at least CutMinSize bytes that it
 //     reads, a strict prefix, and then aborts both sides with RST. The proxy
 //     cannot see stanzas, as XMPP traffic is TLS, and it does not parse TLS
-//     records either. But a client or server writes a stanza as one TLS
-//     record, which arrives as one chunk on loopback; a message with a
-//     body, or an IQ, makes a record well over CutMinSize bytes, while
-//     stream management's <r/> and <a/> and whitespace keepalives make
-//     smaller ones that pass. Cutting such a chunk in half thus cuts inside
-//     a TLS record, and so inside the stanza it carries (a small stanza such
-//     as a bare <presence/> may pass uncut). Over plain TCP the cut is
-//     simply inside the next such chunk, whatever it holds.
+//     records either. But clients and servers write a stanza, or a few
+//     together, as one TLS record, which arrives as one chunk on loopback.
+//     A message with a body makes a record well over CutMinSize bytes,
+//     while stream management's <r/> and <a/> and whitespace keepalives
+//     make smaller ones, which pass. Cutting such a chunk in half thus cuts
+//     inside a TLS record, and so inside a stanza it carries; the peer's
+//     TLS layer gets half a record and then the reset. A very short stanza,
+//     such as a bare <presence/> or an empty IQ result, may pass uncut.
+//     Over plain TCP the cut is simply inside the next such chunk, whatever
+//     it holds.
 //
 // [Proxy.Conns] and [Proxy.Cuts] count the connections accepted and the
 // connections cut, [Proxy.Open] those still open; [Proxy.Close] stops
