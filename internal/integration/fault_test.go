@@ -313,8 +313,8 @@ func testFaultSender(t *testing.T, srv *xmpptest.Server, mode faultMode, userA, 
 	require.NoError(t, a2.RequestAck(ctx))
 	require.Empty(t, a2.Unacked())
 	require.NoError(t, a2.Err())
-	t.Logf("%s: cause %v after %v; %d unacked, retransmitted %q; total %v",
-		mode.name, cause, detected.Round(time.Millisecond), unacked, resent, time.Since(start).Round(time.Millisecond))
+	t.Logf("%s %s/sender: cause %v after %v; %d unacked, retransmitted %q; total %v",
+		srv.Kind, mode.name, cause, detected.Round(time.Millisecond), unacked, resent, time.Since(start).Round(time.Millisecond))
 }
 
 // testFaultReceiver: B, behind the proxy, receives from A; B's link breaks
@@ -368,6 +368,6 @@ func testFaultReceiver(t *testing.T, srv *xmpptest.Server, mode faultMode, userA
 		faultWaitOldClosed(t, p, srv)
 	}
 	require.NoError(t, b2.Err())
-	t.Logf("%s: cause %v after %v; h=%d at resumption; got %q after it; total %v",
-		mode.name, cause, detected.Round(time.Millisecond), inbound, got, time.Since(start).Round(time.Millisecond))
+	t.Logf("%s %s/receiver: cause %v after %v; h=%d at resumption; got %q after it; total %v",
+		srv.Kind, mode.name, cause, detected.Round(time.Millisecond), inbound, got, time.Since(start).Round(time.Millisecond))
 }
