@@ -325,6 +325,11 @@ type Client struct {
 	dispatchDone chan struct{} // closed when the handler goroutine exits
 	inHandler    atomic.Bool   // a handler is running
 	closeOnce    sync.Once
+
+	// unanswered counts the resumed links in a row that ended before the
+	// server answered anything on them; only the reconnecting goroutine
+	// (the reader of the link that ended) uses it.
+	unanswered int
 }
 
 // link is one connection of a session: the transport, its codec and its
@@ -348,6 +353,12 @@ type link struct {
 	// read and the last successful write, for the keepalive goroutine.
 	lastRead  atomic.Int64
 	lastWrite atomic.Int64
+
+	// resumed is set for a link that resumed a stream; immutable.
+	resumed bool
+	// answered is set when the server showed that it reads this link: an
+	// <a/> or an IQ reply arrived on it.
+	answered atomic.Bool
 }
 
 // isDead reports whether the link has been shut down.
@@ -541,6 +552,7 @@ func negotiateConn(ctx context.Context, conn net.Conn, j JID, password string, o
 func newLink(n *negotiated, res *resumeReq) *link {
 	l := &link{conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, dead: make(chan struct{})}
 	l.enc.markIO = true
+	l.resumed = res != nil
 	switch {
 	case res != nil:
 		l.sm = res.sm
@@ -698,6 +710,11 @@ func (c *Client) send(ctx context.Context, s Stanza, p *pendingIQ) error {
 		if errors.Is(err, errLinkBroke) {
 			// The connection broke in the middle of the write, so the
 			// server did not get the stanza: queue it for the next one.
+			if p != nil {
+				c.mu.Lock()
+				p.on = nil
+				c.mu.Unlock()
+			}
 			continue
 		}
 		return err
@@ -724,7 +741,8 @@ func (c *Client) notePresence(s Stanza) {
 	switch p.Type {
 	case PresenceAvailable:
 		c.available.Store(true)
-		c.presence = p
+		cp := *p
+		c.presence = &cp
 	case PresenceUnavailable:
 		c.available.Store(false)
 		c.presence = nil

@@ -84,6 +84,7 @@ func (c *Client) readStanzas(l *link) (err error) {
 		case *IQ:
 			switch s.Type {
 			case IQResult, IQError:
+				l.answered.Store(true)
 				c.deliver(s)
 			case IQGet, IQSet:
 				c.enqueue(l, s)

@@ -65,38 +65,58 @@ func (c *Client) keepalive(l *link) {
 	}
 }
 
-// pingServer sends a ping to the server over l and waits up to PingTimeout
-// for any reply; an error reply proves the link alive as well as a result
-// does. It returns nil also when the link ended for another reason
-// meanwhile.
+// pingServer sends a ping to the server over l and waits for a sign of
+// life: a reply (an error reply proves the link alive as well as a result
+// does), or anything else read on l. Only when nothing at all was received
+// for PingTimeout after the ping was written does it return an error
+// wrapping ErrDeadLink: a server busy with a burst of stanzas answers the
+// ping late, but its acks and other traffic still show it is there. It
+// returns nil also when the link ended for another reason meanwhile.
 func (c *Client) pingServer(l *link) error {
 	timeout := c.opts.PingTimeout
-	errTimeout := fmt.Errorf("%w: no reply to a ping within %v", ErrDeadLink, timeout)
-	ctx, cancel := context.WithTimeoutCause(context.Background(), timeout, errTimeout)
-	defer cancel()
-	_, err := c.SendIQ(ctx, &IQ{
-		Header: Header{Type: IQGet, To: c.domain},
-		Payload: Element{
-			Name:       xml.Name{Space: "urn:xmpp:ping", Local: "ping"},
-			Raw:        "<ping xmlns='urn:xmpp:ping'/>",
-			wellFormed: true,
-		},
-	})
-	if errors.Is(err, ErrUnackedFull) {
-		// No room for the ping: with so much unacknowledged, the
-		// server's <a/> is as good a sign of life (XEP-0198 §4).
-		err = c.probeAck(ctx, l)
+	dead := fmt.Errorf("%w: nothing received within %v of a ping", ErrDeadLink, timeout)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	res := make(chan error, 1)
+	go func() {
+		_, err := c.SendIQ(ctx, &IQ{
+			Header: Header{Type: IQGet, To: c.domain},
+			Payload: Element{
+				Name:       xml.Name{Space: "urn:xmpp:ping", Local: "ping"},
+				Raw:        "<ping xmlns='urn:xmpp:ping'/>",
+				wellFormed: true,
+			},
+		})
+		if errors.Is(err, ErrUnackedFull) {
+			// No room for the ping: with so much unacknowledged, the
+			// server's <a/> is as good a sign of life (XEP-0198 §4).
+			err = c.probeAck(ctx, l)
+		}
+		res <- err
+	}()
+	sent := time.Now()
+	tick := time.NewTicker(max(timeout/8, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-res:
+			if _, ok := errors.AsType[*StanzaError](err); ok || err == nil || l.isDead() {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return fmt.Errorf("%w: ping: %w", ErrDeadLink, err)
+		case <-l.dead:
+			return nil // ended for its own reason, which is the cause
+		case now := <-tick.C:
+			last := max(sent.UnixNano(), l.lastRead.Load())
+			if now.Sub(time.Unix(0, last)) >= timeout {
+				cancel(dead) // also ends a ping write that is stuck
+				return dead
+			}
+		}
 	}
-	if _, ok := errors.AsType[*StanzaError](err); ok || err == nil {
-		return nil
-	}
-	if l.isDead() {
-		return nil // ended for its own reason, which is the cause
-	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	return fmt.Errorf("%w: ping: %w", ErrDeadLink, err)
 }
 
 // probeAck writes <r/> on l and waits for the next <a/>, whatever it

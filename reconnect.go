@@ -206,7 +206,19 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 	if c.quitting() {
 		return true
 	}
-	if permanent(err) {
+	// A resumed stream that the server never answered on was not really
+	// resumed: a server may go on parsing a resumed stream with the state
+	// of the broken connection (Prosody 0.12 does), and a stanza cut in
+	// half there swallows everything after it. Its stream error then
+	// speaks of that, not of this client: log in anew instead.
+	broken := l.resumed && !l.answered.Load()
+	if broken {
+		c.unanswered++
+	} else {
+		c.unanswered = 0
+	}
+	var se *StreamError
+	if permanent(err) && !(broken && errors.As(err, &se)) {
 		c.log.Warn("xmpp: connection ended; not reconnecting", "err", err)
 		return true
 	}
@@ -217,6 +229,11 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 	c.notify(StatusReconnecting, err)
 
 	res := newResumeReq(c, l)
+	if res != nil && (c.unanswered >= 2 || (broken && se != nil)) {
+		c.log.Warn("xmpp: the resumed stream was not answered; starting a new session", "err", err)
+		res = nil
+		c.unanswered = 0
+	}
 	if res == nil {
 		// No resumption: the replies to what was written are lost.
 		c.failPending(func(on *link) bool { return true }, err)

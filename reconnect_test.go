@@ -469,3 +469,45 @@ func TestReconnectLeavesNoGoroutines(t *testing.T) {
 	buf := make([]byte, 1<<20)
 	t.Fatalf("goroutines: %d before, %d after Close\n%s", before, after, buf[:runtime.Stack(buf, true)])
 }
+
+// A resumed stream the server never answers on, and that it then ends with
+// a stream error about what it parsed, was not really resumed (Prosody 0.12
+// goes on parsing it with the broken connection's parser): the session
+// logs in anew instead of giving up, and hands over what is unacknowledged.
+func TestReconnectUnansweredResumption(t *testing.T) {
+	t.Parallel()
+	d := &dialer{t: t}
+	d.scripts = []func(s *fakeServer){
+		func(s *fakeServer) {
+			s.smLogin("<enabled xmlns='" + nsSM + "' id='prev-id' resume='true'/>")
+			s.expect(NSClient, "message")
+			s.raw.Close()
+		},
+		func(s *fakeServer) {
+			s.resumeLogin("0")
+			s.send("<resumed xmlns='" + nsSM + "' h='0' previd='prev-id'/>")
+			s.expect(NSClient, "message") // retransmitted, and swallowed
+			s.send("<stream:error><not-well-formed xmlns='" + NSStreams + "'/></stream:error></stream:stream>")
+			s.expectClosed()
+		},
+		func(s *fakeServer) {
+			s.smLogin("<enabled xmlns='" + nsSM + "' id='new-id' resume='true'/>")
+			s.closeStream()
+		},
+	}
+	st := newStatusLog()
+	unacked := make(chan []Stanza, 1)
+	opts := reconnectOptions(t, d, st)
+	opts.StreamManagement = true
+	opts.Reconnect.OnUnacked = func(_ *Client, s []Stanza) { unacked <- s }
+	c, err := Dial(testCtx(t), testJID, testPassword, opts)
+	require.NoError(t, err)
+	defer c.Close()
+	require.NoError(t, c.Send(testCtx(t), chatTo("swallowed")))
+	st.await(t, StatusReconnecting, StatusResumed, StatusReconnecting, StatusConnected)
+	lost := <-unacked
+	require.Len(t, lost, 1)
+	require.Equal(t, "swallowed", lost[0].(*Message).Body)
+	require.Equal(t, "new-id", c.StreamManagement().ID)
+	require.NoError(t, c.Close())
+}

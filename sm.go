@@ -280,6 +280,7 @@ func (c *Client) smElement(l *link, el *Element) error {
 			go c.writeAck(l) // never block the reader on the write lock
 		}
 	case "a":
+		l.answered.Store(true)
 		h, err := strconv.ParseUint(el.Attr("h"), 10, 32)
 		if err != nil {
 			return c.smStreamError(l, CondUndefinedCondition, fmt.Sprintf("bad h in <a/>: %q", el.Attr("h")), "")

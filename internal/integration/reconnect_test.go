@@ -22,41 +22,41 @@ import (
 
 // The fault test's figures.
 const (
-	total    = 10000
-	cutAEach = 500
-	cutBEach = 700
-	// window bounds how far A may run ahead of what B received, so
+	faultTotal    = 10000
+	faultCutAEach = 500
+	faultCutBEach = 700
+	// faultWindow bounds how far A may run ahead of what B received, so
 	// that the server's queue for a blackholed B stays below its
 	// limits (Prosody ends a session with more than 500 unacknowledged
 	// stanzas; ejabberd with more than 5000).
-	window = 200
+	faultWindow = 200
 )
 
-// faultMode is one way the proxy cuts a link.
-type faultMode int
+// cutMode is one way the proxy cuts a link.
+type cutMode int
 
 const (
-	faultReset faultMode = iota
-	faultBlackhole
-	faultMidStanza
-	faultModes
+	cutReset cutMode = iota
+	cutBlackhole
+	cutMidStanza
+	cutModes
 )
 
-func (m faultMode) String() string {
+func (m cutMode) String() string {
 	return [...]string{"reset", "blackhole", "mid-stanza"}[m]
 }
 
 // cutLink cuts the links open through p in mode m; a mid-stanza cut is
 // made in the direction dir.
-func cutLink(p *faultproxy.Proxy, m faultMode, dir faultproxy.Direction) {
+func cutLink(p *faultproxy.Proxy, m cutMode, dir faultproxy.Direction) {
 	switch m {
-	case faultReset:
+	case cutReset:
 		p.Reset()
-	case faultBlackhole:
+	case cutBlackhole:
 		// Held until the client gives up on it and the server replaces
 		// it with the resumed stream: the server is not told.
 		p.Blackhole(0)
-	case faultMidStanza:
+	case cutMidStanza:
 		p.CutMidStanza(dir)
 	}
 }
@@ -187,10 +187,10 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 			default:
 				next++
 			}
-			if n%cutBEach == 0 {
-				cutLink(b.proxy, faultMode(n/cutBEach)%faultModes, faultproxy.ToClient)
+			if n%faultCutBEach == 0 {
+				cutLink(b.proxy, cutMode(n/faultCutBEach)%cutModes, faultproxy.ToClient)
 			}
-			if next == total {
+			if next == faultTotal {
 				close(allIn)
 			}
 			select {
@@ -212,11 +212,11 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 
 	start := time.Now()
 	ctx := testCtxFor(t, 4*time.Minute)
-	for i := range total {
-		if i > 0 && i%cutAEach == 0 {
-			cutLink(a.proxy, faultMode(i/cutAEach)%faultModes, faultproxy.ToServer)
+	for i := range faultTotal {
+		if i > 0 && i%faultCutAEach == 0 {
+			cutLink(a.proxy, cutMode(i/faultCutAEach)%cutModes, faultproxy.ToServer)
 		}
-		for int64(i)-received.Load() >= window {
+		for int64(i)-received.Load() >= faultWindow {
 			select {
 			case <-progress:
 			case <-time.After(100 * time.Millisecond):
@@ -240,7 +240,7 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	select {
 	case <-allIn:
 	case <-ctx.Done():
-		t.Fatalf("B received %d of %d\nserver log:\n%s", received.Load(), total, srv.LogTail(40))
+		t.Fatalf("B received %d of %d\nserver log:\n%s", received.Load(), faultTotal, srv.LogTail(40))
 	}
 	elapsed := time.Since(start)
 	a.settled(t)
@@ -254,28 +254,28 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	a.mu.Lock()
 	b.mu.Lock()
 	t.Logf("%s: sent %d, received %d, duplicates %d, out of order %d, bad %d; A: %d cuts, %d resumed, %d new sessions, causes %v; B: %d cuts, %d resumed, %d new sessions, causes %v; %v (%.0f msg/s)",
-		name, total, received.Load(), dups.Load(), outOfOrd.Load(), badBodies.Load(),
+		name, faultTotal, received.Load(), dups.Load(), outOfOrd.Load(), badBodies.Load(),
 		cutsA, a.resumed.Load(), a.connected.Load(), a.causes,
 		cutsB, b.resumed.Load(), b.connected.Load(), b.causes,
-		elapsed.Round(time.Millisecond), float64(total)/elapsed.Seconds())
+		elapsed.Round(time.Millisecond), float64(faultTotal)/elapsed.Seconds())
 	b.mu.Unlock()
 	a.mu.Unlock()
 	if path := os.Getenv("GOJABBER_FAULT_REPORT"); path != "" {
 		f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
 		if err == nil {
 			fmt.Fprintf(f, "%s: sent=%d received=%d duplicates=%d out-of-order=%d resumes-A=%d resumes-B=%d new-sessions-A=%d new-sessions-B=%d cuts-A=%d cuts-B=%d time=%v\n",
-				name, total, received.Load(), dups.Load(), outOfOrd.Load(), a.resumed.Load(), b.resumed.Load(),
+				name, faultTotal, received.Load(), dups.Load(), outOfOrd.Load(), a.resumed.Load(), b.resumed.Load(),
 				a.connected.Load(), b.connected.Load(), cutsA, cutsB, elapsed.Round(time.Millisecond))
 			f.Close()
 		}
 	}
 
-	require.Equal(t, int64(total), received.Load(), "received")
+	require.Equal(t, int64(faultTotal), received.Load(), "received")
 	require.Zero(t, dups.Load(), "duplicates")
 	require.Zero(t, outOfOrd.Load(), "out of order (lost)")
 	require.Zero(t, badBodies.Load(), "damaged")
-	require.Equal(t, total/cutAEach-1, cutsA)
-	require.Equal(t, total/cutBEach, cutsB)
+	require.Equal(t, faultTotal/faultCutAEach-1, cutsA)
+	require.Equal(t, faultTotal/faultCutBEach, cutsB)
 	require.EqualValues(t, cutsA, a.resumed.Load(), "every cut of A ends in a resumption")
 	require.EqualValues(t, cutsB, b.resumed.Load(), "every cut of B ends in a resumption")
 	require.Zero(t, a.connected.Load(), "no new session for A")
