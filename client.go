@@ -356,9 +356,11 @@ type link struct {
 
 	// resumed is set for a link that resumed a stream; immutable.
 	resumed bool
-	// answered is set when the server showed that it reads this link: an
-	// <a/> or an IQ reply arrived on it.
-	answered atomic.Bool
+	// asked is set when the client wrote something the server must answer
+	// (<r/> or a ping), and answered when the server showed that it reads
+	// this link: an <a/> acknowledging new stanzas (or answering when none
+	// were pending), or an IQ reply.
+	asked, answered atomic.Bool
 }
 
 // isDead reports whether the link has been shut down.

@@ -78,6 +78,7 @@ func (c *Client) pingServer(l *link) error {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	res := make(chan error, 1)
+	l.asked.Store(true)
 	go func() {
 		_, err := c.SendIQ(ctx, &IQ{
 			Header: Header{Type: IQGet, To: c.domain},
@@ -131,7 +132,7 @@ func (c *Client) probeAck(ctx context.Context, l *link) error {
 		sm.mu.Lock()
 		seen = sm.ackSeen
 		sm.mu.Unlock()
-		return writeR(l.enc)
+		return l.writeR()
 	})
 	if err != nil {
 		return err

@@ -211,7 +211,7 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 	// of the broken connection (Prosody 0.12 does), and a stanza cut in
 	// half there swallows everything after it. Its stream error then
 	// speaks of that, not of this client: log in anew instead.
-	broken := l.resumed && !l.answered.Load()
+	broken := l.resumed && l.asked.Load() && !l.answered.Load()
 	if broken {
 		c.unanswered++
 	} else {

@@ -500,6 +500,7 @@ func TestReconnectUnansweredResumption(t *testing.T) {
 	opts := reconnectOptions(t, d, st)
 	opts.StreamManagement = true
 	opts.Reconnect.OnUnacked = func(_ *Client, s []Stanza) { unacked <- s }
+	opts.AckEvery = 1 // the retransmission asks for an ack, in vain
 	c, err := Dial(testCtx(t), testJID, testPassword, opts)
 	require.NoError(t, err)
 	defer c.Close()

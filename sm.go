@@ -185,7 +185,7 @@ func (c *Client) RequestAck(ctx context.Context) error {
 		sm.mu.Lock()
 		target = sm.outbound
 		sm.mu.Unlock()
-		return writeR(l.enc)
+		return l.writeR()
 	})
 	if err != nil {
 		return err
@@ -211,8 +211,10 @@ func (c *Client) RequestAck(ctx context.Context) error {
 	}
 }
 
-func writeR(e *Encoder) error {
-	return e.EncodeElement(Element{Name: xml.Name{Space: nsSM, Local: "r"}, Raw: "<r xmlns='" + nsSM + "'/>", wellFormed: true})
+// writeR writes <r/> on l.
+func (l *link) writeR() error {
+	l.asked.Store(true)
+	return l.enc.EncodeElement(Element{Name: xml.Name{Space: nsSM, Local: "r"}, Raw: "<r xmlns='" + nsSM + "'/>", wellFormed: true})
 }
 
 // encodeStanza writes a stanza on l with the write lock held, counting
@@ -252,7 +254,7 @@ func (c *Client) encodeStanza(l *link, s Stanza, force bool) error {
 		return err
 	}
 	if ask {
-		return writeR(l.enc)
+		return l.writeR()
 	}
 	return nil
 }
@@ -280,13 +282,15 @@ func (c *Client) smElement(l *link, el *Element) error {
 			go c.writeAck(l) // never block the reader on the write lock
 		}
 	case "a":
-		l.answered.Store(true)
 		h, err := strconv.ParseUint(el.Attr("h"), 10, 32)
 		if err != nil {
 			return c.smStreamError(l, CondUndefinedCondition, fmt.Sprintf("bad h in <a/>: %q", el.Attr("h")), "")
 		}
 		sm.mu.Lock()
 		n, ok := smAcked(sm.acked, uint32(h), len(sm.unacked))
+		if ok && (n > 0 || len(sm.unacked) == 0) {
+			l.answered.Store(true)
+		}
 		if ok {
 			clear(sm.unacked[:n])
 			sm.unacked = sm.unacked[n:]

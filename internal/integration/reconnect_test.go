@@ -123,8 +123,11 @@ func dialFaultPeer(t *testing.T, srv *xmpptest.Server, user string, edit func(*x
 		TLSConfig:        srv.TLSConfig(),
 		StreamManagement: true,
 		MaxUnacked:       1000,
-		PingIdle:         500 * time.Millisecond,
-		PingTimeout:      time.Second,
+		// A blackhole is noticed after PingIdle + PingTimeout; the timeout
+		// is generous because a loaded machine's server can fall silent
+		// for a second while it works through a retransmitted backlog.
+		PingIdle:    500 * time.Millisecond,
+		PingTimeout: 3 * time.Second,
 		Reconnect: &xmpp.ReconnectOptions{
 			MinDelay:  20 * time.Millisecond,
 			MaxDelay:  200 * time.Millisecond,
@@ -148,6 +151,7 @@ func TestFaultCutLinks(t *testing.T) {
 	t.Parallel()
 	for _, sv := range defaultServers {
 		t.Run(sv.name, func(t *testing.T) {
+			t.Parallel()
 			runFault(t, sv.shared.Server(t), sv.name)
 		})
 	}
@@ -156,6 +160,18 @@ func TestFaultCutLinks(t *testing.T) {
 // runFault is TestFaultCutLinks against one server.
 func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	userA, userB := freshUser(t, srv, "fault-a"), freshUser(t, srv, "fault-b")
+	// A's stanzas are cut in half on their way to the server, except on
+	// Prosody: Prosody 0.12 goes on parsing a resumed stream with the
+	// parser of the broken connection (mod_c2s's session.data keeps the
+	// old stream), so a stanza cut in half there swallows everything
+	// after it. The library notices and starts a new session
+	// (TestReconnectUnansweredResumption), but then cannot promise
+	// exactly-once delivery, which is what this test checks. On Prosody,
+	// A's mid-stanza cuts hit the server's traffic to A instead.
+	aCutDir := faultproxy.ToServer
+	if name == "prosody" {
+		aCutDir = faultproxy.ToClient
+	}
 
 	var (
 		received  atomic.Int64 // messages B got, duplicates included
@@ -214,7 +230,7 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	ctx := testCtxFor(t, 4*time.Minute)
 	for i := range faultTotal {
 		if i > 0 && i%faultCutAEach == 0 {
-			cutLink(a.proxy, cutMode(i/faultCutAEach)%cutModes, faultproxy.ToServer)
+			cutLink(a.proxy, cutMode(i/faultCutAEach)%cutModes, aCutDir)
 		}
 		for int64(i)-received.Load() >= faultWindow {
 			select {
