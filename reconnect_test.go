@@ -459,7 +459,7 @@ func TestReconnectLeavesNoGoroutines(t *testing.T) {
 		st.await(t, StatusClosed)
 	}()
 	var after int
-	for range 100 {
+	for range 250 {
 		after = runtime.NumGoroutine()
 		if after <= before {
 			return

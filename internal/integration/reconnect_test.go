@@ -160,17 +160,23 @@ func TestFaultCutLinks(t *testing.T) {
 // runFault is TestFaultCutLinks against one server.
 func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	userA, userB := freshUser(t, srv, "fault-a"), freshUser(t, srv, "fault-b")
-	// A's stanzas are cut in half on their way to the server, except on
-	// Prosody: Prosody 0.12 goes on parsing a resumed stream with the
-	// parser of the broken connection (mod_c2s's session.data keeps the
-	// old stream), so a stanza cut in half there swallows everything
-	// after it. The library notices and starts a new session
-	// (TestReconnectUnansweredResumption), but then cannot promise
-	// exactly-once delivery, which is what this test checks. On Prosody,
-	// A's mid-stanza cuts hit the server's traffic to A instead.
-	aCutDir := faultproxy.ToServer
+	// modeOf picks the cut for the n-th cut of a link: reset, blackhole and
+	// mid-stanza in turn. On Prosody 0.12.3 only blackholes: after a cut
+	// that tears the server's side of the connection down while stanzas
+	// flow (RST, or a mid-stanza cut, which ends in RST), Prosody feeds the
+	// resumed connection to the parser of the broken one (mod_c2s's
+	// session.data closure keeps the old stream; mod_smacks replaces only
+	// session.stream), and under this load that parser is left inside a
+	// stanza: everything after <resumed/> is swallowed until a
+	// not-well-formed or stanza-too-big stream error. The library then
+	// gives up resuming and starts a new session (see
+	// TestReconnectUnansweredResumption), which cannot promise the
+	// exactly-once delivery this test checks. A blackholed connection stays
+	// open on the server until the resumption replaces it, and resumes
+	// cleanly.
+	modeOf := func(n int) cutMode { return cutMode(n % int(cutModes)) }
 	if name == "prosody" {
-		aCutDir = faultproxy.ToClient
+		modeOf = func(int) cutMode { return cutBlackhole }
 	}
 
 	var (
@@ -204,7 +210,7 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 				next++
 			}
 			if n%faultCutBEach == 0 {
-				cutLink(b.proxy, cutMode(n/faultCutBEach)%cutModes, faultproxy.ToClient)
+				cutLink(b.proxy, modeOf(int(n/faultCutBEach)), faultproxy.ToClient)
 			}
 			if next == faultTotal {
 				close(allIn)
@@ -226,11 +232,13 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	})
 	to := b.client.JID()
 
+	noStore, err := xmpp.ParseElement("<no-store xmlns='urn:xmpp:hints'/>")
+	require.NoError(t, err)
 	start := time.Now()
 	ctx := testCtxFor(t, 4*time.Minute)
 	for i := range faultTotal {
 		if i > 0 && i%faultCutAEach == 0 {
-			cutLink(a.proxy, cutMode(i/faultCutAEach)%cutModes, aCutDir)
+			cutLink(a.proxy, modeOf(i/faultCutAEach), faultproxy.ToServer)
 		}
 		for int64(i)-received.Load() >= faultWindow {
 			select {
@@ -241,7 +249,13 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 					received.Load(), i, a.client.Status(), a.client.Err(), b.client.Status(), b.client.Err(), srv.LogTail(40))
 			}
 		}
-		m := &xmpp.Message{Header: xmpp.Header{ID: fmt.Sprintf("fault-%05d", i), To: to, Type: xmpp.MessageChat}, Body: faultBody(i)}
+		m := &xmpp.Message{
+			Header: xmpp.Header{ID: fmt.Sprintf("fault-%05d", i), To: to, Type: xmpp.MessageChat},
+			Body:   faultBody(i),
+			// Not archived (XEP-0334): the test is about the link, not the
+			// servers' archives, which slow ejabberd down a lot.
+			Extensions: []xmpp.Element{noStore},
+		}
 		for {
 			err := a.client.Send(ctx, m)
 			if err == nil {
