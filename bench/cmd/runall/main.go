@@ -42,7 +42,7 @@ var (
 	sessions   = flag.Int("sessions", 1000, "idle sessions per library without TLS")
 	tlsSess    = flag.Int("tls-sessions", 1000, "idle sessions per library with TLS (Prosody, one user each)")
 	fullMsgs   = flag.Int("full-archive-messages", 100, "round-trip messages of the extra gojabber run whose users' Prosody archives are full (0: none)")
-	siteSess   = flag.Int("site-sessions", 200, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
+	siteSess   = flag.Int("site-sessions", 1000, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
 	report_    = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
 	benchtime  = flag.String("benchtime", "3x", "go test -benchtime for decode")
 	skip       = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")

@@ -55,20 +55,20 @@ func plots(r *report) error {
 			ns = append(ns, w.MedianMs)
 		}
 	}
-	add(bar("login.png", "Login: dial to bound resource, median", "ms", l, ns))
+	add(bar("login.png", "Login: dial to bound resource, median (lower is better)", "ms", l, ns))
 
 	l, ns, allocs = nil, nil, nil
 	var ll []string
 	for _, w := range r.RoundTrip {
 		if w.Error == "" {
-			l = append(l, w.Lib)
+			l = append(l, w.Lib+"@"+w.Server)
 			ns = append(ns, w.CPUusPer)
 			allocs = append(allocs, w.PerSec)
 		}
 	}
 	ll = l
-	add(bar("roundtrip-cpu.png", "Round trip via Prosody: client CPU per message", "µs CPU (user+sys) / message", l, ns))
-	add(bar("roundtrip-rate.png", "Round trip via Prosody: echoed messages per second", "messages/s", ll, allocs))
+	add(bar("roundtrip-cpu.png", "Round trip: client CPU per message (lower is better)", "µs CPU (user+sys) / message", l, ns))
+	add(bar("roundtrip-rate.png", "Round trip: echoed messages per second", "messages/s", ll, allocs))
 
 	l, ns = nil, nil
 	for _, w := range r.Idle {
@@ -81,7 +81,7 @@ func plots(r *report) error {
 			ns = append(ns, w.BytesPer/1024)
 		}
 	}
-	add(bar("idle.png", "Idle session: heap+stack per session", "KiB/session", l, ns))
+	add(bar("idle.png", "Idle session: heap+stack per session (lower is better)", "KiB/session", l, ns))
 	if len(errs) > 0 {
 		return fmt.Errorf("%v", errs)
 	}
