@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strconv"
@@ -88,12 +89,22 @@ func main() {
 	peerPass := flag.String("peerpass", "bob-pass", "roundtrip: peer password")
 	n := flag.Int("n", 20, "logins, messages or sessions")
 	userFmt := flag.String("userfmt", "", "idle: log session i in as fmt.Sprintf(userfmt, i) instead of -user")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	sites := flag.Bool("sites", false, "idle: record every allocation (MemProfileRate 1) and report the sites per session")
 	flag.Parse()
 	if *sites {
 		runtime.MemProfileRate = 1
 	}
 	raiseNoFile()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 
 	t := peers.Target{Addr: *addr, Server: *server, Domain: *domain, User: *user, Password: *pass}
 	if *ca != "" {
