@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"image/color"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -17,12 +19,27 @@ func bar(file, title, ylabel string, labels []string, values []float64) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
-	b, err := plotter.NewBarChart(plotter.Values(values), vg.Points(28))
-	if err != nil {
-		return err
+	// gojabber's bars in blue, the others in grey.
+	ours, others := make(plotter.Values, len(values)), make(plotter.Values, len(values))
+	for i, v := range values {
+		if strings.HasPrefix(labels[i], "gojabber") {
+			ours[i] = v
+		} else {
+			others[i] = v
+		}
 	}
-	b.LineStyle.Width = vg.Length(0)
-	p.Add(b)
+	for _, bv := range []struct {
+		v plotter.Values
+		c color.Color
+	}{{others, color.Gray{Y: 120}}, {ours, color.RGBA{R: 30, G: 90, B: 200, A: 255}}} {
+		b, err := plotter.NewBarChart(bv.v, vg.Points(28))
+		if err != nil {
+			return err
+		}
+		b.LineStyle.Width = vg.Length(0)
+		b.Color = bv.c
+		p.Add(b)
+	}
 	p.NominalX(labels...)
 	p.X.Tick.Label.Rotation = 0.5
 	p.X.Tick.Label.XAlign = -1
