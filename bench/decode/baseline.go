@@ -75,24 +75,28 @@ func (m *message) body() string {
 	return ""
 }
 
+func (h *header) attrs() Attrs { return Attrs{h.ID, h.Type, h.From, h.To} }
+
 // decodeBaseline decodes the element started by se into a new struct.
 func decodeBaseline(d interface {
 	DecodeElement(v any, start *xml.StartElement) error
 	Skip() error
-}, se *xml.StartElement) (Kind, string, error) {
+}, se *xml.StartElement) (Kind, string, Attrs, error) {
 	switch se.Name.Local {
 	case "message":
 		m := new(message)
 		if err := d.DecodeElement(m, se); err != nil {
-			return Other, "", err
+			return Other, "", Attrs{}, err
 		}
-		return Message, m.body(), nil
+		return Message, m.body(), m.attrs(), nil
 	case "presence":
 		p := new(presence)
-		return Presence, "", d.DecodeElement(p, se)
+		err := d.DecodeElement(p, se)
+		return Presence, "", p.attrs(), err
 	case "iq":
 		q := new(iq)
-		return IQ, "", d.DecodeElement(q, se)
+		err := d.DecodeElement(q, se)
+		return IQ, "", q.attrs(), err
 	}
-	return Other, "", d.Skip()
+	return Other, "", Attrs{}, d.Skip()
 }

@@ -4,8 +4,11 @@
 //
 // Every decoder calls visit once per stanza it hands to its user, with the
 // body of each message in the stream's language ("" when it has none, or
-// when the library cannot tell which body that is), so that the stanza count
-// and the bodies' checksum can be compared with the corpus' own statistics.
+// when the library cannot tell which body that is) and the stanza's id, type,
+// from and to attributes as the library reports them ("" for what it does
+// not report), so that the stanza count, the bodies' checksum and the
+// attributes' checksums can be compared with the corpus' own statistics and
+// with plain encoding/xml.
 package decode
 
 import (
@@ -32,8 +35,19 @@ const (
 	Failed Kind = 'x'
 )
 
-// Visit receives each stanza a decoder returns to its user.
-type Visit func(k Kind, body string)
+// Attrs are a stanza's header attributes as a library reports them.
+type Attrs struct{ ID, Type, From, To string }
+
+// Visit receives each stanza a decoder returns to its user. Every value
+// passed already exists in the library's own result: visiting allocates
+// nothing.
+type Visit func(k Kind, body string, a Attrs)
+
+func oursAttrs(h *xmpp.Header) Attrs {
+	return Attrs{h.ID, h.Type, h.From.String(), h.To.String()}
+}
+
+func gosrcAttrs(a gosrc.Attrs) Attrs { return Attrs{a.Id, string(a.Type), a.From, a.To} }
 
 // Ours decodes with github.com/gojabber/xmpp's Decoder.Next, the path its
 // Client's reader goroutine uses.
@@ -49,13 +63,13 @@ func Ours(data []byte, visit Visit) error {
 		}
 		switch v := v.(type) {
 		case *xmpp.Message:
-			visit(Message, v.Body)
+			visit(Message, v.Body, oursAttrs(&v.Header))
 		case *xmpp.Presence:
-			visit(Presence, "")
+			visit(Presence, "", oursAttrs(&v.Header))
 		case *xmpp.IQ:
-			visit(IQ, "")
+			visit(IQ, "", oursAttrs(&v.Header))
 		default:
-			visit(Other, "")
+			visit(Other, "", Attrs{})
 		}
 	}
 }
@@ -90,11 +104,11 @@ func decodeStd(d *xml.Decoder, header bool, visit Visit) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			k, body, err := decodeBaseline(d, &t)
+			k, body, a, err := decodeBaseline(d, &t)
 			if err != nil {
 				return err
 			}
-			visit(k, body)
+			visit(k, body, a)
 		case xml.EndElement:
 			return nil // </stream:stream>
 		}
@@ -123,11 +137,11 @@ func Gosrc(data []byte, visit Visit) error {
 		}
 		switch p := p.(type) {
 		case gosrc.Message:
-			visit(Message, p.Body)
+			visit(Message, p.Body, gosrcAttrs(p.Attrs))
 		case gosrc.Presence:
-			visit(Presence, "")
+			visit(Presence, "", gosrcAttrs(p.Attrs))
 		case *gosrc.IQ:
-			visit(IQ, "")
+			visit(IQ, "", gosrcAttrs(p.Attrs))
 		case gosrc.StreamClosePacket:
 			return nil
 		default:

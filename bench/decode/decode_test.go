@@ -72,7 +72,7 @@ func benchData(b *testing.B, data []byte, stanzas int, fn func([]byte, Visit) er
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	var n int
-	visit := func(Kind, string) { n++ }
+	visit := func(Kind, string, Attrs) { n++ }
 	var m meter
 	runtime.GC()
 	b.ResetTimer()
@@ -103,7 +103,7 @@ func benchSession(b *testing.B, sd SessionDecoder) {
 	srv.Drain = true
 	defer srv.Close()
 	var n int
-	visit := func(Kind, string) { n++ }
+	visit := func(Kind, string, Attrs) { n++ }
 	var m meter
 	b.ReportAllocs()
 	b.ResetTimer()

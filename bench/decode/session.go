@@ -26,7 +26,9 @@ func scriptedTarget(addr string) peers.Target {
 // GoXMPP reads with go-xmpp's Client.Recv, the only receive path go-xmpp
 // offers: it decodes each stanza with encoding/xml DecodeElement into its
 // own structs and converts them to Chat, Presence, IQ, DiscoResult, ...
-// Recv answers pings itself and does not return them.
+// Recv answers pings itself and does not return them. A Chat carries no id
+// (only XEP-0359 origin and stanza ids) and no to; DiscoItems no from, to
+// or type.
 func GoXMPP(ctx context.Context, addr string, visit Visit) (func() error, error) {
 	c, err := peers.GoXMPPOptions(scriptedTarget(addr)).NewClient()
 	if err != nil {
@@ -43,13 +45,17 @@ func GoXMPP(ctx context.Context, addr string, visit Visit) (func() error, error)
 			}
 			switch v := v.(type) {
 			case goxmpp.Chat:
-				visit(Message, v.Text)
+				visit(Message, v.Text, Attrs{Type: v.Type, From: v.Remote})
 			case goxmpp.Presence:
-				visit(Presence, "")
-			case goxmpp.IQ, goxmpp.DiscoResult, goxmpp.DiscoItems:
-				visit(IQ, "")
+				visit(Presence, "", Attrs{v.ID, v.Type, v.From, v.To})
+			case goxmpp.IQ:
+				visit(IQ, "", Attrs{v.ID, v.Type, v.From, v.To})
+			case goxmpp.DiscoResult:
+				visit(IQ, "", Attrs{ID: v.ID, From: v.From, To: v.To})
+			case goxmpp.DiscoItems:
+				visit(IQ, "", Attrs{ID: v.ID})
 			default:
-				visit(Other, fmt.Sprintf("%T", v))
+				visit(Other, fmt.Sprintf("%T", v), Attrs{})
 			}
 		}
 	}, nil
@@ -75,11 +81,11 @@ func Mellium(ctx context.Context, addr string, visit Visit) (func() error, error
 			if err != nil {
 				return err
 			}
-			k, body, err := decodeBaseline(d, ptr(se.(xml.StartElement)))
+			k, body, a, err := decodeBaseline(d, ptr(se.(xml.StartElement)))
 			if err != nil {
 				return err
 			}
-			visit(k, body)
+			visit(k, body, a)
 			return nil
 		}))
 	}, nil
@@ -92,8 +98,8 @@ func Mellium(ctx context.Context, addr string, visit Visit) (func() error, error
 func OursSession(ctx context.Context, addr string, visit Visit) (func() error, error) {
 	t := scriptedTarget(addr)
 	o := peers.OursOptions(t)
-	o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { visit(Message, m.Body) }
-	o.OnPresence = func(*xmpp.Client, *xmpp.Presence) { visit(Presence, "") }
+	o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { visit(Message, m.Body, oursAttrs(&m.Header)) }
+	o.OnPresence = func(_ *xmpp.Client, p *xmpp.Presence) { visit(Presence, "", oursAttrs(&p.Header)) }
 	o.HandlerQueue = 1024
 	c, err := xmpp.Dial(ctx, t.JID(), t.Password, o)
 	if err != nil {

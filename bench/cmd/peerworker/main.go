@@ -8,7 +8,9 @@
 //
 // Modes: login (median dial→bound time over n logins), roundtrip (n chat
 // messages user→peer, the peer echoing them, both sessions in this process),
-// idle (n logged-in sessions, heap+stack bytes per session after GC).
+// idle (n logged-in sessions, heap+stack bytes per session after GC; with
+// -userfmt each session logs in as its own user, with -sites the result
+// also says which allocation sites and goroutines make up a session).
 package main
 
 import (
@@ -18,10 +20,14 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -48,6 +54,25 @@ type Result struct {
 	HeapPer   float64 `json:"heap_per_session,omitempty"`
 	StackPer  float64 `json:"stack_per_session,omitempty"`
 	Goroutine float64 `json:"goroutines_per_session,omitempty"`
+	// Sites and Goroutines (idle with -sites) break one session down.
+	Sites      []Site      `json:"sites,omitempty"`
+	Goroutines []Goroutine `json:"goroutines,omitempty"`
+}
+
+// Site is one allocation site's share of an idle session: the innermost
+// function outside the runtime that allocated, and the first frame of the
+// library under test that led to it.
+type Site struct {
+	Alloc   string  `json:"alloc"`   // e.g. "bufio.NewReaderSize"
+	Caller  string  `json:"caller"`  // e.g. "xmpp.(*Client).readLoop client.go:123"
+	Bytes   float64 `json:"bytes"`   // in use per session
+	Objects float64 `json:"objects"` // in use per session
+}
+
+// Goroutine counts the goroutines per session by the function they run.
+type Goroutine struct {
+	Func  string  `json:"func"`
+	Count float64 `json:"per_session"`
 }
 
 func main() {
@@ -63,7 +88,23 @@ func main() {
 	peer := flag.String("peer", "bob", "roundtrip: echoing peer localpart")
 	peerPass := flag.String("peerpass", "bob-pass", "roundtrip: peer password")
 	n := flag.Int("n", 20, "logins, messages or sessions")
+	userFmt := flag.String("userfmt", "", "idle: log session i in as fmt.Sprintf(userfmt, i) instead of -user")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	sites := flag.Bool("sites", false, "idle: record every allocation (MemProfileRate 1) and report the sites per session")
 	flag.Parse()
+	if *sites {
+		runtime.MemProfileRate = 1
+	}
+	raiseNoFile()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 
 	t := peers.Target{Addr: *addr, Server: *server, Domain: *domain, User: *user, Password: *pass}
 	if *ca != "" {
@@ -86,7 +127,7 @@ func main() {
 		p.User, p.Password = *peer, *peerPass
 		err = roundtrip(&r, t, p, *n)
 	case "idle":
-		err = idle(&r, t, *n)
+		err = idle(&r, t, *n, *userFmt, *sites)
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -196,8 +237,27 @@ func memstats() (heap, stack uint64, g int) {
 	return ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine()
 }
 
-func idle(r *Result, t peers.Target, n int) error {
+// raiseNoFile lifts the soft limit on open files to the hard limit: a
+// thousand sessions need a thousand sockets.
+func raiseNoFile() {
+	var rl syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl) == nil && rl.Cur < rl.Max {
+		rl.Cur = rl.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl)
+	}
+}
+
+func idle(r *Result, t peers.Target, n int, userFmt string, sites bool) error {
+	var fd syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &fd) == nil && fd.Cur < uint64(n)+64 {
+		return fmt.Errorf("%d sessions need more open files than RLIMIT_NOFILE %d allows", n, fd.Cur)
+	}
 	h0, s0, g0 := memstats()
+	var sites0 map[[2]string]siteCount
+	var gr0 map[string]int
+	if sites {
+		sites0, gr0 = heapSites(), goroutines()
+	}
 	ss := make([]peers.Session, 0, n)
 	var mu sync.Mutex
 	var firstErr error
@@ -211,6 +271,9 @@ func idle(r *Result, t peers.Target, n int) error {
 			defer func() { <-sem }()
 			tt := t
 			tt.Resource = "idle" + strconv.Itoa(i)
+			if userFmt != "" {
+				tt.User = fmt.Sprintf(userFmt, i)
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
 			s, err := peers.Open(ctx, r.Lib, tt, nil)
@@ -236,6 +299,156 @@ func idle(r *Result, t peers.Target, n int) error {
 	r.StackPer = (float64(s1) - float64(s0)) / fn
 	r.BytesPer = r.HeapPer + r.StackPer
 	r.Goroutine = float64(g1-g0) / fn
+	if sites {
+		r.Sites = siteDiff(sites0, heapSites(), fn)
+		r.Goroutines = goroutineDiff(gr0, goroutines(), fn)
+	}
 	runtime.KeepAlive(ss)
 	return nil
+}
+
+type siteCount struct{ bytes, objects int64 }
+
+// heapSites sums the bytes and objects in use by allocation site (see
+// Site). With MemProfileRate 1 every allocation is recorded; the profile
+// is as of the last completed GC, so the caller collects first.
+func heapSites() map[[2]string]siteCount {
+	runtime.GC()
+	runtime.GC()
+	var recs []runtime.MemProfileRecord
+	n, _ := runtime.MemProfile(nil, false)
+	for {
+		recs = make([]runtime.MemProfileRecord, n+50)
+		var ok bool
+		n, ok = runtime.MemProfile(recs, false)
+		if ok {
+			recs = recs[:n]
+			break
+		}
+	}
+	m := map[[2]string]siteCount{}
+	for i := range recs {
+		rec := &recs[i]
+		k := siteKey(rec.Stack())
+		c := m[k]
+		c.bytes += rec.InUseBytes()
+		c.objects += rec.InUseObjects()
+		m[k] = c
+	}
+	return m
+}
+
+// libPrefixes are the packages whose first frame names the caller.
+var libPrefixes = []string{
+	"github.com/gojabber/xmpp.", "github.com/gojabber/xmpp/internal",
+	"github.com/xmppo/go-xmpp", "mellium.im/", "gosrc.io/xmpp",
+}
+
+func siteKey(stk []uintptr) [2]string {
+	frames := runtime.CallersFrames(stk)
+	var alloc, caller, inRuntime string
+	for {
+		f, more := frames.Next()
+		fn := f.Function
+		if inRuntime == "" && !isMalloc(fn) {
+			inRuntime = fn // e.g. runtime.malg: a goroutine's g
+		}
+		if alloc == "" && !strings.HasPrefix(fn, "runtime.") && !strings.HasPrefix(fn, "internal/") {
+			alloc = shortFunc(fn)
+		}
+		if caller == "" {
+			for _, p := range libPrefixes {
+				if strings.HasPrefix(fn, p) {
+					caller = fmt.Sprintf("%s %s:%d", shortFunc(fn), filepath.Base(f.File), f.Line)
+					break
+				}
+			}
+		}
+		if !more || (alloc != "" && caller != "") {
+			break
+		}
+	}
+	if alloc == "" {
+		alloc = shortFunc(inRuntime)
+	}
+	return [2]string{alloc, caller}
+}
+
+// isMalloc reports whether fn is one of the runtime's allocation entry
+// points, which say nothing about what was allocated.
+func isMalloc(fn string) bool {
+	switch fn {
+	case "runtime.newobject", "runtime.makeslice", "runtime.growslice", "runtime.makemap",
+		"runtime.makemap_small", "runtime.makechan", "runtime.rawstring", "runtime.rawbyteslice",
+		"runtime.rawstringtmp", "runtime.concatstrings", "runtime.slicebytetostring", "runtime.newarray",
+		"runtime.profilealloc", "runtime.mProf_Malloc":
+		return true
+	}
+	return strings.HasPrefix(fn, "runtime.mallocgc")
+}
+
+// shortFunc drops the import path but the last element:
+// "github.com/gojabber/xmpp.(*Client).run" → "xmpp.(*Client).run".
+func shortFunc(fn string) string {
+	if i := strings.LastIndexByte(fn, '/'); i >= 0 {
+		return fn[i+1:]
+	}
+	return fn
+}
+
+func siteDiff(before, after map[[2]string]siteCount, n float64) []Site {
+	var out []Site
+	for k, a := range after {
+		b := before[k]
+		d := a.bytes - b.bytes
+		if float64(d)/n < 8 { // less than 8 bytes per session: noise
+			continue
+		}
+		out = append(out, Site{Alloc: k[0], Caller: k[1], Bytes: float64(d) / n, Objects: float64(a.objects-b.objects) / n})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Bytes > out[j].Bytes })
+	return out
+}
+
+// goroutines counts live goroutines by the function they were started
+// with (the outermost frame of their stack).
+func goroutines() map[string]int {
+	var recs []runtime.StackRecord
+	n, _ := runtime.GoroutineProfile(nil)
+	for {
+		recs = make([]runtime.StackRecord, n+10)
+		var ok bool
+		n, ok = runtime.GoroutineProfile(recs)
+		if ok {
+			recs = recs[:n]
+			break
+		}
+	}
+	m := map[string]int{}
+	for i := range recs {
+		frames := runtime.CallersFrames(recs[i].Stack())
+		var fn string
+		for {
+			f, more := frames.Next()
+			if f.Function != "" && f.Function != "runtime.goexit" {
+				fn = f.Function
+			}
+			if !more {
+				break
+			}
+		}
+		m[shortFunc(fn)]++
+	}
+	return m
+}
+
+func goroutineDiff(before, after map[string]int, n float64) []Goroutine {
+	var out []Goroutine
+	for k, a := range after {
+		if d := a - before[k]; d > 0 {
+			out = append(out, Goroutine{Func: k, Count: float64(d) / n})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Count > out[j].Count })
+	return out
 }

@@ -10,6 +10,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -28,6 +29,7 @@ import (
 	"syscall"
 	"time"
 
+	gojabber "github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/bench/internal/corpusfile"
 	"github.com/gojabber/xmpp/bench/internal/scripted"
 	"github.com/gojabber/xmpp/bench/peers"
@@ -40,7 +42,10 @@ var (
 	logins     = flag.Int("logins", 20, "logins per library and server")
 	messages   = flag.Int("messages", 2000, "round-trip messages per library")
 	sessions   = flag.Int("sessions", 1000, "idle sessions per library without TLS")
-	tlsSess    = flag.Int("tls-sessions", 200, "idle sessions per library with TLS (Prosody spends about 50 ms of CPU on each SCRAM login)")
+	tlsSess    = flag.Int("tls-sessions", 1000, "idle sessions per library with TLS (Prosody, one user each)")
+	repeats    = flag.Int("repeats", 3, "round-trip runs per library and server; the report shows the median")
+	fullMsgs   = flag.Int("full-archive-messages", 100, "round-trip messages of the extra gojabber run whose users' Prosody archives are full (0: none)")
+	siteSess   = flag.Int("site-sessions", 1000, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
 	report_    = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
 	benchtime  = flag.String("benchtime", "3x", "go test -benchtime for decode")
 	skip       = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")
@@ -59,6 +64,7 @@ func main() {
 	if _, _, err := corpusfile.Load(); err != nil {
 		log.Fatal(err)
 	}
+	loadStart := loadavg()
 	rep := &report{Start: start}
 	rep.machine()
 	if *report_ {
@@ -66,6 +72,7 @@ func main() {
 		load("login.json", &rep.Login)
 		load("roundtrip.json", &rep.RoundTrip)
 		load("idle.json", &rep.Idle)
+		load("idle-sites.json", &rep.Sites)
 		rep.Check = loadCheck()
 		if b, err := os.ReadFile(filepath.Join(*resultsDir, "run.json")); err == nil {
 			json.Unmarshal(b, &rep.Run)
@@ -80,11 +87,12 @@ func main() {
 	load("login.json", &prev.Login)
 	load("roundtrip.json", &prev.RoundTrip)
 	load("idle.json", &prev.Idle)
+	load("idle-sites.json", &prev.Sites)
 	load("run.json", &prev.Run)
-	rep.Decode, rep.Login, rep.RoundTrip, rep.Idle = prev.Decode, prev.Login, prev.RoundTrip, prev.Idle
+	rep.Decode, rep.Login, rep.RoundTrip, rep.Idle, rep.Sites = prev.Decode, prev.Login, prev.RoundTrip, prev.Idle, prev.Sites
 	rep.Check = loadCheck()
 	rep.Run = prev.Run
-	if rep.Run.Parts == nil {
+	if rep.Run.Parts == nil || *skip == "" {
 		rep.Run.Parts = map[string]string{}
 	}
 	partStart := time.Now()
@@ -125,24 +133,50 @@ func main() {
 	}
 
 	needServers := !skipped("login") || !skipped("roundtrip") || !skipped("idle")
+	// The servers, by the name the report uses: "prosody" (Nagle off, for
+	// everything), "prosody-nagle" (Prosody's default network settings, for
+	// the login comparison only) and "ejabberd" (login and round trip).
 	servers := map[string]*xmpptest.Server{}
 	if needServers {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		for _, kind := range []string{xmpptest.KindProsody, xmpptest.KindEjabberd} {
-			if kind == xmpptest.KindEjabberd && skipped("login") {
+		ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+		rtUsers := xmpptest.DefaultUsers()
+		for _, lib := range peers.Libraries {
+			rtUsers[rtUser(lib, "a")], rtUsers[rtUser(lib, "b")] = rtPass, rtPass
+		}
+		for _, sv := range []struct {
+			name, kind string
+			opts       *xmpptest.Options
+			need       bool
+		}{
+			// Nagle off: see the Login section of the report.
+			{"prosody", xmpptest.KindProsody, &xmpptest.Options{Env: []string{"PROSODY_TCP_NODELAY=1"}}, true},
+			{"prosody-nagle", xmpptest.KindProsody, nil, !skipped("login")},
+			{"ejabberd", xmpptest.KindEjabberd, &xmpptest.Options{Users: rtUsers}, !skipped("login") || !skipped("roundtrip")},
+		} {
+			if !sv.need {
 				continue
 			}
-			s, err := xmpptest.Start(ctx, kind, nil)
+			s, err := xmpptest.Start(ctx, sv.kind, sv.opts)
 			if err != nil {
-				log.Printf("%s: %v (skipped)", kind, err)
+				log.Printf("%s: %v (skipped)", sv.name, err)
 				continue
 			}
 			defer s.Stop()
-			servers[kind] = s
+			servers[sv.name] = s
 			addStop(s)
-			log.Printf("%s on %s", kind, s.C2SAddr)
+			log.Printf("%s on %s", sv.name, s.C2SAddr)
 		}
 		cancel()
+		if s := servers["prosody"]; s != nil {
+			if err := prosodyUsers(s); err != nil {
+				log.Fatal(err)
+			}
+		}
+		if s := servers["ejabberd"]; s != nil && !skipped("roundtrip") {
+			if err := ejabberdNoArchive(s); err != nil {
+				log.Fatal(err)
+			}
+		}
 		part("servers")
 	}
 	run := func(args ...string) workerResult {
@@ -159,53 +193,101 @@ func main() {
 		log.Printf("%s", strings.TrimSpace(string(out)))
 		return r
 	}
-	srvArgs := func(s *xmpptest.Server, user string) []string {
-		return []string{"-server", s.Kind, "-addr", s.C2SAddr, "-domain", s.Domain, "-ca", s.CAFile,
-			"-user", user, "-pass", s.Password(user)}
+	srvArgs := func(name, user, pass string) []string {
+		s := servers[name]
+		return []string{"-server", name, "-addr", s.C2SAddr, "-domain", s.Domain, "-ca", s.CAFile,
+			"-user", user, "-pass", pass}
 	}
 	if !skipped("login") {
 		rep.Login = nil
-		for _, kind := range []string{xmpptest.KindProsody, xmpptest.KindEjabberd} {
-			s := servers[kind]
+		for _, name := range []string{"prosody", "ejabberd", "prosody-nagle"} {
+			s := servers[name]
 			if s == nil {
 				continue
 			}
 			for _, lib := range peers.Libraries {
-				args := append([]string{"-mode", "login", "-lib", lib, "-n", strconv.Itoa(*logins)}, srvArgs(s, "alice")...)
+				args := append([]string{"-mode", "login", "-lib", lib, "-n", strconv.Itoa(*logins)}, srvArgs(name, "alice", s.Password("alice"))...)
 				rep.Login = append(rep.Login, run(args...))
 			}
 		}
 		save("login.json", rep.Login)
 		part("login")
 	}
-	if s := servers[xmpptest.KindProsody]; s != nil && !skipped("roundtrip") {
+	if !skipped("roundtrip") {
 		rep.RoundTrip = nil
-		for _, lib := range peers.Libraries {
-			args := append([]string{"-mode", "roundtrip", "-lib", lib, "-n", strconv.Itoa(*messages),
-				"-peer", "bob", "-peerpass", s.Password("bob")}, srvArgs(s, "alice")...)
-			rep.RoundTrip = append(rep.RoundTrip, run(args...))
+		if 2**messages >= prosodyArchiveLimit {
+			log.Printf("warning: -messages %d fills Prosody's archive quota (%d); messages/s will collapse (see BENCHMARKS.md)", *messages, prosodyArchiveLimit)
+		}
+		for _, name := range []string{"prosody", "ejabberd"} {
+			if servers[name] == nil {
+				continue
+			}
+			// Repeats take turns between the libraries, so that a change
+			// in the machine's load falls on all of them.
+			runs := map[string][]workerResult{}
+			for rep := range *repeats {
+				for _, lib := range peers.Libraries {
+					a, b := rtUser(lib, "a"), rtUser(lib, "b")
+					if name == "prosody" {
+						// A fresh pair of users for each run: see rtUser.
+						a, b = rtUser(fmt.Sprintf("%s-%d", lib, rep), "a"), rtUser(fmt.Sprintf("%s-%d", lib, rep), "b")
+					}
+					args := append([]string{"-mode", "roundtrip", "-lib", lib, "-n", strconv.Itoa(*messages),
+						"-peer", b, "-peerpass", rtPass}, srvArgs(name, a, rtPass)...)
+					runs[lib] = append(runs[lib], run(args...))
+				}
+			}
+			for _, lib := range peers.Libraries {
+				rep.RoundTrip = append(rep.RoundTrip, medianRun(runs[lib]))
+			}
+		}
+		if s := servers["prosody"]; s != nil && *fullMsgs > 0 {
+			// The stall of earlier runs, on purpose: archives at the quota.
+			if err := fillArchives(s, rtUser("full", "a"), rtUser("full", "b")); err != nil {
+				log.Printf("filling archives: %v", err)
+			} else {
+				args := append([]string{"-mode", "roundtrip", "-lib", "gojabber", "-n", strconv.Itoa(*fullMsgs),
+					"-peer", rtUser("full", "b"), "-peerpass", rtPass}, srvArgs("prosody", rtUser("full", "a"), rtPass)...)
+				r := run(args...)
+				r.Server = "prosody-full-archive"
+				rep.RoundTrip = append(rep.RoundTrip, r)
+			}
 		}
 		save("roundtrip.json", rep.RoundTrip)
 		part("roundtrip")
 	}
 	if !skipped("idle") {
 		rep.Idle = nil
-		if s := servers[xmpptest.KindProsody]; s != nil {
+		rep.Sites = nil
+		if servers["prosody"] != nil {
+			tlsArgs := func(lib string, n int) []string {
+				return append([]string{"-mode", "idle", "-lib", lib, "-n", strconv.Itoa(n),
+					"-userfmt", idleUserFmt}, srvArgs("prosody", fmt.Sprintf(idleUserFmt, 0), idlePass)...)
+			}
 			for _, lib := range peers.Libraries {
-				args := append([]string{"-mode", "idle", "-lib", lib, "-n", strconv.Itoa(*tlsSess)}, srvArgs(s, "carol")...)
-				rep.Idle = append(rep.Idle, run(args...))
+				rep.Idle = append(rep.Idle, run(tlsArgs(lib, *tlsSess)...))
+			}
+			if *siteSess > 0 {
+				rep.Sites = append(rep.Sites, run(append(tlsArgs("gojabber", *siteSess), "-sites")...))
 			}
 		}
 		srv, err := scripted.Start(nil)
 		if err != nil {
 			log.Fatal(err)
 		}
+		plainArgs := func(lib string, n int) []string {
+			return []string{"-mode", "idle", "-lib", lib, "-n", strconv.Itoa(n),
+				"-server", "scripted", "-addr", srv.Addr, "-domain", scripted.Domain, "-user", "idle", "-pass", "x"}
+		}
 		for _, lib := range peers.Libraries {
-			rep.Idle = append(rep.Idle, run("-mode", "idle", "-lib", lib, "-n", strconv.Itoa(*sessions),
-				"-server", "scripted", "-addr", srv.Addr, "-domain", scripted.Domain, "-user", "idle", "-pass", "x"))
+			rep.Idle = append(rep.Idle, run(plainArgs(lib, *sessions)...))
+		}
+		if *siteSess > 0 {
+			rep.Sites = append(rep.Sites, run(append(plainArgs("gojabber", *siteSess), "-sites")...))
 		}
 		srv.Close()
 		save("idle.json", rep.Idle)
+		save("idle-sites.json", rep.Sites)
 		part("idle")
 	}
 	for _, s := range servers {
@@ -219,11 +301,12 @@ func main() {
 		rep.Run.Logins = *logins
 	}
 	if !skipped("roundtrip") {
-		rep.Run.Messages = *messages
+		rep.Run.Messages, rep.Run.Repeats = *messages, *repeats
 	}
 	if !skipped("idle") {
-		rep.Run.Sessions, rep.Run.TLSSessions = *sessions, *tlsSess
+		rep.Run.Sessions, rep.Run.TLSSessions, rep.Run.SiteSessions = *sessions, *tlsSess, *siteSess
 	}
+	rep.Run.LoadStart, rep.Run.LoadEnd = loadStart, loadavg()
 	save("run.json", rep.Run)
 	finish(rep)
 }
@@ -246,8 +329,15 @@ type runInfo struct {
 	Messages    int
 	Sessions    int
 	TLSSessions int
-	Benchtime   string
-	Parts       map[string]string // how long each part took when last run
+	Repeats     int // round-trip runs per library and server
+	// SiteSessions is the size of the extra gojabber idle runs with
+	// allocation sites.
+	SiteSessions int
+	Benchtime    string
+	// LoadStart and LoadEnd are /proc/loadavg when the run started and
+	// ended: other work on the machine skews the figures.
+	LoadStart, LoadEnd string
+	Parts              map[string]string // how long each part took when last run
 }
 
 var (
@@ -290,6 +380,21 @@ type workerResult struct {
 	HeapPer   float64 `json:"heap_per_session,omitempty"`
 	StackPer  float64 `json:"stack_per_session,omitempty"`
 	Goroutine float64 `json:"goroutines_per_session,omitempty"`
+	// CPURuns and RateRuns are every repeat's figures (round trip); the
+	// result is the run with the median CPU.
+	CPURuns   []float64 `json:"cpu_runs,omitempty"`
+	RateRuns  []float64 `json:"rate_runs,omitempty"`
+	RunErrors []string  `json:"run_errors,omitempty"`
+	Sites     []struct {
+		Alloc   string  `json:"alloc"`
+		Caller  string  `json:"caller"`
+		Bytes   float64 `json:"bytes"`
+		Objects float64 `json:"objects"`
+	} `json:"sites,omitempty"`
+	Goroutines []struct {
+		Func  string  `json:"func"`
+		Count float64 `json:"per_session"`
+	} `json:"goroutines,omitempty"`
 }
 
 type decodeResult struct {
@@ -313,8 +418,16 @@ type checkResult struct {
 	BodySum  string `json:"body_sum"`
 	WantSum  string `json:"want_body_sum"`
 	Pings    int64  `json:"pings_answered"`
-	Match    bool   `json:"match"`
-	Err      string `json:"error"`
+	Attrs    []struct {
+		Name     string `json:"name"`
+		Sum      string `json:"sum"`
+		Want     string `json:"want"`
+		NonEmpty int    `json:"non_empty"`
+		WantNon  int    `json:"want_non_empty"`
+		Match    bool   `json:"match"`
+	} `json:"attrs"`
+	Match bool   `json:"match"`
+	Err   string `json:"error"`
 }
 
 var benchLine = regexp.MustCompile(`^BenchmarkDecode/lib=(\S+?)-\d+\s+(\d+)\s+(.*)$`)
@@ -395,6 +508,150 @@ type report struct {
 	Login     []workerResult
 	RoundTrip []workerResult
 	Idle      []workerResult
+	Sites     []workerResult // gojabber idle sessions broken down by allocation site
+}
+
+// prosodyArchiveLimit is Prosody 0.12's default archive quota per user
+// (mod_storage_internal storage_archive_item_limit).
+const prosodyArchiveLimit = 10000
+
+// idleUserFmt names the users of the idle sessions on Prosody, one each.
+const idleUserFmt = "idle%04d"
+
+// rtUser returns the round-trip user ("a" sends, "b" echoes) of lib.
+//
+// Each library gets users of its own with an empty archive. Prosody 0.12
+// archives every chat message for both ends (mod_mam,
+// default_archive_policy = true) and caps an archive at 10,000 items; once
+// a user is over the cap, mod_mam truncates the archive before *each*
+// further append (mod_storage_internal loads and rewrites the whole list
+// file), which made every later library in a run crawl at 20-50
+// messages/s.
+func rtUser(lib, end string) string { return "rt-" + lib + "-" + end }
+
+const rtPass = "rt-pass"
+
+// prosodyUsers registers the round-trip users (prosodyctl) and the idle
+// users (one Lua loop in Prosody's admin shell: 1,000 prosodyctl runs take
+// minutes, the loop seconds).
+func prosodyUsers(s *xmpptest.Server) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var rt []string
+	for _, lib := range peers.Libraries {
+		for rep := range *repeats {
+			rt = append(rt, rtUser(fmt.Sprintf("%s-%d", lib, rep), "a"), rtUser(fmt.Sprintf("%s-%d", lib, rep), "b"))
+		}
+	}
+	rt = append(rt, rtUser("full", "a"), rtUser("full", "b"))
+	var names strings.Builder
+	for _, u := range rt {
+		fmt.Fprintf(&names, "%q, ", u)
+	}
+	n := max(*tlsSess, *siteSess)
+	lua := fmt.Sprintf(`>local um = require "core.usermanager"; local n = 0; `+
+		`for i = 0, %d do if um.create_user(string.format(%q, i), %q, %q) then n = n + 1 end end; `+
+		`for _, u in ipairs({ %s }) do if um.create_user(u, %q, %q) then n = n + 1 end end; return n`,
+		n-1, idleUserFmt, idlePass, s.Domain, names.String(), rtPass, s.Domain)
+	out, err := s.Ctl(ctx, "shell", lua)
+	if err != nil {
+		return err
+	}
+	if want := fmt.Sprintf("Result: %d", n+len(rt)); !strings.Contains(out, want) {
+		return fmt.Errorf("creating %d users in Prosody's shell: %s", n+len(rt), strings.TrimSpace(out))
+	}
+	return nil
+}
+
+// medianRun returns the run with the median CPU per message, with every
+// run's CPU and rate attached.
+func medianRun(runs []workerResult) workerResult {
+	var ok []workerResult
+	for _, r := range runs {
+		if r.Error == "" {
+			ok = append(ok, r)
+		}
+	}
+	if len(ok) == 0 {
+		return runs[len(runs)-1]
+	}
+	slices.SortFunc(ok, func(a, b workerResult) int { return cmp.Compare(a.CPUusPer, b.CPUusPer) })
+	m := ok[len(ok)/2]
+	m.CPURuns, m.RateRuns = nil, nil
+	for _, r := range runs {
+		m.CPURuns = append(m.CPURuns, r.CPUusPer)
+		m.RateRuns = append(m.RateRuns, r.PerSec)
+		if r.Error != "" {
+			m.RunErrors = append(m.RunErrors, r.Error)
+		}
+	}
+	return m
+}
+
+const idlePass = "idle-pass"
+
+// ejabberdNoArchive turns message archiving off for the round-trip users on
+// ejabberd (XEP-0313 preferences, default "never"). ejabberd 23.01's mnesia
+// MAM backend (the scripts' default_db) keeps archive_msg as a
+// disc_only_copies bag keyed by the user, so every stored message rewrites
+// a dets key holding the user's whole archive: each message costs more than
+// the one before, and the round trip fell from about 250 to under 20
+// messages/s within 2,000 messages.
+func ejabberdNoArchive(s *xmpptest.Server) error {
+	prefs, err := gojabber.ParseElement("<prefs xmlns='urn:xmpp:mam:2' default='never'/>")
+	if err != nil {
+		return err
+	}
+	for _, lib := range peers.Libraries {
+		for _, end := range []string{"a", "b"} {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			c, err := gojabber.Dial(ctx, s.JID(rtUser(lib, end)), rtPass, &gojabber.Options{Server: s.C2SAddr, TLSConfig: s.TLSConfig()})
+			if err == nil {
+				iq := &gojabber.IQ{Payload: prefs}
+				iq.Type = gojabber.IQSet
+				_, err = c.SendIQ(ctx, iq)
+				c.Close()
+			}
+			cancel()
+			if err != nil {
+				return fmt.Errorf("ejabberd: archive preferences of %s: %w", rtUser(lib, end), err)
+			}
+		}
+	}
+	return nil
+}
+
+// fillArchives stores prosodyArchiveLimit-1 chat messages in the archives
+// of users a and b, in one write each (Prosody's own list format, through
+// its admin shell), so that the next messages between them reach the quota.
+func fillArchives(s *xmpptest.Server, a, b string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for _, u := range [][2]string{{a, b}, {b, a}} {
+		lua := fmt.Sprintf(`>local st = require "util.stanza"; local dm = require "core.storagemanager".olddm; `+
+			`local id = require "util.id".medium; local stamp = require "util.datetime".datetime(os.time()); local items = {}; `+
+			`for i = 1, %d do local v = st.preserialize(st.message({ from = %q, to = %q, type = "chat" }):text_tag("body", "filler " .. i)); `+
+			`v.key = id(); v.when = os.time(); v.with = %q; v.attr.stamp = stamp; items[i] = v end; `+
+			`return dm.list_store(%q, %q, "archive", items) and #items`,
+			prosodyArchiveLimit-1, s.JID(u[1])+"/x", s.JID(u[0])+"/x", s.JID(u[1]), u[0], s.Domain)
+		out, err := s.Ctl(ctx, "shell", lua)
+		if err != nil {
+			return err
+		}
+		if want := fmt.Sprintf("Result: %d", prosodyArchiveLimit-1); !strings.Contains(out, want) {
+			return fmt.Errorf("filling the archive of %s: %s", u[0], strings.TrimSpace(out))
+		}
+	}
+	return nil
+}
+
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return ""
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func (r *report) machine() {

@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"image/color"
 	"path/filepath"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -17,12 +19,27 @@ func bar(file, title, ylabel string, labels []string, values []float64) error {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
-	b, err := plotter.NewBarChart(plotter.Values(values), vg.Points(28))
-	if err != nil {
-		return err
+	// gojabber's bars in blue, the others in grey.
+	ours, others := make(plotter.Values, len(values)), make(plotter.Values, len(values))
+	for i, v := range values {
+		if strings.HasPrefix(labels[i], "gojabber") {
+			ours[i] = v
+		} else {
+			others[i] = v
+		}
 	}
-	b.LineStyle.Width = vg.Length(0)
-	p.Add(b)
+	for _, bv := range []struct {
+		v plotter.Values
+		c color.Color
+	}{{others, color.Gray{Y: 120}}, {ours, color.RGBA{R: 30, G: 90, B: 200, A: 255}}} {
+		b, err := plotter.NewBarChart(bv.v, vg.Points(28))
+		if err != nil {
+			return err
+		}
+		b.LineStyle.Width = vg.Length(0)
+		b.Color = bv.c
+		p.Add(b)
+	}
 	p.NominalX(labels...)
 	p.X.Tick.Label.Rotation = 0.5
 	p.X.Tick.Label.XAlign = -1
@@ -55,20 +72,22 @@ func plots(r *report) error {
 			ns = append(ns, w.MedianMs)
 		}
 	}
-	add(bar("login.png", "Login: dial to bound resource, median", "ms", l, ns))
+	add(bar("login.png", "Login: dial to bound resource, median (lower is better)", "ms", l, ns))
 
 	l, ns, allocs = nil, nil, nil
 	var ll []string
 	for _, w := range r.RoundTrip {
 		if w.Error == "" {
-			l = append(l, w.Lib)
-			ns = append(ns, w.CPUusPer)
+			ll = append(ll, w.Lib+"@"+w.Server)
 			allocs = append(allocs, w.PerSec)
+			if w.Server != "prosody-full-archive" { // a demonstration, not a library figure
+				l = append(l, w.Lib+"@"+w.Server)
+				ns = append(ns, w.CPUusPer)
+			}
 		}
 	}
-	ll = l
-	add(bar("roundtrip-cpu.png", "Round trip via Prosody: client CPU per message", "µs CPU (user+sys) / message", l, ns))
-	add(bar("roundtrip-rate.png", "Round trip via Prosody: echoed messages per second", "messages/s", ll, allocs))
+	add(bar("roundtrip-cpu.png", "Round trip: client CPU per message (lower is better)", "µs CPU (user+sys) / message", l, ns))
+	add(bar("roundtrip-rate.png", "Round trip: echoed messages per second", "messages/s", ll, allocs))
 
 	l, ns = nil, nil
 	for _, w := range r.Idle {
@@ -81,7 +100,7 @@ func plots(r *report) error {
 			ns = append(ns, w.BytesPer/1024)
 		}
 	}
-	add(bar("idle.png", "Idle session: heap+stack per session", "KiB/session", l, ns))
+	add(bar("idle.png", "Idle session: heap+stack per session (lower is better)", "KiB/session", l, ns))
 	if len(errs) > 0 {
 		return fmt.Errorf("%v", errs)
 	}
