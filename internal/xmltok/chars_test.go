@@ -3,6 +3,7 @@ package xmltok
 import (
 	"encoding/binary"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestStopsExact checks that the lowest flag of each SWAR mask marks the
@@ -41,6 +42,27 @@ func TestStopsExact(t *testing.T) {
 					check("attr\"", attrStops(x, swarLo*'"'), func(c byte) bool { return isAttr(c, '"') })
 					check("text", textStops(x), isText)
 					check("attrRun", attrRunStops(x), func(c byte) bool { return c >= '(' && c < 0x80 && c != '<' })
+				}
+			}
+		}
+	}
+}
+
+// TestCommonChar: commonChar accepts only what utf8.DecodeRune and isChar
+// accept, with the same length.
+func TestCommonChar(t *testing.T) {
+	t.Parallel()
+	for c := 0x80; c < 0x100; c++ {
+		for b1 := 0; b1 < 0x100; b1++ {
+			for b2 := 0; b2 < 0x100; b2++ {
+				b := []byte{byte(c), byte(b1), byte(b2), 'x'}
+				n := commonChar(b, 0)
+				if n == 0 {
+					continue
+				}
+				r, size := utf8.DecodeRune(b)
+				if r == utf8.RuneError && size <= 1 || !isChar(r) || size != n {
+					t.Fatalf("commonChar(% x) = %d; DecodeRune: %U, %d", b, n, r, size)
 				}
 			}
 		}

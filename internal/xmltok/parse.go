@@ -1008,6 +1008,10 @@ func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 			if c < utf8.RuneSelf {
 				return 0, 0, perr(NotWellFormed, i, "control character")
 			}
+			if n := commonChar(data, i); n > 0 {
+				i += n
+				continue
+			}
 			if !utf8.FullRune(data[i:]) {
 				return 0, 0, errMore
 			}
@@ -1079,6 +1083,10 @@ func scanText(data []byte, start int) (int, uint8, error) {
 			if c < utf8.RuneSelf {
 				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "control character"))
 			}
+			if n := commonChar(data, i); n > 0 {
+				i += n
+				continue
+			}
 			r, n := utf8.DecodeRune(data[i:])
 			if r == utf8.RuneError && n <= 1 {
 				return 0, 0, textErr(data, i, perr(NotWellFormed, i, "invalid UTF-8"))
@@ -1089,6 +1097,26 @@ func scanText(data []byte, start int) (int, uint8, error) {
 			i += n
 		}
 	}
+}
+
+// commonChar returns the length of the character at data[i] (non-ASCII)
+// when it is one of the two- and three-byte characters that are always
+// XML Chars and need no further check, and 0 for the others, which
+// utf8.DecodeRune and isChar judge: U+0080 to U+07FF, U+1000 to U+CFFF and
+// U+E000 to U+EFFF.
+func commonChar(data []byte, i int) int {
+	c := data[i]
+	switch {
+	case c >= 0xC2 && c <= 0xDF:
+		if i+1 < len(data) && data[i+1]&0xC0 == 0x80 {
+			return 2
+		}
+	case c >= 0xE1 && c <= 0xEC || c == 0xEE:
+		if i+2 < len(data) && data[i+1]&0xC0 == 0x80 && data[i+2]&0xC0 == 0x80 {
+			return 3
+		}
+	}
+	return 0
 }
 
 // textErr returns err, found at data[i] in character data, once the text's
