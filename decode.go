@@ -625,7 +625,7 @@ func (v *variants) split() (string, []Text) {
 }
 
 func (d *Decoder) message(s string, toks []xmltok.Token) (*Message, error) {
-	m := newMessage(countExtensions(s, toks, "body", "subject", "thread"))
+	m := newMessage(countExtensions(s, toks, false))
 	if err := d.header(&m.Header, s, toks); err != nil {
 		return nil, err
 	}
@@ -705,15 +705,19 @@ func withExtensions[T any](n int, ext func(*T) *[]Element) *T {
 }
 
 // countExtensions counts the children of the stanza toks[0] other than
-// <error/> and those in the stanza's namespace named a, b or c.
-func countExtensions(s string, toks []xmltok.Token, a, b, c string) int {
+// the fields of a message, or of a presence: <error/> and those named body,
+// subject and thread, or show, status and priority, in the stanza's
+// namespace. The names are constants so that they compile to compares of
+// length and words.
+func countExtensions(s string, toks []xmltok.Token, presence bool) int {
 	ns := toks[0].NS
 	n := 0
 	for k := firstChild(toks, 0); k >= 0; k = afterChild(toks, 0, k) {
-		t := &toks[k]
-		if t.NS == ns {
-			switch s[t.Local:t.Name.End] {
-			case a, b, c, "error":
+		if t := &toks[k]; t.NS == ns {
+			switch local := s[t.Local:t.Name.End]; {
+			case local == "error",
+				presence && (local == "show" || local == "status" || local == "priority"),
+				!presence && (local == "body" || local == "subject" || local == "thread"):
 				continue
 			}
 		}
@@ -723,7 +727,7 @@ func countExtensions(s string, toks []xmltok.Token, a, b, c string) int {
 }
 
 func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
-	p := newPresence(countExtensions(s, toks, "show", "status", "priority"))
+	p := newPresence(countExtensions(s, toks, true))
 	if err := d.header(&p.Header, s, toks); err != nil {
 		return nil, err
 	}
