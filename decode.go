@@ -307,17 +307,22 @@ func (d *Decoder) Next() (any, error) {
 func (d *codec) stanzaString(data []byte, toks []xmltok.Token) string {
 	depth, esc := 0, false
 	buf := d.arena[:0]
-	for k := range toks {
+	for k := 0; k < len(toks); k++ {
 		t := &toks[k]
 		switch t.Kind {
 		case xmltok.Start:
-			depth++
+			if depth == 2 {
+				// Skip a grandchild, and what is inside it, to its End.
+				k = int(t.Match)
+			} else {
+				depth++
+			}
 			continue
 		case xmltok.End:
 			depth--
 			continue
 		}
-		if t.Flags&xmltok.FlagEscaped == 0 || depth > 2 {
+		if t.Flags&xmltok.FlagEscaped == 0 {
 			continue
 		}
 		fl := t.Flags
