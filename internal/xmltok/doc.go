@@ -16,7 +16,12 @@
 // not-well-formed; exceeded limits are policy-violation, found without
 // buffering more than the size limit plus a little.
 //
-// To keep a slowly arriving element from being parsed over and over, a
-// small resumable framer finds where it ends before the full parse runs
-// again; the parser alone decides what is valid.
+// When the data ends inside an element, the parse goes on, once more has
+// arrived, from the token the data ended in. To keep a slowly arriving
+// element, or one long token, from being scanned over and over, a small
+// resumable framer then finds where the element ends before the parse goes
+// on; the parser alone decides what is valid.
+//
+// A Tokenizer waiting for input after everything it read was consumed holds
+// no read buffer: see Tokenizer.BufferSize.
 package xmltok

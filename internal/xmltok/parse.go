@@ -482,8 +482,8 @@ func (p *Parser) attr(data []byte, i int, tk *Token) (aend, ve int, err error) {
 		return 0, 0, err
 	}
 	tk.Flags = fl
-	// Before the tag is complete, and so before a resume (see tokens)
-	// parses it again: which sets the same flag.
+	// Set before the tag is known to be complete: if the data ends inside
+	// it, resume parses it again, which sets the same flag.
 	p.flags |= fl
 	return aend, ve, nil
 }

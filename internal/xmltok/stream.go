@@ -78,8 +78,8 @@ func (t *Tokenizer) fail(err error, at int) error {
 }
 
 // Buffers. An idle session should cost little memory, and a busy one
-// should read in large pieces: every read that ends inside an element makes
-// the parser start that element again once more data is in.
+// should read in pieces large enough that reads, and the tokens parsed
+// again because a read ended inside them, cost little.
 //
 // So when everything buffered is consumed and the tokenizer must read, it
 // gives its buffer up, and the read, which may wait as long as the peer is
