@@ -47,7 +47,7 @@ var (
 	fullMsgs   = flag.Int("full-archive-messages", 100, "round-trip messages of the extra gojabber run whose users' Prosody archives are full (0: none)")
 	siteSess   = flag.Int("site-sessions", 1000, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
 	report_    = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
-	benchtime  = flag.String("benchtime", "3x", "go test -benchtime for decode")
+	benchtime  = flag.String("benchtime", "10x", "go test -benchtime for decode")
 	skip       = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")
 )
 
@@ -301,7 +301,7 @@ func main() {
 		rep.Run.Logins = *logins
 	}
 	if !skipped("roundtrip") {
-		rep.Run.Messages, rep.Run.Repeats = *messages, *repeats
+		rep.Run.Messages, rep.Run.Repeats, rep.Run.FullMessages = *messages, *repeats, *fullMsgs
 	}
 	if !skipped("idle") {
 		rep.Run.Sessions, rep.Run.TLSSessions, rep.Run.SiteSessions = *sessions, *tlsSess, *siteSess
@@ -323,13 +323,14 @@ func finish(rep *report) {
 
 // runInfo records how a run was made, for -report-only.
 type runInfo struct {
-	Start       time.Time
-	Elapsed     string
-	Logins      int
-	Messages    int
-	Sessions    int
-	TLSSessions int
-	Repeats     int // round-trip runs per library and server
+	Start        time.Time
+	Elapsed      string
+	Logins       int
+	Messages     int
+	Sessions     int
+	TLSSessions  int
+	Repeats      int // round-trip runs per library and server
+	FullMessages int // messages of the prosody-full-archive run
 	// SiteSessions is the size of the extra gojabber idle runs with
 	// allocation sites.
 	SiteSessions int

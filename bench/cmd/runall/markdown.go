@@ -20,8 +20,8 @@ func (r *report) markdown() []byte {
 	p("    # which runs, from the repository root:\n")
 	p("    go test -run '^$' -bench . -benchmem -count 1 .   # root codec benchmarks (printed; see ../BENCHMARKS.md)\n")
 	p("    cd bench && go run ./cmd/runall                    # everything below\n\n")
-	p("`runall` flags: `-logins %d -messages %d -tls-sessions %d -sessions %d -site-sessions %d -full-archive-messages N -benchtime %s`\n",
-		r.Run.Logins, r.Run.Messages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime)
+	p("`runall` flags: `-logins %d -messages %d -repeats %d -full-archive-messages %d -tls-sessions %d -sessions %d -site-sessions %d -benchtime %s`\n",
+		r.Run.Logins, r.Run.Messages, r.Run.Repeats, r.Run.FullMessages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime)
 	p("(the values of this run), `-skip decode,login,roundtrip,idle` to rerun a part, `-report-only` to rewrite this file from `results/*.json`.\n\n")
 	p("| | |\n|---|---|\n")
 	p("| machine | %s, %s |\n| Go | %s |\n| Prosody | %s (Debian package) |\n| ejabberd | %s (Debian package) |\n| run | %s, took %s |\n",
@@ -248,7 +248,7 @@ func (r *report) causes() string {
 		return b.String()
 	}
 	if missed["decode"] {
-		p("- **Decode ≥ 10×**: gojabber allocates about 2 times per stanza against 87–132 for the encoding/xml-based paths, so the gap is no longer allocation; the remaining time is the tokenizer's own work per byte (start tags, names, attribute values) and the checks encoding/xml does not make (UTF-8 and the XML Char production on every byte, duplicate attributes, the stanza size and depth limits). The session rows also include loopback TCP and gojabber's handler goroutine. This run uses `-benchtime %s`; the root BENCHMARKS.md has longer runs of the codec alone.\n", r.Run.Benchtime)
+		p("- **Decode ≥ 10×**: gojabber allocates about 2 times per stanza against 87–132 for the encoding/xml-based paths, so the gap is no longer allocation; the remaining time is the tokenizer's own work per byte (start tags, names, attribute values) and the checks encoding/xml does not make (UTF-8 and the XML Char production on every byte, duplicate attributes, the stanza size and depth limits). The session rows also include loopback TCP and, for gojabber, the hand-off of every stanza from the reader goroutine to the handler goroutine: its session row costs %.0f ns/stanza against %.0f in memory. This run uses `-benchtime %s`; the root BENCHMARKS.md has longer runs of the codec alone.\n", decNs(r, "gojabber-session"), decNs(r, "gojabber"), r.Run.Benchtime)
 	}
 	var plain, withTLS workerResult
 	for _, w := range r.Sites {
@@ -325,6 +325,15 @@ func (r *report) causes() string {
 		}
 	}
 	return b.String()
+}
+
+func decNs(r *report, lib string) float64 {
+	for _, d := range r.Decode {
+		if d.Lib == lib {
+			return d.NsPerStanza
+		}
+	}
+	return 0
 }
 
 func sumSites(w workerResult) float64 {
@@ -446,7 +455,13 @@ func (r *report) targetRows() []targetRow {
 		if !t.ok {
 			mech := func(m string) string { return strings.TrimSpace(strings.SplitN(m, "(", 2)[0]) }
 			if mech(o.Mechanism) != mech(pw.Mechanism) {
-				t.why = fmt.Sprintf("The best peer uses %s, gojabber %s: the difference is mostly the server's work for the mechanism (ejabberd runs PBKDF2 for every SCRAM login; PLAIN costs it nothing). gojabber picks the strongest mechanism on purpose and sends PLAIN only when the server offers nothing else.", mech(pw.Mechanism), mech(o.Mechanism))
+				t.why = fmt.Sprintf("The best peer uses %s, gojabber %s, so the two logins do different work: ", mech(pw.Mechanism), mech(o.Mechanism))
+				if srv == "ejabberd" {
+					t.why += "ejabberd stores plain passwords and runs PBKDF2 for every SCRAM login, while PLAIN costs it a string comparison."
+				} else {
+					t.why += "with SCRAM the client runs PBKDF2 over the server's iteration count (10,000 for Prosody's stored keys) and SASL takes two round trips; with PLAIN, Prosody runs that PBKDF2 itself and SASL takes one."
+				}
+				t.why += " gojabber picks the strongest mechanism the server offers on purpose (PLAIN only inside TLS, and only when nothing stronger is offered)."
 				// Same mechanism, fastest peer with it:
 				var same workerResult
 				for _, w := range r.Login {
