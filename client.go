@@ -191,9 +191,9 @@ type Options struct {
 	// a resumable session, counts and acknowledges the stanzas it receives,
 	// and keeps the stanzas it sends until the server acknowledges them (see
 	// [Client.StreamManagement], [Client.Unacked], [Client.RequestAck]). A
-	// server's <failed/> is logged and the session goes on without it.
-	// Default false. Resuming a session after a broken connection is not
-	// done yet; the state it needs is exposed.
+	// server's <failed/> is logged and the session goes on without it. A
+	// session that ended with a broken connection can be resumed with
+	// [Resume], or automatically with Reconnect. Default false.
 	StreamManagement bool
 
 	// MaxUnacked bounds how many sent stanzas may wait for the server's
@@ -205,6 +205,21 @@ type Options struct {
 	// an acknowledgement with StreamManagement (it writes <r/> after every
 	// AckEvery-th unacknowledged stanza). Default 0: 10.
 	AckEvery int
+
+	// Reconnect, if not nil, keeps the session alive across broken
+	// connections: see [ReconnectOptions]. Default nil: a broken connection
+	// ends the session (Done is closed) and the application reconnects
+	// itself, with [Resume] or Dial.
+	Reconnect *ReconnectOptions
+
+	// OnStatus, if set, is called when the session's [Status] changes:
+	// with Reconnect, StatusReconnecting when the connection broke (err says
+	// why), then StatusResumed or StatusConnected when a new connection is
+	// up; StatusClosed (err is the cause, as Err returns it) when the session
+	// has ended for good, with or without Reconnect. It is called from the
+	// goroutine that reconnects, one call at a time and in order, and must
+	// not block; the Client may be used from it. Default nil.
+	OnStatus func(c *Client, s Status, err error)
 }
 
 // withDefaults returns a copy of o (which may be nil) with zero fields set to
@@ -243,6 +258,10 @@ func (o *Options) withDefaults() Options {
 	if c.PingTimeout <= 0 {
 		c.PingTimeout = defaultPingTimeout
 	}
+	if c.Reconnect != nil {
+		r := c.Reconnect.withDefaults()
+		c.Reconnect = &r
+	}
 	return c
 }
 
@@ -254,58 +273,127 @@ func (o *Options) withDefaults() Options {
 // and queues other stanzas, and a handler goroutine, which calls the Options
 // handlers one at a time in arrival order. Both exit when the session ends;
 // Done is closed then and Err says why. With Options.KeepAlive or PingIdle a
-// third goroutine writes keepalives and pings; it exits with the session too.
+// third goroutine writes keepalives and pings; it exits with the connection.
 //
 // With Options.StreamManagement the reader also answers the server's
 // XEP-0198 ack requests itself; <r/> and <a/> never reach the handlers.
+//
+// With Options.Reconnect, the session outlives its connection: when the
+// connection breaks, the reader goroutine reconnects (resuming the stream
+// when it can) and the Client goes on with a new connection; see
+// [ReconnectOptions].
 type Client struct {
-	jid    JID // bound full JID; immutable
-	domain JID // the account's domain; immutable
-	opts   Options
-	log    *slog.Logger
-	conn   net.Conn // transport (the *tls.Conn once TLS is up); deadlines and Close only
-	raw    net.Conn // the TCP connection under conn; closed directly on failure
+	opts     Options
+	log      *slog.Logger
+	password string // kept only with Options.Reconnect
 
-	features Element  // the stream features after SASL; immutable
-	sm       *smState // nil unless stream management is enabled; immutable
+	// ctx is cancelled by Close, to stop a reconnection in progress.
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	// cur is the current connection; it is replaced, with writeSem held,
+	// when the session reconnects.
+	cur atomic.Pointer[link]
 
 	// available is set while the last broadcast presence sent (one without
 	// To) was available, so that Close ends the presence session with
 	// unavailable presence (RFC 6121 §4.5.1).
 	available atomic.Bool
 
-	dec *Decoder // owned by the reader goroutine
-
-	// writeSem (capacity 1) is the write lock: holding it means owning enc,
-	// endSent and write deadlines on conn. Lock order: writeSem, then mu.
-	// Never wait for writeSem while holding mu.
+	// writeSem (capacity 1) is the write lock: holding it means owning the
+	// current link's enc, endSent and write deadlines, and the fields below
+	// it. Lock order: writeSem, then mu. Never wait for writeSem while
+	// holding mu.
 	writeSem chan struct{}
-	enc      *Encoder
-	endSent  bool // </stream:stream> written; guarded by writeSem
+	// outbox holds the stanzas sent while reconnecting, oldest first; they
+	// are written on the next connection. Guarded by writeSem.
+	outbox []queued
+	// presence is the last broadcast presence sent, restored after a full
+	// reconnect when it was available. Guarded by writeSem.
+	presence *Presence
 
-	mu      sync.Mutex // guards pending and cause; never held across I/O
+	mu      sync.Mutex // guards the fields below; never held across I/O
+	jid     JID        // bound full JID; changes only on a full reconnect
+	domain  JID        // the account's domain; immutable
 	pending map[string]*pendingIQ
-	cause   error // why the session ends; the first one set wins
+	cause   error  // why the session ends; the first one set wins
+	status  Status // StatusReconnecting while no connection is up
 
 	queue        chan Stanza   // reader → handler goroutine; closed by the reader
 	quit         chan struct{} // closed when Close starts: stop running handlers
-	dead         chan struct{} // closed by shutdown, with the conn: stop enqueueing
 	done         chan struct{} // closed after the reader exited and conn is closed
 	dispatchDone chan struct{} // closed when the handler goroutine exits
 	inHandler    atomic.Bool   // a handler is running
+	closeOnce    sync.Once
+
+	// unanswered counts the resumed links in a row that ended before the
+	// server answered anything on them; only the reconnecting goroutine
+	// (the reader of the link that ended) uses it.
+	unanswered int
+}
+
+// link is one connection of a session: the transport, its codec and its
+// stream management state. A Client has one link at a time.
+type link struct {
+	conn     net.Conn // transport (the *tls.Conn once TLS is up); deadlines and Close only
+	raw      net.Conn // the TCP connection under conn; closed directly on failure
+	dec      *Decoder // owned by the link's reader goroutine
+	enc      *Encoder // guarded by the Client's writeSem
+	endSent  bool     // </stream:stream> written; guarded by writeSem
+	features Element  // the stream features after SASL; immutable
+	// sm is nil unless stream management is enabled; immutable. A resumed
+	// link carries on with the previous link's state.
+	sm *smState
+
+	dead     chan struct{} // closed by shutdown, with the conn
+	shutOnce sync.Once
+	err      error // why the link ended, the first one set; guarded by Client.mu
 
 	// lastRead and lastWrite are the times (UnixNano) of the last element
 	// read and the last successful write, for the keepalive goroutine.
 	lastRead  atomic.Int64
 	lastWrite atomic.Int64
-	closeOnce sync.Once
-	shutOnce  sync.Once
+
+	// resumed is set for a link that resumed a stream; immutable.
+	resumed bool
+	// asked is set when the client wrote something the server must answer
+	// (<r/> or a ping), and answered when the server showed that it reads
+	// this link: an <a/> acknowledging new stanzas (or answering when none
+	// were pending), or an IQ reply.
+	asked, answered atomic.Bool
+}
+
+// isDead reports whether the link has been shut down.
+func (l *link) isDead() bool {
+	select {
+	case <-l.dead:
+		return true
+	default:
+		return false
+	}
+}
+
+// queued is a stanza sent while reconnecting, with the SendIQ waiting for
+// its reply if it is an IQ request.
+type queued struct {
+	s Stanza
+	p *pendingIQ
 }
 
 // pendingIQ is a SendIQ waiting for its reply.
 type pendingIQ struct {
-	to JID      // the request's To, for matching the reply's From
-	ch chan *IQ // capacity 1; receives the reply
+	to JID          // the request's To, for matching the reply's From
+	ch chan iqReply // capacity 1; receives the reply or why none will come
+	// on is the link the request was written to, nil while it waits in the
+	// outbox; guarded by Client.mu.
+	on *link
+}
+
+// iqReply is the outcome of a SendIQ: a reply, or an error wrapping
+// ErrDisconnected when the request was lost with its connection.
+type iqReply struct {
+	iq  *IQ
+	err error
 }
 
 // Dial connects to the server of jid's domain, negotiates TLS, authenticates
@@ -320,19 +408,26 @@ type pendingIQ struct {
 // original.
 //
 // ctx bounds connecting and negotiating; once Dial has returned, cancelling
-// it has no effect on the session.
+// it has no effect on the session. With Options.Reconnect, the first
+// connection is not retried: Dial returns its error, and only a session
+// that was once up reconnects.
 func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, error) {
 	o := opts.withDefaults()
 	j, err := ParseJID(jid)
 	if err != nil {
 		return nil, err
 	}
-	return dial(ctx, j, password, o, nil)
+	n, err := dialStream(ctx, j, password, &o, nil)
+	if err != nil {
+		return nil, err
+	}
+	return newClient(ctx, n, password, &o, nil)
 }
 
-// dial is Dial with parsed arguments; with res, it resumes a session
-// instead of binding a resource.
-func dial(ctx context.Context, j JID, password string, o Options, res *resumeReq) (*Client, error) {
+// dialStream dials the server of j's domain and negotiates a stream over the
+// first target that works; with res, it resumes a session instead of
+// binding a resource.
+func dialStream(ctx context.Context, j JID, password string, o *Options, res *resumeReq) (*negotiated, error) {
 	var targets []dialTarget
 	if o.Server != "" {
 		t, err := parseHostPort(o.Server)
@@ -348,9 +443,9 @@ func dial(ctx context.Context, j JID, password string, o Options, res *resumeReq
 	redirected := false
 	for i := 0; i < len(targets); i++ {
 		t := targets[i]
-		c, err := dialTarget1(ctx, t, j, password, &o, res)
+		n, err := connectTarget(ctx, t, j, password, o, res)
 		if err == nil {
-			return c, nil
+			return n, nil
 		}
 		errs = append(errs, err)
 		var sasl *SASLError
@@ -378,8 +473,8 @@ func dial(ctx context.Context, j JID, password string, o Options, res *resumeReq
 	return nil, errors.Join(errs...)
 }
 
-// dialTarget1 connects to one target and negotiates over it.
-func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *Options, res *resumeReq) (*Client, error) {
+// connectTarget connects to one target and negotiates over it.
+func connectTarget(ctx context.Context, t dialTarget, j JID, password string, o *Options, res *resumeReq) (*negotiated, error) {
 	addr := net.JoinHostPort(t.Host, strconv.Itoa(int(t.Port)))
 	o.Logger.Debug("xmpp: connecting", "addr", addr, "direct_tls", t.DirectTLS)
 	conn, err := o.DialFunc(ctx, "tcp", addr)
@@ -388,11 +483,11 @@ func dialTarget1(ctx context.Context, t dialTarget, j JID, password string, o *O
 	}
 	oo := *o
 	oo.DirectTLS = t.DirectTLS
-	c, err := newClient(ctx, conn, j, password, &oo, res)
+	n, err := negotiateConn(ctx, conn, j, password, &oo, res)
 	if err != nil {
 		return nil, fmt.Errorf("xmpp: %s: %w", addr, err)
 	}
-	return c, nil
+	return n, nil
 }
 
 // parseHostPort parses host[:port], defaulting the port to 5222.
@@ -419,7 +514,9 @@ func parseHostPort(s string) (dialTarget, error) {
 // to the server of jid's domain: TLS (STARTTLS, or a direct TLS handshake
 // first when Options.DirectTLS is set), SASL with password, and resource
 // binding (RFC 6120 §5–§7). Options.Server is ignored. A see-other-host
-// stream error is returned as a *StreamError, not followed.
+// stream error is returned as a *StreamError, not followed. With
+// Options.Reconnect, new connections are made as Dial makes them (Server,
+// SRV, DialFunc), as conn cannot be opened again.
 //
 // ctx bounds the negotiation. On error, conn is closed.
 func NewClient(ctx context.Context, conn net.Conn, jid, password string, opts *Options) (*Client, error) {
@@ -429,10 +526,16 @@ func NewClient(ctx context.Context, conn net.Conn, jid, password string, opts *O
 		conn.Close()
 		return nil, err
 	}
-	return newClient(ctx, conn, j, password, &o, nil)
+	n, err := negotiateConn(ctx, conn, j, password, &o, nil)
+	if err != nil {
+		return nil, err
+	}
+	return newClient(ctx, n, password, &o, nil)
 }
 
-func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (*Client, error) {
+// negotiateConn negotiates over conn within Options.NegotiationTimeout,
+// closing conn on error.
+func negotiateConn(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (*negotiated, error) {
 	if o.NegotiationTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, o.NegotiationTimeout, ErrNegotiationTimeout)
@@ -443,48 +546,75 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		conn.Close()
 		return nil, err
 	}
+	return n, nil
+}
+
+// newLink makes a link of a negotiated stream. With res, the stream was
+// resumed: the link carries on with the previous stream management state.
+func newLink(n *negotiated, res *resumeReq) *link {
+	l := &link{conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, dead: make(chan struct{})}
+	l.enc.markIO = true
+	l.resumed = res != nil
+	switch {
+	case res != nil:
+		l.sm = res.sm
+	case n.sm != nil:
+		l.sm = &smState{info: *n.sm, ackSeen: make(chan struct{})}
+	}
+	now := time.Now().UnixNano()
+	l.lastRead.Store(now)
+	l.lastWrite.Store(now)
+	return l
+}
+
+// newClient starts a session over a negotiated stream. With res, the
+// stream resumed res.prev's session, whose unacknowledged stanzas it
+// retransmits before returning.
+func newClient(ctx context.Context, n *negotiated, password string, o *Options, res *resumeReq) (*Client, error) {
 	c := &Client{
 		jid:          n.jid,
 		domain:       n.domain,
-		features:     n.features,
 		opts:         *o,
 		log:          o.Logger,
-		conn:         n.conn,
-		raw:          n.raw,
-		dec:          n.dec,
-		enc:          n.enc,
 		writeSem:     make(chan struct{}, 1),
 		pending:      make(map[string]*pendingIQ),
 		queue:        make(chan Stanza, o.HandlerQueue),
 		quit:         make(chan struct{}),
-		dead:         make(chan struct{}),
 		done:         make(chan struct{}),
 		dispatchDone: make(chan struct{}),
+		status:       StatusConnected,
 	}
-	if n.sm != nil {
-		c.sm = &smState{info: *n.sm, ackSeen: make(chan struct{})}
+	if o.Reconnect != nil {
+		c.password = password
 	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
 	var resend []Stanza
 	if res != nil {
+		c.status = StatusResumed
 		var err error
-		if resend, err = c.resumed(res, n.resumedH); err != nil {
+		if resend, err = resumedState(res.sm, n.resumedH); err != nil {
 			n.raw.Close()
+			c.cancel()
 			return nil, err
 		}
+		c.available.Store(res.prev.available.Load())
+		res.prev.writeSem <- struct{}{}
+		c.presence = res.prev.presence
+		<-res.prev.writeSem
+	}
+	l := newLink(n, res)
+	c.cur.Store(l)
+	if res != nil {
 		// Retransmit before anything else can be written.
 		c.writeSem <- struct{}{}
 	}
-	now := time.Now().UnixNano()
-	c.lastRead.Store(now)
-	c.lastWrite.Store(now)
 	c.log.Info("xmpp: session established", "jid", c.jid.String(), "resumed", res != nil)
-	go c.readLoop()
+	c.startLink(l)
 	go c.dispatch()
-	if o.KeepAlive > 0 || o.PingIdle > 0 {
-		go c.keepalive()
-	}
 	if res != nil {
-		if err := c.retransmit(ctx, resend); err != nil {
+		err := c.retransmit(ctx, l, resend)
+		<-c.writeSem
+		if err != nil {
 			c.Close()
 			return nil, err
 		}
@@ -492,13 +622,29 @@ func newClient(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 	return c, nil
 }
 
-// JID returns the full JID bound to the session.
-func (c *Client) JID() JID { return c.jid }
+// startLink starts the goroutines of a link: its reader and, with
+// Options.KeepAlive or PingIdle, its keepalive goroutine.
+func (c *Client) startLink(l *link) {
+	go c.readLoop(l)
+	if c.opts.KeepAlive > 0 || c.opts.PingIdle > 0 {
+		go c.keepalive(l)
+	}
+}
+
+// JID returns the full JID bound to the session. With Options.Reconnect,
+// a full reconnect (one that could not resume the stream) asks for the same
+// resource again, but the server may assign another.
+func (c *Client) JID() JID {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.jid
+}
 
 // StreamFeatures returns the <stream:features/> element the server sent
-// after authentication (RFC 6120 §4.3.2), for checking optional features
-// such as roster versioning (RFC 6121 §2.6.1) with [Element.Child].
-func (c *Client) StreamFeatures() Element { return c.features }
+// after authentication (RFC 6120 §4.3.2) on the current connection, for
+// checking optional features such as roster versioning (RFC 6121 §2.6.1)
+// with [Element.Child].
+func (c *Client) StreamFeatures() Element { return c.cur.Load().features }
 
 // Done returns a channel that is closed when the session has ended: the
 // connection is closed, and every pending SendIQ has returned.
@@ -522,32 +668,87 @@ func (c *Client) Err() error {
 // Send writes a stanza. It returns when the stanza has been written to the
 // connection, which says nothing about its delivery. ctx bounds the wait for
 // other writers and the write itself; if ctx ends in the middle of a write,
-// the stream is broken and the session ends.
+// the stream is broken and the connection ends.
 //
 // Sending broadcast available presence (a *Presence without To and Type)
 // makes Close send unavailable presence; see Close.
 //
-// After the session has ended, Send returns an error wrapping net.ErrClosed
-// (and the cause).
+// With Options.Reconnect, while the session is reconnecting (and when the
+// connection breaks during the write), the stanza is queued instead and
+// written on the next connection, and Send returns nil; when
+// ReconnectOptions.QueueSize stanzas are queued, Send returns an error
+// wrapping ErrQueueFull. Queued stanzas the session could not write before
+// it ended are handed to ReconnectOptions.OnUnacked.
+//
+// A stanza that cannot be encoded (invalid text, see ErrInvalidText) is
+// refused without writing anything; the session goes on. After the session
+// has ended, Send returns an error wrapping net.ErrClosed (and the cause).
 func (c *Client) Send(ctx context.Context, s Stanza) error {
 	if s == nil {
 		return errors.New("xmpp: Send of a nil stanza")
 	}
-	return c.write(ctx, func(e *Encoder) error {
-		if err := c.encodeStanza(e, s, false); err != nil {
-			return err
-		}
-		if p, ok := s.(*Presence); ok && p.To.IsZero() {
-			// Broadcast presence starts or ends the presence session.
-			switch p.Type {
-			case PresenceAvailable:
-				c.available.Store(true)
-			case PresenceUnavailable:
-				c.available.Store(false)
+	return c.send(ctx, s, nil)
+}
+
+// send writes s on the current link, or queues it while reconnecting. p is
+// the SendIQ waiting for the reply to s, if any.
+func (c *Client) send(ctx context.Context, s Stanza, p *pendingIQ) error {
+	for {
+		err := c.write(ctx, func(l *link) error {
+			if l == nil {
+				return c.queueOut(s, p)
 			}
+			if p != nil {
+				c.mu.Lock()
+				p.on = l
+				c.mu.Unlock()
+			}
+			if err := c.encodeStanza(l, s, false); err != nil {
+				return err
+			}
+			c.notePresence(s)
+			return nil
+		})
+		if errors.Is(err, errLinkBroke) {
+			// The connection broke in the middle of the write, so the
+			// server did not get the stanza: queue it for the next one.
+			if p != nil {
+				c.mu.Lock()
+				p.on = nil
+				c.mu.Unlock()
+			}
+			continue
 		}
-		return nil
-	})
+		return err
+	}
+}
+
+// queueOut adds a stanza to the outbox, with writeSem held.
+func (c *Client) queueOut(s Stanza, p *pendingIQ) error {
+	if len(c.outbox) >= c.opts.Reconnect.QueueSize {
+		return fmt.Errorf("%w (%d stanzas)", ErrQueueFull, len(c.outbox))
+	}
+	c.outbox = append(c.outbox, queued{s: s, p: p})
+	c.notePresence(s)
+	return nil
+}
+
+// notePresence records a broadcast presence sent, with writeSem held.
+func (c *Client) notePresence(s Stanza) {
+	p, ok := s.(*Presence)
+	if !ok || !p.To.IsZero() {
+		return
+	}
+	// Broadcast presence starts or ends the presence session.
+	switch p.Type {
+	case PresenceAvailable:
+		c.available.Store(true)
+		cp := *p
+		c.presence = &cp
+	case PresenceUnavailable:
+		c.available.Store(false)
+		c.presence = nil
+	}
 }
 
 // SendIQ sends an IQ of type get or set and waits for its reply (RFC 6120
@@ -564,6 +765,14 @@ func (c *Client) Send(ctx context.Context, s Stanza) error {
 // A reply of type error is returned as a *StanzaError (use errors.As). If
 // ctx ends first, SendIQ returns ctx.Err() and forgets the request; if the
 // session ends first, it returns the cause.
+//
+// With Options.Reconnect, a request is queued like a Send while the
+// session is reconnecting. When the connection breaks after the request was
+// written, SendIQ goes on waiting if the stream can be resumed, as the
+// server then delivers the reply on the resumed stream; if it cannot be
+// resumed (no stream management, or the server refused), SendIQ returns an
+// error wrapping ErrDisconnected: the request may or may not have been
+// processed.
 func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	if iq == nil || (iq.Type != IQGet && iq.Type != IQSet) {
 		return nil, fmt.Errorf("%w: SendIQ needs type get or set", ErrInvalidIQ)
@@ -572,7 +781,7 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	if req.ID == "" {
 		req.ID = newID()
 	}
-	p := &pendingIQ{to: req.To, ch: make(chan *IQ, 1)}
+	p := &pendingIQ{to: req.To, ch: make(chan iqReply, 1)}
 
 	c.mu.Lock()
 	if c.cause != nil {
@@ -587,7 +796,7 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	c.pending[req.ID] = p // before writing: the reply may come at once
 	c.mu.Unlock()
 
-	if err := c.write(ctx, func(e *Encoder) error { return c.encodeStanza(e, &req, false) }); err != nil {
+	if err := c.send(ctx, &req, p); err != nil {
 		c.forget(req.ID, p)
 		return nil, err
 	}
@@ -609,14 +818,17 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 }
 
 // iqResult turns a reply into SendIQ's results.
-func iqResult(r *IQ) (*IQ, error) {
-	if r.Type == IQError {
-		if r.Error != nil {
-			return nil, r.Error
+func iqResult(r iqReply) (*IQ, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.iq.Type == IQError {
+		if r.iq.Error != nil {
+			return nil, r.iq.Error
 		}
 		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: "undefined-condition"}
 	}
-	return r, nil
+	return r.iq, nil
 }
 
 // forget removes a pending entry, if it is still p.
@@ -628,6 +840,21 @@ func (c *Client) forget(id string, p *pendingIQ) {
 	c.mu.Unlock()
 }
 
+// failPending ends, with an error wrapping ErrDisconnected, every SendIQ
+// whose request was written on a link for which lost reports true: their
+// replies will not come.
+func (c *Client) failPending(lost func(*link) bool, cause error) {
+	err := fmt.Errorf("%w: %w", ErrDisconnected, cause)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, p := range c.pending {
+		if p.on != nil && lost(p.on) {
+			delete(c.pending, id)
+			p.ch <- iqReply{err: err} // capacity 1, and the entry was removed
+		}
+	}
+}
+
 // Close ends the session: if broadcast available presence was sent with
 // Send (and not since ended with unavailable presence), it first sends
 // <presence type='unavailable'/> (RFC 6121 §4.5.1); then it writes
@@ -636,29 +863,33 @@ func (c *Client) forget(id string, p *pendingIQ) {
 // connection and waits for the reader and handler goroutines to exit. Stanzas
 // still queued for handlers are dropped. Close called from a handler, or while
 // a handler runs, does not wait for that handler; the handler goroutine exits
-// when it returns.
+// when it returns. With Options.Reconnect, Close also stops a reconnection
+// in progress.
 //
 // After Close, Err returns ErrClosed (unless the session had already ended
 // for another reason), and Send and SendIQ return errors wrapping
 // net.ErrClosed. Close is idempotent and returns nil.
 func (c *Client) Close() error {
 	c.closeOnce.Do(func() {
+		c.setCause(ErrClosed) // before a reconnecting reader can see quit
 		close(c.quit)
-		c.setCause(ErrClosed)
+		c.cancel()
 		timer := time.NewTimer(closeTimeout)
 		defer timer.Stop()
+		l := c.cur.Load()
 		select {
 		case c.writeSem <- struct{}{}:
-			if !c.endSent {
-				c.endSent = true
-				c.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
+			l = c.cur.Load()
+			if !l.endSent && !l.isDead() {
+				l.endSent = true
+				l.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
 				if c.available.Swap(false) {
 					unavailable := &Presence{Header: Header{Type: PresenceUnavailable}}
-					if err := c.encodeStanza(c.enc, unavailable, false); err != nil {
+					if err := c.encodeStanza(l, unavailable, true); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}
 				}
-				if err := c.enc.WriteEnd(); err != nil {
+				if err := l.enc.WriteEnd(); err != nil {
 					c.log.Debug("xmpp: writing </stream:stream>", "err", err)
 				}
 			}
@@ -668,10 +899,11 @@ func (c *Client) Close() error {
 		}
 		select {
 		case <-c.done:
+		case <-l.dead:
 		case <-timer.C:
 			c.log.Debug("xmpp: no </stream:stream> from server; closing")
 		}
-		c.shutdown(ErrClosed, false)
+		c.shutdown(l, ErrClosed, false)
 	})
 	<-c.done
 	if !c.inHandler.Load() {
@@ -689,24 +921,32 @@ func (c *Client) setCause(err error) {
 	c.mu.Unlock()
 }
 
-// shutdown records err as the cause (unless one is set) and closes the
-// connection, which makes the reader exit. Only after a clean end of the
-// stream in both directions is the TLS layer closed with close_notify; in
-// every other case the TCP connection is closed at once, as a TLS close can
-// block for seconds on a peer that does not read.
-func (c *Client) shutdown(err error, clean bool) {
-	c.setCause(err)
-	c.shutOnce.Do(func() {
+// shutdown records err as why the link ended (and, without
+// Options.Reconnect, as the session's cause), unless one is set, and closes
+// the connection, which makes the link's reader exit. Only after a clean
+// end of the stream in both directions is the TLS layer closed with
+// close_notify; in every other case the TCP connection is closed at once,
+// as a TLS close can block for seconds on a peer that does not read.
+func (c *Client) shutdown(l *link, err error, clean bool) {
+	c.mu.Lock()
+	if l.err == nil {
+		l.err = err
+	}
+	if c.opts.Reconnect == nil && c.cause == nil {
+		c.cause = err
+	}
+	c.mu.Unlock()
+	l.shutOnce.Do(func() {
 		if clean {
 			// crypto/tls gives close_notify its own 5 s write deadline,
 			// replacing any set here: bound it by closing the TCP
 			// connection under it instead.
-			t := time.AfterFunc(100*time.Millisecond, func() { c.raw.Close() })
-			c.conn.Close()
+			t := time.AfterFunc(100*time.Millisecond, func() { l.raw.Close() })
+			l.conn.Close()
 			t.Stop()
 		}
-		c.raw.Close()
-		close(c.dead)
+		l.raw.Close()
+		close(l.dead)
 	})
 }
 
@@ -725,9 +965,17 @@ func endedErr(cause error) error {
 	return fmt.Errorf("xmpp: session ended: %w (%w)", cause, net.ErrClosed)
 }
 
-// write runs fn with the write lock held, turning ctx into a write deadline.
-// A failed write breaks the stream, so it ends the session.
-func (c *Client) write(ctx context.Context, fn func(*Encoder) error) error {
+// errLinkBroke is returned by write, with Options.Reconnect, when the
+// connection broke during fn: the link is shut down and the session is
+// reconnecting.
+var errLinkBroke = errors.New("xmpp: connection broke")
+
+// write runs fn with the write lock held on the current link, turning ctx
+// into a write deadline. While the session is reconnecting (or the link is
+// already shut down, with Options.Reconnect), fn gets a nil link and writes
+// nothing. A failed write breaks the stream, so it shuts the link down; with
+// Options.Reconnect, write then returns errLinkBroke unless ctx ended.
+func (c *Client) write(ctx context.Context, fn func(*link) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -740,41 +988,51 @@ func (c *Client) write(ctx context.Context, fn func(*Encoder) error) error {
 	}
 	defer func() { <-c.writeSem }()
 	c.mu.Lock()
-	cause := c.cause
+	cause, down := c.cause, c.status == StatusReconnecting
 	c.mu.Unlock()
 	if cause != nil {
 		return endedErr(cause)
 	}
+	l := c.cur.Load()
+	if down || l.isDead() {
+		if c.opts.Reconnect == nil {
+			return c.endedErr()
+		}
+		return fn(nil)
+	}
 	fired := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		c.conn.SetWriteDeadline(time.Now())
+		l.conn.SetWriteDeadline(time.Now())
 		close(fired)
 	})
-	err := fn(c.enc)
+	err := fn(l)
 	if !stop() {
 		<-fired
-		if err == nil || errors.Is(err, ErrUnackedFull) {
-			c.conn.SetWriteDeadline(time.Time{})
+		if err == nil || !isIOError(err) {
+			l.conn.SetWriteDeadline(time.Time{})
 		}
 	}
-	if errors.Is(err, ErrUnackedFull) {
+	if err == nil {
+		l.lastWrite.Store(time.Now().UnixNano())
+		return nil
+	}
+	if !isIOError(err) {
 		return err // nothing was written
 	}
-	if err != nil {
-		werr := fmt.Errorf("xmpp: write: %w", err)
-		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
-			// A deadline with its own cause (such as a dead-link ping's)
-			// says best why the write failed.
-			werr = fmt.Errorf("xmpp: write: %w (%w)", cause, err)
-		}
-		c.shutdown(werr, false)
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return ctxErr
-		}
-		return werr
+	werr := fmt.Errorf("xmpp: write: %w", err)
+	if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+		// A deadline with its own cause (such as a dead-link ping's) says
+		// best why the write failed.
+		werr = fmt.Errorf("xmpp: write: %w (%w)", cause, err)
 	}
-	c.lastWrite.Store(time.Now().UnixNano())
-	return nil
+	c.shutdown(l, werr, false)
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	if c.opts.Reconnect != nil {
+		return errLinkBroke
+	}
+	return werr
 }
 
 // newID returns a random stanza id.

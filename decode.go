@@ -450,6 +450,10 @@ func afterChild(toks []xmltok.Token, si, c int) int {
 func (d *codec) raw(s string, toks []xmltok.Token, si int) string {
 	st := &toks[si]
 	end := int(st.Match)
+	if st.Flags&xmltok.FlagOuterNS == 0 {
+		// It declares every namespace it uses.
+		return s[st.Value.Start:toks[end].Value.End]
+	}
 	d.decls = d.decls[:0]
 	for k := si; k < end; k++ {
 		t := &toks[k]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"reflect"
 	"strings"
 	"testing"
@@ -322,10 +323,27 @@ func TestDecodeBuffered(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 0, d.Buffered())
 
-	d = NewDecoder(strings.NewReader(testHeader + `<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message/>`))
+	// What arrives with the <proceed/> is read with it, and reported.
+	d = NewDecoder(&chunks{testHeader, `<proceed xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><message/>`})
 	_, err = d.Next()
 	require.NoError(t, err)
 	require.Equal(t, len(`<message/>`), d.Buffered())
+}
+
+// chunks is a reader whose reads end where its strings do, as those of a
+// network connection may.
+type chunks []string
+
+func (c *chunks) Read(p []byte) (int, error) {
+	for len(*c) > 0 && (*c)[0] == "" {
+		*c = (*c)[1:]
+	}
+	if len(*c) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, (*c)[0])
+	(*c)[0] = (*c)[0][n:]
+	return n, nil
 }
 
 // countingReader yields an endless element and counts what was read.
@@ -348,6 +366,67 @@ func (r *countingReader) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// TestDecodeIdleHoldsNoBuffer: a Decoder blocked in Next on a quiet
+// connection holds no read buffer, after a small stanza or a large one.
+func TestDecodeIdleHoldsNoBuffer(t *testing.T) {
+	t.Parallel()
+	conn, peer := net.Pipe()
+	defer conn.Close()
+	defer peer.Close()
+	// Each Read reports on waiting before it blocks, so that the Decoder
+	// can be inspected, without a data race, while it waits.
+	waiting := make(chan struct{})
+	d := NewDecoder(readerFunc(func(p []byte) (int, error) {
+		waiting <- struct{}{}
+		return conn.Read(p)
+	}))
+	out := make(chan any)
+	go func() {
+		for {
+			v, err := d.Next()
+			if err != nil {
+				close(out)
+				return
+			}
+			out <- v
+		}
+	}()
+	// send writes s and returns what Next returns for it.
+	send := func(s string) any {
+		t.Helper()
+		go peer.Write([]byte(s))
+		for {
+			select {
+			case <-waiting:
+			case v := <-out:
+				return v
+			}
+		}
+	}
+	idle := func(when string) {
+		t.Helper()
+		<-waiting
+		if n := d.tok.BufferSize(); n != 0 {
+			t.Errorf("%s: Decoder blocked in Read holds a %d-byte buffer, want none", when, n)
+		}
+	}
+
+	v := send(testHeader + "<presence from='romeo@example.net/orchard'/>")
+	require.IsType(t, &Presence{}, v)
+	idle("after a presence")
+	body := strings.Repeat("Wherefore art thou Romeo? ", 2000)
+	v = send("<message><body>" + body + "</body></message>")
+	require.Equal(t, body, v.(*Message).Body)
+	idle("after a 50 KB message")
+	v = send("<presence/>")
+	require.IsType(t, &Presence{}, v)
+	idle("after another presence")
+}
+
+type readerFunc func([]byte) (int, error)
+
+func (f readerFunc) Read(p []byte) (int, error) { return f(p) }
 
 func TestDecodeLimitBoundsReads(t *testing.T) {
 	t.Parallel()

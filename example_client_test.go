@@ -137,3 +137,30 @@ func ExampleOptions_handlers() {
 	defer c.Close()
 	<-c.Done()
 }
+
+// With Options.Reconnect a session outlives broken connections: it resumes
+// its stream when it can (with StreamManagement nothing is lost or sent
+// twice) and logs in anew otherwise. OnStatus reports each change; Done is
+// closed only when the session ends for good, e.g. on a wrong password.
+func ExampleReconnectOptions() {
+	opts := &xmpp.Options{
+		StreamManagement: true,
+		PingIdle:         time.Minute, // also notice a link that went silent
+		Reconnect: &xmpp.ReconnectOptions{
+			MaxDelay: 30 * time.Second,
+			OnUnacked: func(c *xmpp.Client, stanzas []xmpp.Stanza) {
+				log.Printf("%d stanzas may not have been delivered", len(stanzas))
+			},
+		},
+		OnStatus: func(c *xmpp.Client, s xmpp.Status, err error) {
+			log.Printf("session %v (%v)", s, err)
+		},
+	}
+	c, err := xmpp.Dial(context.Background(), "sensor-17@example.com", "secret", opts)
+	if err != nil {
+		log.Fatal(err) // the first connection is not retried
+	}
+	defer c.Close()
+	<-c.Done()
+	log.Print("session ended for good: ", c.Err())
+}

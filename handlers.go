@@ -16,62 +16,88 @@ const endReplyTimeout = time.Second
 // errServerClosed is the cause when the server ends the stream cleanly.
 var errServerClosed = fmt.Errorf("xmpp: server closed the stream: %w", io.EOF)
 
-// readLoop is the reader goroutine: it owns c.dec. When it exits, the
-// connection is closed, the handler queue is closed, and Done is closed, which
-// fails every pending SendIQ with the cause.
-func (c *Client) readLoop() {
-	err := c.readStanzas()
-	c.shutdown(err, err == errServerClosed)
-	c.mu.Lock()
-	clear(c.pending) // waiters see c.done
-	c.mu.Unlock()
-	close(c.queue)
-	close(c.done)
-	c.log.Info("xmpp: session ended", "cause", c.Err())
+// readLoop is the reader goroutine of link l: it owns l.dec. When the
+// connection ends, it either reconnects (with Options.Reconnect, see
+// reconnect) or ends the session: the handler queue is closed, and Done is
+// closed, which fails every pending SendIQ with the cause.
+func (c *Client) readLoop(l *link) {
+	err := c.readStanzas(l)
+	c.shutdown(l, err, err == errServerClosed)
+	if c.opts.Reconnect != nil {
+		c.mu.Lock()
+		err = l.err
+		c.mu.Unlock()
+		if !c.reconnect(l, err) {
+			return // a new link's reader carries on
+		}
+	}
+	c.end(l)
 }
 
-func (c *Client) readStanzas() (err error) {
+// end ends the session after link l, the last one, ended.
+func (c *Client) end(l *link) {
+	c.mu.Lock()
+	if c.cause == nil {
+		c.cause = l.err
+	}
+	cause := c.cause
+	clear(c.pending) // waiters see c.done
+	c.status = StatusClosed
+	c.mu.Unlock()
+	if c.opts.Reconnect != nil {
+		if lost := c.unsent(l); len(lost) > 0 {
+			c.handOver(lost, true)
+		}
+	}
+	c.log.Info("xmpp: session ended", "cause", cause)
+	c.notify(StatusClosed, cause)
+	close(c.queue)
+	close(c.done)
+}
+
+func (c *Client) readStanzas(l *link) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("xmpp: panic in reader: %v\n%s", r, debug.Stack())
 		}
 	}()
 	for {
-		v, err := c.dec.Next()
-		c.lastRead.Store(time.Now().UnixNano())
+		v, err := l.dec.Next()
+		l.lastRead.Store(time.Now().UnixNano())
 		if err != nil {
 			if bad, ok := errors.AsType[*BadStanzaError](err); ok {
-				c.smCount()      // a stanza all the same (XEP-0198 §4)
-				c.badStanza(bad) // not fatal: the stream goes on
+				smCount(l)          // a stanza all the same (XEP-0198 §4)
+				c.badStanza(l, bad) // not fatal: the stream goes on
 				continue
 			}
 			if errors.Is(err, io.EOF) {
-				c.answerEnd()
+				c.answerEnd(l)
 				return errServerClosed
 			}
 			return fmt.Errorf("xmpp: read: %w", err)
 		}
 		switch v.(type) {
 		case *IQ, *Message, *Presence:
-			c.smCount()
+			smCount(l)
 		}
 		switch s := v.(type) {
 		case *IQ:
 			switch s.Type {
 			case IQResult, IQError:
+				l.answered.Store(true)
 				c.deliver(s)
 			case IQGet, IQSet:
-				c.enqueue(s)
+				c.enqueue(l, s)
 			default:
 				c.log.Debug("xmpp: dropping IQ of unknown type", "type", s.Type, "id", s.ID)
 			}
 		case *Message:
-			c.enqueue(s)
+			c.enqueue(l, s)
 		case *Presence:
-			c.enqueue(s)
+			c.enqueue(l, s)
 		case *Element:
-			if c.sm != nil && s.Name.Space == nsSM {
-				if err := c.smElement(s); err != nil {
+			if l.sm != nil && s.Name.Space == nsSM {
+				if err := c.smElement(l, s); err != nil {
 					return err
 				}
 				continue
@@ -86,19 +112,19 @@ func (c *Client) readStanzas() (err error) {
 // badStanza handles a stanza the decoder rejected: an IQ get or set is
 // answered with the error the decoder chose (it needs an answer, RFC 6120
 // §8.2.3); anything else, including an IQ reply, is dropped.
-func (c *Client) badStanza(bad *BadStanzaError) {
+func (c *Client) badStanza(l *link, bad *BadStanzaError) {
 	h := bad.Header
 	if bad.Name == "iq" && (h.Type == IQGet || h.Type == IQSet) && h.ID != "" {
 		c.log.Debug("xmpp: answering bad IQ", "id", h.ID, "condition", bad.Condition, "err", bad.Err)
-		c.enqueue(&badRequest{Header: h, condition: bad.Condition})
+		c.enqueue(l, &badRequest{Header: h, condition: bad.Condition})
 		return
 	}
 	c.log.Debug("xmpp: dropping bad stanza", "name", bad.Name, "id", h.ID, "err", bad.Err)
 }
 
-// answerEnd writes </stream:stream> in reply to the server's (RFC 6120 §4.4),
-// unless it was written already.
-func (c *Client) answerEnd() {
+// answerEnd writes </stream:stream> on l in reply to the server's (RFC 6120
+// §4.4), unless it was written already.
+func (c *Client) answerEnd(l *link) {
 	t := time.NewTimer(endReplyTimeout)
 	defer t.Stop()
 	select {
@@ -107,22 +133,29 @@ func (c *Client) answerEnd() {
 		return
 	}
 	defer func() { <-c.writeSem }()
-	if c.endSent {
+	if l.endSent {
 		return
 	}
-	c.endSent = true
-	c.conn.SetWriteDeadline(time.Now().Add(endReplyTimeout))
-	_ = c.enc.WriteEnd()
+	l.endSent = true
+	l.conn.SetWriteDeadline(time.Now().Add(endReplyTimeout))
+	_ = l.enc.WriteEnd()
 }
 
-// enqueue hands a stanza to the handler goroutine, blocking while the queue
-// is full. Once Close has started or the connection is closed, stanzas are
-// dropped, so the reader never stays blocked here.
-func (c *Client) enqueue(s Stanza) {
+// enqueue hands a stanza read on l to the handler goroutine, blocking while
+// the queue is full. Once Close has started, stanzas are dropped, so the
+// reader never stays blocked here. Without Options.Reconnect they are also
+// dropped once the connection is closed, as the session is ending; with it,
+// a stanza counted for stream management must reach the handlers, or it
+// would be lost across a resumption.
+func (c *Client) enqueue(l *link, s Stanza) {
+	dead := l.dead
+	if c.opts.Reconnect != nil {
+		dead = nil
+	}
 	select {
 	case c.queue <- s:
 	case <-c.quit:
-	case <-c.dead:
+	case <-dead:
 	}
 }
 
@@ -138,7 +171,7 @@ func (c *Client) deliver(iq *IQ) {
 	c.mu.Unlock()
 	switch {
 	case ok:
-		p.ch <- iq // capacity 1, and the entry was removed: never blocks
+		p.ch <- iqReply{iq: iq} // capacity 1, and the entry was removed: never blocks
 	case p != nil:
 		c.log.Warn("xmpp: ignoring IQ reply from unexpected sender", "id", iq.ID, "from", iq.From.String(), "want", p.to.String())
 	default:
@@ -165,10 +198,14 @@ func (c *Client) replyFrom(to, from JID) bool {
 func (c *Client) dispatch() {
 	defer close(c.dispatchDone)
 	for s := range c.queue {
-		select {
-		case <-c.quit:
-			continue
+		switch s.(type) {
+		case *statusEvent, *unackedEvent:
 		default:
+			select {
+			case <-c.quit:
+				continue
+			default:
+			}
 		}
 		c.inHandler.Store(true)
 		c.handle(s)
@@ -190,6 +227,10 @@ func (c *Client) handle(s Stanza) {
 		c.handleIQ(s)
 	case *badRequest:
 		c.sendIQError(&s.Header, &StanzaError{Type: ErrorTypeModify, Condition: s.condition})
+	case *statusEvent:
+		c.protect("OnStatus", func() { c.opts.OnStatus(c, s.status, s.err) })
+	case *unackedEvent:
+		c.protect("OnUnacked", func() { c.opts.Reconnect.OnUnacked(c, s.stanzas) })
 	}
 }
 

@@ -23,7 +23,7 @@ var ErrDeadLink = errors.New("xmpp: dead link: the server stopped answering")
 // §4.6.1) when nothing was written for KeepAlive, and pings the server
 // (XEP-0199 §4.2) when nothing was received for PingIdle, ending the session
 // with ErrDeadLink if the ping gets no reply.
-func (c *Client) keepalive() {
+func (c *Client) keepalive(l *link) {
 	ka, idle := c.opts.KeepAlive, c.opts.PingIdle
 	tick := ka
 	if tick <= 0 || (idle > 0 && idle < tick) {
@@ -36,22 +36,27 @@ func (c *Client) keepalive() {
 	for {
 		select {
 		case <-t.C:
-		case <-c.dead:
+		case <-l.dead:
 			return
 		}
 		now := time.Now()
-		if idle > 0 && now.Sub(time.Unix(0, c.lastRead.Load())) >= idle {
-			if err := c.pingServer(); err != nil {
+		if idle > 0 && now.Sub(time.Unix(0, l.lastRead.Load())) >= idle {
+			if err := c.pingServer(l); err != nil {
 				c.log.Warn("xmpp: dead link", "err", err)
-				c.shutdown(err, false)
+				c.shutdown(l, err, false)
 				return
 			}
-			c.lastRead.Store(time.Now().UnixNano()) // the reply itself counts, but be sure
+			l.lastRead.Store(time.Now().UnixNano()) // the reply itself counts, but be sure
 			continue
 		}
-		if ka > 0 && now.Sub(time.Unix(0, c.lastWrite.Load())) >= ka {
+		if ka > 0 && now.Sub(time.Unix(0, l.lastWrite.Load())) >= ka {
 			ctx, cancel := context.WithTimeout(context.Background(), max(ka, time.Second))
-			err := c.write(ctx, func(e *Encoder) error { return e.WriteKeepalive() })
+			err := c.write(ctx, func(cur *link) error {
+				if cur != l {
+					return nil
+				}
+				return l.enc.WriteKeepalive()
+			})
 			cancel()
 			if err != nil {
 				c.log.Debug("xmpp: whitespace keepalive", "err", err)
@@ -60,51 +65,74 @@ func (c *Client) keepalive() {
 	}
 }
 
-// pingServer sends a ping to the server and waits up to PingTimeout for any
-// reply; an error reply proves the link alive as well as a result does. It
-// returns nil also when the session ended for another reason meanwhile.
-func (c *Client) pingServer() error {
+// pingServer sends a ping to the server over l and waits for a sign of
+// life: a reply (an error reply proves the link alive as well as a result
+// does), or anything else read on l. Only when nothing at all was received
+// for PingTimeout after the ping was written does it return an error
+// wrapping ErrDeadLink: a server busy with a burst of stanzas answers the
+// ping late, but its acks and other traffic still show it is there. It
+// returns nil also when the link ended for another reason meanwhile.
+func (c *Client) pingServer(l *link) error {
 	timeout := c.opts.PingTimeout
-	errTimeout := fmt.Errorf("%w: no reply to a ping within %v", ErrDeadLink, timeout)
-	ctx, cancel := context.WithTimeoutCause(context.Background(), timeout, errTimeout)
-	defer cancel()
-	_, err := c.SendIQ(ctx, &IQ{
-		Header: Header{Type: IQGet, To: c.domain},
-		Payload: Element{
-			Name:       xml.Name{Space: "urn:xmpp:ping", Local: "ping"},
-			Raw:        "<ping xmlns='urn:xmpp:ping'/>",
-			wellFormed: true,
-		},
-	})
-	if errors.Is(err, ErrUnackedFull) {
-		// No room for the ping: with so much unacknowledged, the
-		// server's <a/> is as good a sign of life (XEP-0198 §4).
-		err = c.probeAck(ctx)
+	dead := fmt.Errorf("%w: nothing received within %v of a ping", ErrDeadLink, timeout)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	res := make(chan error, 1)
+	l.asked.Store(true)
+	go func() {
+		_, err := c.SendIQ(ctx, &IQ{
+			Header: Header{Type: IQGet, To: c.domain},
+			Payload: Element{
+				Name:       xml.Name{Space: "urn:xmpp:ping", Local: "ping"},
+				Raw:        "<ping xmlns='urn:xmpp:ping'/>",
+				wellFormed: true,
+			},
+		})
+		if errors.Is(err, ErrUnackedFull) {
+			// No room for the ping: with so much unacknowledged, the
+			// server's <a/> is as good a sign of life (XEP-0198 §4).
+			err = c.probeAck(ctx, l)
+		}
+		res <- err
+	}()
+	sent := time.Now()
+	tick := time.NewTicker(max(timeout/8, time.Millisecond))
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-res:
+			if _, ok := errors.AsType[*StanzaError](err); ok || err == nil || l.isDead() {
+				return nil
+			}
+			if ctx.Err() != nil {
+				return context.Cause(ctx)
+			}
+			return fmt.Errorf("%w: ping: %w", ErrDeadLink, err)
+		case <-l.dead:
+			return nil // ended for its own reason, which is the cause
+		case now := <-tick.C:
+			last := max(sent.UnixNano(), l.lastRead.Load())
+			if now.Sub(time.Unix(0, last)) >= timeout {
+				cancel(dead) // also ends a ping write that is stuck
+				return dead
+			}
+		}
 	}
-	if _, ok := errors.AsType[*StanzaError](err); ok || err == nil {
-		return nil
-	}
-	select {
-	case <-c.done:
-		return nil // ended for its own reason, which is the cause
-	default:
-	}
-	if ctx.Err() != nil {
-		return context.Cause(ctx)
-	}
-	return fmt.Errorf("%w: ping: %w", ErrDeadLink, err)
 }
 
-// probeAck writes <r/> and waits for the next <a/>, whatever it
+// probeAck writes <r/> on l and waits for the next <a/>, whatever it
 // acknowledges.
-func (c *Client) probeAck(ctx context.Context) error {
-	sm := c.sm
+func (c *Client) probeAck(ctx context.Context, l *link) error {
+	sm := l.sm
 	var seen chan struct{}
-	err := c.write(ctx, func(e *Encoder) error {
+	err := c.write(ctx, func(cur *link) error {
+		if cur != l {
+			return fmt.Errorf("%w: reconnecting", ErrDisconnected)
+		}
 		sm.mu.Lock()
 		seen = sm.ackSeen
 		sm.mu.Unlock()
-		return writeR(e)
+		return l.writeR()
 	})
 	if err != nil {
 		return err
@@ -114,7 +142,7 @@ func (c *Client) probeAck(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-c.done:
-		return c.endedErr()
+	case <-l.dead:
+		return nil
 	}
 }

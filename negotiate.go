@@ -162,7 +162,7 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		if err != nil {
 			return nil, err
 		}
-		info := res.info
+		info := res.sm.info
 		return &negotiated{jid: res.jid, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, sm: &info, resumedH: h}, nil
 	}
 	if f.Bind == nil {

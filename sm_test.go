@@ -158,7 +158,7 @@ func TestSMWrapAround(t *testing.T) {
 		}
 		s.closeStream()
 	})
-	sm := c.sm
+	sm := c.cur.Load().sm
 	sm.mu.Lock()
 	sm.inbound, sm.outbound, sm.acked = math.MaxUint32-1, math.MaxUint32-1, math.MaxUint32-1
 	sm.mu.Unlock()

@@ -31,6 +31,9 @@ var ErrInvalidText = errors.New("xmpp: text that XML cannot carry")
 type Encoder struct {
 	w   io.Writer
 	buf []byte
+	// markIO makes flush return write errors as *ioError, so that a Client
+	// tells a broken connection from a stanza refused before writing.
+	markIO bool
 }
 
 // NewEncoder returns an Encoder that writes to w.
@@ -96,7 +99,22 @@ func (e *Encoder) Encode(s Stanza) error {
 func (e *Encoder) flush(b []byte) error {
 	e.buf = b[:0]
 	_, err := e.w.Write(b)
+	if err != nil && e.markIO {
+		return &ioError{err}
+	}
 	return err
+}
+
+// ioError is an error of the writer under an Encoder (with markIO), as
+// opposed to a stanza refused before anything was written.
+type ioError struct{ err error }
+
+func (e *ioError) Error() string { return e.err.Error() }
+func (e *ioError) Unwrap() error { return e.err }
+
+func isIOError(err error) bool {
+	_, ok := errors.AsType[*ioError](err)
+	return ok
 }
 
 // appendStanza appends the XML encoding of s to dst and returns the extended

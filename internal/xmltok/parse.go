@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"unicode/utf8"
 )
 
@@ -69,6 +70,10 @@ const (
 	FlagCDATA
 	// FlagXmlns marks an Attr that declares a namespace.
 	FlagXmlns
+	// FlagOuterNS marks a Start whose element, or an element inside it,
+	// uses a namespace binding that the element does not declare: the
+	// Decl of one of its tokens is below the Start's index (or DeclOuter).
+	FlagOuterNS
 )
 
 // Span is a half-open range of byte offsets into an element's data.
@@ -147,8 +152,7 @@ type Parser struct {
 	lim    Limits
 	toks   []Token
 	ns     []Binding
-	open   []int32 // indexes of open Start tokens
-	marks  []int32 // len(ns) before each open Start
+	open   []openElem // the open elements, innermost last
 	intern map[string]string
 	uris   []string // namespace URIs; see Token.NS
 	uriIdx map[string]int32
@@ -157,6 +161,16 @@ type Parser struct {
 	nfixed   int // entries of uris kept when the table is trimmed
 	scratch  []byte
 	flags    uint8 // the flags of the tokens, or-ed together
+	stop     int   // where resume goes on: the start of the unfinished token
+}
+
+// openElem is an element whose end tag is still to come.
+type openElem struct {
+	si   int32 // index of its Start
+	mark int32 // len(Parser.ns) before its Start
+	// min is the least Decl, other than DeclNone, of its tokens so far and
+	// of those of the elements inside it: FlagOuterNS in the end.
+	min int32
 }
 
 // SetLimits sets the limits; zero fields take the defaults.
@@ -326,23 +340,38 @@ func (p *Parser) internBytes(b []byte) string {
 }
 
 // element tokenizes the element at data[0] ('<'), whose enclosing scope is
-// p.ns[:outer]. It returns the length of the element or errMore.
+// p.ns[:outer]. It returns the length of the element, or errMore when data
+// ends first: then resume goes on once more data is in.
 func (p *Parser) element(data []byte, outer int) (int, error) {
 	p.trimURIs()
 	p.toks = p.toks[:0]
 	p.flags = 0
 	p.ns = p.ns[:outer]
 	p.open = p.open[:0]
-	p.marks = p.marks[:0]
-	i := 0
+	return p.tokens(data, 0)
+}
+
+// resume continues the element that element or resume left unfinished
+// with errMore, in data that holds the same bytes and more. Only the piece
+// of markup or text that the data ended in is parsed again: a token is added
+// to the Parser's state only when it is complete.
+func (p *Parser) resume(data []byte) (int, error) {
+	return p.tokens(data, p.stop)
+}
+
+// tokens tokenizes the element's content from data[i], the start of a
+// token.
+func (p *Parser) tokens(data []byte, i int) (int, error) {
 	for {
 		if len(p.open) > 0 {
 			if i >= len(data) {
+				p.stop = i
 				return 0, errMore
 			}
 			if data[i] != '<' {
 				j, fl, err := scanText(data, i)
 				if err != nil {
+					p.stop = i
 					return 0, err
 				}
 				tk := p.add()
@@ -354,30 +383,26 @@ func (p *Parser) element(data []byte, outer int) (int, error) {
 			}
 		}
 		if i+1 >= len(data) {
+			p.stop = i
 			return 0, errMore
 		}
+		var k int
+		var err error
 		switch data[i+1] {
 		case '/':
-			k, err := p.endTag(data, i)
-			if err != nil {
-				return 0, err
-			}
-			i = k
+			k, err = p.endTag(data, i)
 		case '!':
-			k, err := p.cdata(data, i)
-			if err != nil {
-				return 0, err
-			}
-			i = k
+			k, err = p.cdata(data, i)
 		case '?':
 			return 0, perr(RestrictedXML, i, "processing instruction")
 		default:
-			k, err := p.startTag(data, i, false)
-			if err != nil {
-				return 0, err
-			}
-			i = k
+			k, err = p.startTag(data, i, false)
 		}
+		if err != nil {
+			p.stop = i
+			return 0, err
+		}
+		i = k
 		if len(p.open) == 0 {
 			return i, nil
 		}
@@ -420,6 +445,85 @@ func (p *Parser) cdata(data []byte, i int) (int, error) {
 	return s + j + 3, nil
 }
 
+// asciiName scans the usual name at data[i]: ASCII, without a prefix and
+// followed by another ASCII byte. It returns the name's end and the start of
+// its local part (i), or an end of -1 for anything else, which scanName
+// decides. Byte by byte: names are short, and a table lookup per byte costs
+// fewer instructions than a test of eight bytes at a time.
+func asciiName(data []byte, i int) (end, local int) {
+	if i >= len(data) || nameByte[data[i]] != 1 {
+		return -1, i
+	}
+	j := i + 1
+	for j < len(data) && nameByte[data[j]] != 0 {
+		j++
+	}
+	if j >= len(data) || data[j] == ':' || data[j] >= utf8.RuneSelf {
+		return -1, i
+	}
+	return j, i
+}
+
+// plainAttr scans the usual attribute at data[i]: an ASCII name without a
+// prefix, '=' and a quoted value of plain ASCII. It returns the end of the
+// name and the index of the closing quote, or -1 as the latter for anything
+// else, which startTag scans in full.
+//
+// It is a function of its own, and calls nothing, so that its loops keep
+// their few variables in registers.
+func plainAttr(data []byte, i int) (aend, ve int) {
+	aend = i
+	if i >= len(data) || nameByte[data[i]] != 1 {
+		return 0, -1
+	}
+	aend++
+	for aend < len(data) && nameByte[data[aend]] != 0 {
+		aend++
+	}
+	if aend+1 >= len(data) || data[aend] != '=' {
+		return 0, -1
+	}
+	q := data[aend+1]
+	if q != '\'' && q != '"' {
+		return 0, -1
+	}
+	j := aend + 2
+	k := attrMask
+	for {
+		for ; j <= len(data)-8; j += 8 {
+			if m := k.stops(binary.LittleEndian.Uint64(data[j:])); m != 0 {
+				j += firstStop(m)
+				break
+			}
+		}
+		if j >= len(data) {
+			return 0, -1
+		}
+		c := data[j]
+		if c == q {
+			return aend, j
+		}
+		// Past the bytes the coarse test stops at, and the other quote;
+		// '<', '&', control characters and non-ASCII go to scanAttrValue.
+		if attrClass[c] != 0 && c != '"' && c != '\'' {
+			return 0, -1
+		}
+		j++
+	}
+}
+
+// grow appends a token to toks; the caller sets every field of the token
+// it returns.
+func grow(toks []Token) ([]Token, *Token) {
+	n := len(toks)
+	if n == cap(toks) {
+		toks = append(toks, Token{})
+	} else {
+		toks = toks[:n+1]
+	}
+	return toks, &toks[n]
+}
+
 // scanName scans a qualified name at data[i]. It returns its end and the
 // offset of the local part.
 func scanName(data []byte, i int) (end, local int, err error) {
@@ -429,12 +533,7 @@ func scanName(data []byte, i int) (end, local int, err error) {
 		local = i
 		j := i
 		for j+8 <= len(data) {
-			// nameStops, by hand: too large to be inlined.
-			x := binary.LittleEndian.Uint64(data[j:])
-			y := x &^ swarHi
-			ok := inRange(y|swarLo*0x20, 'a', 'z') | inRange(y, '0', '9') | inRange(y, '-', '.') |
-				^((y^swarLo*'_')+swarLo*0x7f)&swarHi
-			m := ^ok&swarHi | x&swarHi
+			m := nameStops(binary.LittleEndian.Uint64(data[j : j+8]))
 			if m == 0 {
 				j += 8
 				continue
@@ -506,29 +605,34 @@ func (p *Parser) lookup(prefix []byte) (Binding, bool) {
 // startTag tokenizes the start tag at data[i]. With header set, the tag is
 // left open without a matching end.
 func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
-	start := i
-	i++
-	end, local, err := scanName(data, i)
-	if err != nil {
-		return 0, err
-	}
-	si := int32(len(p.toks))
-	tk := p.add()
+	// The common cases are inline: an ASCII name without a prefix, a
+	// single space before each attribute, name='value' without spaces and
+	// a value of plain ASCII. Go keeps no value in a register across a
+	// call and has few registers, so the scanning loop calls nothing in
+	// the common case and keeps few variables alive; everything else goes
+	// to the general scanners, which pick up where the fast path stopped,
+	// and the attributes are looked at again once the tag is scanned.
+	data = data[:len(data):len(data)] // bounds checks against len only
+	toks := p.toks
+	si := int32(len(toks))
+	toks, tk := grow(toks)
 	tk.Kind = Start
+	tk.Flags = 0
+	tk.Value.Start = int32(i)
+	tk.NS = NSNone
+	tk.Decl = 0
+	tk.Match = 0
+	i++
+	end, local := asciiName(data, i)
+	if end < 0 {
+		var err error
+		if end, local, err = scanName(data, i); err != nil {
+			return 0, err
+		}
+	}
 	tk.Name = Span{int32(i), int32(end)}
 	tk.Local = int32(local)
 	i = end
-	nattr := 0
-	self := false
-	// Whether some attribute declares a namespace, and whether some other
-	// has a prefix: without them, the loops below have nothing to do.
-	xmlns, prefixed := false, false
-	// Without prefixed attributes, the only error the resolution loop
-	// below can find is a duplicate, which needs two names that agree in
-	// length and last byte: a bit set of those, kept while scanning, lets
-	// it skip the loop.
-	var names uint64
-	collide := false
 	for {
 		ws := false
 		if i+1 < len(data) && data[i] == ' ' && data[i+1] > ' ' {
@@ -557,90 +661,91 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				return 0, perr(NotWellFormed, i, "expected '>' after '/'")
 			}
 			i += 2
-			self = true
 			break
 		}
 		if !ws {
 			return 0, perr(NotWellFormed, i, "expected whitespace before an attribute")
 		}
-		nattr++
-		if nattr > p.lim.MaxAttrs {
+		if len(toks)-int(si) > p.lim.MaxAttrs {
 			return 0, perr(PolicyViolation, i, "too many attributes")
+		}
+		toks, tk = grow(toks)
+		tk.Kind = Attr
+		tk.Flags = 0
+		tk.NS = NSNone
+		tk.Decl = DeclNone
+		tk.Match = 0
+		if aend, ve := plainAttr(data, i); ve >= 0 {
+			tk.Name = Span{int32(i), int32(aend)}
+			tk.Local = int32(i)
+			tk.Value = Span{int32(aend + 2), int32(ve)}
+			i = ve + 1
+			continue
 		}
 		aend, alocal, err := scanName(data, i)
 		if err != nil {
 			return 0, err
 		}
-		name := Span{int32(i), int32(aend)}
-		switch {
-		case alocal == i:
-			xmlns = xmlns || aend-i == 5 && string(data[i:aend]) == "xmlns"
-		case alocal-i == 6 && string(data[i:alocal]) == "xmlns:":
-			xmlns = true
-		default:
-			prefixed = true
-		}
-		bit := uint64(1) << ((uint(aend-i)*7 + uint(data[aend-1])) & 63)
-		collide = collide || names&bit != 0
-		names |= bit
+		tk.Name = Span{int32(i), int32(aend)}
+		tk.Local = int32(alocal)
 		i = aend
-		var q byte
-		if i+1 < len(data) && data[i] == '=' && (data[i+1] == '\'' || data[i+1] == '"') {
-			// The usual name='value', without spaces.
+		for i < len(data) && isSpace(data[i]) {
 			i++
-			q = data[i]
-		} else {
-			for i < len(data) && isSpace(data[i]) {
-				i++
-			}
-			if i >= len(data) {
-				return 0, errMore
-			}
-			if data[i] != '=' {
-				return 0, perr(NotWellFormed, i, "expected '='")
-			}
-			i++
-			for i < len(data) && isSpace(data[i]) {
-				i++
-			}
-			if i >= len(data) {
-				return 0, errMore
-			}
-			q = data[i]
-			if q != '"' && q != '\'' {
-				return 0, perr(NotWellFormed, i, "expected a quoted value")
-			}
 		}
-		vs := i + 1
-		ve, fl, err := scanAttrValue(data, vs, q)
-		if err != nil {
+		if i >= len(data) {
+			return 0, errMore
+		}
+		if data[i] != '=' {
+			return 0, perr(NotWellFormed, i, "expected '='")
+		}
+		i++
+		for i < len(data) && isSpace(data[i]) {
+			i++
+		}
+		if i >= len(data) {
+			return 0, errMore
+		}
+		q := data[i]
+		if q != '"' && q != '\'' {
+			return 0, perr(NotWellFormed, i, "expected a quoted value")
+		}
+		i++
+		var fl uint8
+		tk.Value.Start = int32(i)
+		if i, fl, err = scanAttrValue(data, i, q); err != nil {
 			return 0, err
 		}
-		tk := p.addDirty()
-		tk.Kind = Attr
 		tk.Flags = fl
-		p.flags |= fl
-		tk.Name = name
-		tk.Local = int32(alocal)
-		tk.Value = Span{int32(vs), int32(ve)}
-		tk.NS = NSNone
-		tk.Decl = DeclNone
-		tk.Match = 0
-		i = ve + 1
+		tk.Value.End = int32(i)
+		i++
 	}
-	p.toks[si].Value = Span{int32(start), int32(i)}
+	toks[si].Value.End = int32(i)
+	p.toks = toks
+	start := int(toks[si].Value.Start)
+	self := data[i-2] == '/'
 	mark := int32(len(p.ns))
 
-	// Namespace declarations.
-	attrs := p.toks[si+1:]
-	if !xmlns {
-		attrs = attrs[:0]
-	}
+	// Namespace declarations, and what the loop below needs to look at:
+	// whether some attribute other than a declaration has a prefix, and
+	// whether two names may be equal. Without prefixed attributes, the only
+	// error that loop can find is a duplicate, which needs two names that
+	// agree in length and last byte: a bit set of those lets it skip the
+	// loop.
+	attrs := toks[si+1:]
+	prefixed, collide := false, false
+	var names uint64
 	for k := range attrs {
 		a := &attrs[k]
+		p.flags |= a.Flags
 		qn := data[a.Name.Start:a.Name.End]
+		bit := uint64(1) << ((uint(len(qn))*7 + uint(qn[len(qn)-1])) & 63)
+		collide = collide || names&bit != 0
+		names |= bit
 		switch {
-		case string(qn) == "xmlns":
+		case a.Local == a.Name.Start:
+			if string(qn) != "xmlns" {
+				continue
+			}
 			uri := p.attrNS(data, a)
 			if uri == NSIndex || p.uris[uri] == nsXmlns {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "reserved namespace as default")
@@ -655,6 +760,8 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 			}
 			a.Flags |= FlagXmlns
 			p.ns = append(p.ns, Binding{Prefix: p.internBytes(pfx), NS: uri, Decl: si})
+		default:
+			prefixed = true
 		}
 	}
 	// Resolve the element's name.
@@ -685,6 +792,7 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 		attrs = attrs[:0]
 	}
 	var seen [2]uint64
+	min := int32(math.MaxInt32)
 	for k := range attrs {
 		a := &attrs[k]
 		if a.Flags&FlagXmlns == 0 && a.Local > a.Name.Start {
@@ -693,6 +801,9 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 				a.NS = NSIndex
 			} else if b, ok := p.lookup(pfx); ok {
 				a.NS, a.Decl = b.NS, b.Decl
+				if b.Decl != DeclNone && b.Decl < min {
+					min = b.Decl
+				}
 			} else {
 				return 0, perr(NotWellFormed, int(a.Name.Start), "undeclared prefix")
 			}
@@ -724,8 +835,10 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 	if header {
 		return i, nil
 	}
-	p.open = append(p.open, si)
-	p.marks = append(p.marks, mark)
+	if st.Decl != DeclNone && st.Decl < min {
+		min = st.Decl
+	}
+	p.open = append(p.open, openElem{si: si, mark: mark, min: min})
 	if len(p.open) > p.lim.MaxDepth {
 		return 0, perr(PolicyViolation, start, "elements nested too deeply")
 	}
@@ -737,7 +850,8 @@ func (p *Parser) startTag(data []byte, i int, header bool) (int, error) {
 
 func (p *Parser) closeTop(tag Span) {
 	n := len(p.open) - 1
-	si := p.open[n]
+	o := p.open[n]
+	si := o.si
 	ei := int32(len(p.toks))
 	tk := p.addDirty() // may move p.toks: take st after it
 	st := &p.toks[si]
@@ -750,9 +864,14 @@ func (p *Parser) closeTop(tag Span) {
 	tk.NS = st.NS
 	tk.Decl = st.Decl
 	tk.Match = si
-	p.ns = p.ns[:p.marks[n]]
+	if o.min < si {
+		st.Flags |= FlagOuterNS
+	}
+	p.ns = p.ns[:o.mark]
 	p.open = p.open[:n]
-	p.marks = p.marks[:n]
+	if n > 0 && o.min < p.open[n-1].min {
+		p.open[n-1].min = o.min
+	}
 }
 
 // endTag tokenizes the end tag at data[i] ("</").
@@ -760,7 +879,7 @@ func (p *Parser) endTag(data []byte, i int) (int, error) {
 	if len(p.open) == 0 {
 		return 0, perr(NotWellFormed, i, "unexpected end tag")
 	}
-	st := &p.toks[p.open[len(p.open)-1]]
+	st := &p.toks[p.open[len(p.open)-1].si]
 	// Fast path: the start tag's name, already validated, right before '>'.
 	if e := i + 2 + int(st.Name.End-st.Name.Start); e < len(data) && data[e] == '>' &&
 		bytes.Equal(data[i+2:e], data[st.Name.Start:st.Name.End]) {
@@ -807,7 +926,7 @@ func scanAttrValue(data []byte, i int, q byte) (int, uint8, error) {
 	var fl uint8
 	for {
 		if i+8 <= len(data) {
-			m := attrRunStops(binary.LittleEndian.Uint64(data[i:]))
+			m := attrRunStops(binary.LittleEndian.Uint64(data[i : i+8]))
 			if m == 0 {
 				i += 8
 				continue
@@ -876,7 +995,7 @@ func scanText(data []byte, start int) (int, uint8, error) {
 	i := start
 	for {
 		if i+8 <= len(data) {
-			m := textStops(binary.LittleEndian.Uint64(data[i:]))
+			m := textStops(binary.LittleEndian.Uint64(data[i : i+8]))
 			if m == 0 {
 				i += 8
 				continue

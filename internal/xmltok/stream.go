@@ -3,6 +3,7 @@ package xmltok
 import (
 	"bytes"
 	"io"
+	"sync"
 )
 
 // Element is one top-level element of a stream, or the stream header's
@@ -40,6 +41,10 @@ type Tokenizer struct {
 	nhdr  int    // header bindings at the bottom of Parser.ns
 	hdr   []byte // qualified name of the header
 	fr    framer
+	// pooled is buf when buf came from bufPool.
+	pooled *[readBuffer]byte
+	// small receives the first bytes after a pause; see fill.
+	small [smallBuffer]byte
 }
 
 // New returns a Tokenizer reading from r.
@@ -72,14 +77,86 @@ func (t *Tokenizer) fail(err error, at int) error {
 	return err
 }
 
-// The read buffer starts at minBuffer and doubles while an element does not
-// fit, up to the size limit plus a little; once all of it is consumed, a
-// buffer grown beyond maxIdleBuffer is dropped, so that a session idle after
-// a large element does not keep it.
+// Buffers. An idle session should cost little memory, and a busy one
+// should read in large pieces: every read that ends inside an element makes
+// the parser start that element again once more data is in.
+//
+// So when everything buffered is consumed and the tokenizer must read, it
+// gives its buffer up, and the read, which may wait as long as the peer is
+// quiet, goes into small, an array inside the Tokenizer: a session blocked
+// in Read holds no buffer. Elements that arrive whole in small bytes are
+// parsed there. Otherwise the data moves to a buffer of readBuffer bytes
+// from bufPool, and reads go on there; it doubles while an element does not
+// fit, never beyond the size limit plus a little.
 const (
-	minBuffer     = 4 << 10
-	maxIdleBuffer = 64 << 10
+	smallBuffer = 256
+	readBuffer  = 16 << 10
+	// minRead is the least free space worth a read: with less, the data is
+	// moved to the front of the buffer first.
+	minRead = 4 << 10
 )
+
+var bufPool = sync.Pool{New: func() any { return new([readBuffer]byte) }}
+
+// release gives up the buffer, which must hold nothing unconsumed, and
+// makes small the buffer.
+func (t *Tokenizer) release() {
+	if t.pooled != nil {
+		bufPool.Put(t.pooled)
+		t.pooled = nil
+	}
+	t.buf = t.small[:]
+	t.base += int64(t.pos)
+	t.pos, t.end = 0, 0
+}
+
+// inSmall reports whether buf is the small array.
+func (t *Tokenizer) inSmall() bool { return len(t.buf) > 0 && &t.buf[0] == &t.small[0] }
+
+// BufferSize returns the size of the read buffer the Tokenizer holds
+// besides itself: 0 while it waits for input after a pause.
+func (t *Tokenizer) BufferSize() int {
+	if t.inSmall() {
+		return 0
+	}
+	return cap(t.buf)
+}
+
+// grow moves the unconsumed data to the front of a buffer with room for a
+// read: the same buffer when it has room, else a larger one.
+func (t *Tokenizer) grow() error {
+	n := len(t.buf)
+	if t.end-t.pos == n || t.inSmall() {
+		// Full, or small: a larger buffer.
+		n = min(max(2*n, readBuffer), t.lim.MaxSize+1024)
+		if n <= len(t.buf) {
+			return &Error{Condition: PolicyViolation, Offset: t.base + int64(t.end), Msg: "element too large"}
+		}
+	}
+	var nb []byte
+	var pooled *[readBuffer]byte
+	switch {
+	case n == len(t.buf):
+		nb = t.buf
+	case n == readBuffer:
+		pooled = bufPool.Get().(*[readBuffer]byte)
+		nb = pooled[:]
+	default:
+		nb = make([]byte, n)
+	}
+	copy(nb, t.buf[t.pos:t.end])
+	t.base += int64(t.pos)
+	t.end -= t.pos
+	t.pos = 0
+	if pooled != nil || n != len(t.buf) {
+		if t.pooled != nil {
+			bufPool.Put(t.pooled)
+		}
+		t.pooled = pooled
+	}
+	t.buf = nb
+	return nil
+}
 
 // fill reads more data, growing the buffer as needed but never beyond the
 // size limit plus a little.
@@ -88,36 +165,10 @@ func (t *Tokenizer) fill() error {
 		return t.rerr
 	}
 	if t.pos == t.end {
-		t.base += int64(t.pos)
-		t.pos, t.end = 0, 0
-		if len(t.buf) > maxIdleBuffer {
-			// Everything is consumed: give back what one big element made
-			// the buffer grow to, so an idle session stays small.
-			t.buf = nil
-		}
-	}
-	if len(t.buf)-t.end < 4096 || t.end == len(t.buf) {
-		if t.pos > 0 {
-			copy(t.buf, t.buf[t.pos:t.end])
-			t.base += int64(t.pos)
-			t.end -= t.pos
-			t.pos = 0
-		}
-		if t.end == len(t.buf) {
-			max := t.lim.MaxSize + 1024
-			n := 2 * len(t.buf)
-			if n < minBuffer {
-				n = minBuffer
-			}
-			if n > max {
-				n = max
-			}
-			if n <= len(t.buf) {
-				return &Error{Condition: PolicyViolation, Offset: t.base + int64(t.end), Msg: "element too large"}
-			}
-			nb := make([]byte, n)
-			copy(nb, t.buf[:t.end])
-			t.buf = nb
+		t.release()
+	} else if len(t.buf)-t.end < minRead {
+		if err := t.grow(); err != nil {
+			return err
 		}
 	}
 	for range 100 {
@@ -410,10 +461,18 @@ func (t *Tokenizer) Next() (Element, error) {
 		return Element{}, err
 	}
 	t.fr = framer{open: t.fr.open[:0]}
-	framed, retried := false, false
+	framed, retried, resume := false, false, false
 	for {
 		data := t.window()
-		n, err := t.element(data, t.nhdr)
+		var n int
+		var err error
+		if resume {
+			// Parse on from the piece the data ended in.
+			n, err = t.resume(data)
+		} else {
+			n, err = t.element(data, t.nhdr)
+			resume = true
+		}
 		if err == nil {
 			el := Element{Data: data[:n], Toks: t.toks, URIs: t.uris, Offset: t.base + int64(t.pos), Escaped: t.flags&FlagEscaped != 0}
 			t.pos += n

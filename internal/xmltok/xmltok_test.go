@@ -130,6 +130,9 @@ func FuzzTokenizer(f *testing.F) {
 		lim := Limits{MaxSize: 2048, MaxDepth: 8, MaxAttrs: 8}
 		want, err1 := dump(bytes.NewReader(in), lim)
 		got, err2 := dump(iotest.OneByteReader(bytes.NewReader(in)), lim)
+		if err := checkOuterNS(bytes.NewReader(in), lim); err != nil {
+			t.Fatal(err)
+		}
 		if want != got {
 			t.Fatalf("tokens differ:\n%s\n%s", want, got)
 		}
@@ -137,6 +140,36 @@ func FuzzTokenizer(f *testing.F) {
 			t.Fatalf("errors differ: %v / %v", err1, err2)
 		}
 	})
+}
+
+// checkOuterNS checks FlagOuterNS on every Start of every element of a
+// stream against its definition.
+func checkOuterNS(r io.Reader, lim Limits) error {
+	t := New(r)
+	t.SetLimits(lim)
+	if _, err := t.Header(); err != nil {
+		return nil
+	}
+	for {
+		el, err := t.Next()
+		if err != nil {
+			return nil
+		}
+		for si, st := range el.Toks {
+			if st.Kind != Start {
+				continue
+			}
+			want := false
+			for _, tk := range el.Toks[si:st.Match] {
+				if tk.Kind != Text && tk.Decl != DeclNone && int(tk.Decl) < si {
+					want = true
+				}
+			}
+			if got := st.Flags&FlagOuterNS != 0; got != want {
+				return fmt.Errorf("element %q, Start %d: FlagOuterNS = %v, want %v", el.Data, si, got, want)
+			}
+		}
+	}
 }
 
 // repeatReader yields head once, then body over and over.
@@ -199,4 +232,27 @@ func TestSkipPlainNeverSkipsSpecial(t *testing.T) {
 	}
 	require.Equal(t, 16, skipPlainAttr([]byte("aaaaaaaaaaaaaaaa"), 0))
 	require.Equal(t, 16, skipPlainText([]byte("aaaaaaaa aaaaaaa"), 0))
+}
+
+func TestOuterNS(t *testing.T) {
+	t.Parallel()
+	in := header + `<message xmlns:x='urn:x'><x:foo><bar xmlns='urn:b'><x:baz/></bar></x:foo>` +
+		`<q xmlns='urn:q' x:a='1'/><r xmlns='urn:r'><s/></r><u/></message></stream:stream>`
+	require.NoError(t, checkOuterNS(strings.NewReader(in), Limits{}))
+	tok := New(strings.NewReader(in))
+	_, err := tok.Header()
+	require.NoError(t, err)
+	el, err := tok.Next()
+	require.NoError(t, err)
+	outer := map[string]bool{}
+	for _, tk := range el.Toks {
+		if tk.Kind == Start {
+			outer[string(el.Data[tk.Name.Start:tk.Name.End])] = tk.Flags&FlagOuterNS != 0
+		}
+	}
+	require.Equal(t, map[string]bool{
+		"message": true, // jabber:client, from the stream header
+		"x:foo":   true, "bar": true, "x:baz": true, "q": true,
+		"r": false, "s": true, "u": true, // s uses the declaration on r
+	}, outer)
 }
