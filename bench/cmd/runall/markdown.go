@@ -259,11 +259,23 @@ func (r *report) causes() string {
 		}
 	}
 	if missed["idle-plain"] {
-		queue, buf, g := site(plain, "newClient", "client.go:458"), site(plain, "Tokenizer).fill", ""), site(plain, "runtime.malg", "")
-		frag := plain.HeapPer - sumSites(plain)
-		rest := sumSites(plain) - queue - buf - g
-		p("- **Idle session ≤ 4 KB without TLS** (the allocation-site table above, %d sessions: %.0f bytes/session): gojabber's own largest items are the handler queue, `make(chan Stanza, Options.HandlerQueue)` with 256 slots of 16 bytes allocated at login in `newClient` (%.0f bytes, because a pointer-holding object over 512 bytes carries an 8-byte malloc header that pushes 4,096 bytes into the 4,864-byte size class); the tokenizer's read buffer (%.0f bytes, `xmltok.(*Tokenizer).fill`), held while the reader is blocked in `Read`; and two goroutines, reader and handler (%.0f bytes of stack and %.0f of goroutine descriptors). The other live objects add up to %.0f bytes (the Client struct, Tokenizer, Decoder, Encoder, the parser's token slice, namespace and intern tables, the socket, each 100–600 bytes), and %.0f bytes are free space in partly used heap spans. Without the queue (allocate it on first use), without the idle read buffer (read into a small buffer and take the 4 KiB one only when data arrives) and with one goroutine while idle, a session would still hold about %.0f bytes; under 4 KB needs in addition no goroutine parked in `Read` per idle session (a goroutine costs at least 2 KiB of stack plus its descriptor) and smaller per-session structs.\n",
-			plain.N, plain.BytesPer, queue, buf, plain.StackPer, g, rest, frag, plain.BytesPer-queue-buf-plain.StackPer/2-g/2)
+		live := sumSites(plain)
+		var gs []string
+		for _, g := range plain.Goroutines {
+			gs = append(gs, fmt.Sprintf("`%s`", g.Func))
+		}
+		p("- **Idle session ≤ 4 KB without TLS** (the allocation-site table above, %d sessions): %.0f bytes/session = %.0f of goroutine stacks (%.0f goroutines per session: %s) + %.0f of live heap objects in %d allocation sites + %.0f of free space in partly used heap spans. The largest live objects:",
+			plain.N, plain.BytesPer, plain.StackPer, plain.Goroutine, strings.Join(gs, ", "), live, len(plain.Sites), plain.HeapPer-live)
+		for i, st := range plain.Sites {
+			if i == 5 {
+				break
+			}
+			p(" %.0f bytes in `%s`%s;", st.Bytes, st.Alloc, strings.TrimSuffix(" ("+st.Caller+")", " ()"))
+		}
+		if q := queueSite(plain); q.Bytes > 0 {
+			p(" the biggest, in `newClient`, is the handler queue `make(chan Stanza, Options.HandlerQueue)`, 256 slots of 16 bytes allocated at login whether or not a stanza ever waits (%.0f bytes: a pointer-holding object over 512 bytes carries an 8-byte malloc header, which pushes 4,096 bytes into the 4,864-byte size class).", q.Bytes)
+		}
+		p(" 4 KB leaves room for one goroutine parked in `Read` (at least 2 KiB of stack plus its descriptor of about 480 bytes) and about 1.5 KB for everything else, so no single item explains the miss: it needs a queue allocated on first use, one goroutine while idle (the handler goroutine started on demand) and per-session structs (Client, Tokenizer, Decoder, Encoder, namespace and intern tables) of about 1.5 KB together.\n")
 	}
 	if missed["idle-tls"] {
 		var tlsBytes float64
@@ -302,7 +314,7 @@ func (r *report) causes() string {
 				}
 			}
 		}
-		queue, g, toks, clone := site(withTLS, "newClient", "client.go:458"), site(withTLS, "runtime.malg", ""), site(withTLS, "addDirty", ""), site(withTLS, "Clone", "negotiate")
+		queue, g, toks, clone := queueSite(withTLS).Bytes, site(withTLS, "runtime.malg", ""), site(withTLS, "addDirty", ""), site(withTLS, "Clone", "negotiate")
 		if o.Lib != "" && bestPeer.Lib != "" {
 			p(" gojabber is %.0f bytes/session above %s. Items of gojabber's own that an idle session does not need: the handler queue (%.0f), the handler goroutine (about %.0f of stack and descriptor), the token slice beyond its plaintext size (%.0f), the second `tls.Config` clone (%.0f): %.0f bytes together.\n",
 				o.BytesPer-bestPeer.BytesPer, bestPeer.Lib, queue, withTLS.StackPer/2+g/2, toks-site(plain, "addDirty", ""), clone, queue+withTLS.StackPer/2+g/2+toks-site(plain, "addDirty", "")+clone)
@@ -334,6 +346,18 @@ func decNs(r *report, lib string) float64 {
 		}
 	}
 	return 0
+}
+
+// queueSite returns the handler queue's allocation: the two objects
+// (channel and buffer) of 4 KiB or more that newClient allocates.
+func queueSite(w workerResult) (q struct{ Bytes, Objects float64 }) {
+	for _, s := range w.Sites {
+		if s.Alloc == "xmpp.newClient" && s.Bytes >= 4096 && s.Objects > 1.9 && s.Objects < 2.1 {
+			q.Bytes, q.Objects = s.Bytes, s.Objects
+			return q
+		}
+	}
+	return q
 }
 
 func sumSites(w workerResult) float64 {
