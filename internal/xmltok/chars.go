@@ -211,15 +211,9 @@ func textStops(x uint64) uint64 {
 	return ctlOrHigh(x) | hasByte(x, '&') | hasByte(x|swarLo*2, '>')
 }
 
-// inRange flags the bytes of y, whose bytes are all below 0x80, that lie
-// in lo..hi. The sums cannot carry from one byte into the next, so every
-// flag is exact.
-func inRange(y uint64, lo, hi byte) uint64 {
-	return (y + swarLo*uint64(0x80-lo)) &^ (y + swarLo*uint64(0x7f-hi)) & swarHi
-}
-
 // nameStops flags the bytes that are not ASCII NameChars, ':' included.
-// Every flag is exact. It is inRange three times, and a test for '_',
+// Every flag is exact. It tests three ranges (for bytes below 0x80, adding
+// 0x80-lo and 0x7f-hi to each byte cannot carry into the next), and '_',
 // written out so that it is cheap enough to be inlined.
 func nameStops(x uint64) uint64 {
 	const (
