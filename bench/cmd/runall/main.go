@@ -37,18 +37,19 @@ import (
 )
 
 var (
-	resultsDir = flag.String("results", "results", "directory for JSON and PNG results")
-	mdPath     = flag.String("md", "BENCHMARKS.md", "report to write")
-	logins     = flag.Int("logins", 20, "logins per library and server")
-	messages   = flag.Int("messages", 2000, "round-trip messages per library")
-	sessions   = flag.Int("sessions", 1000, "idle sessions per library without TLS")
-	tlsSess    = flag.Int("tls-sessions", 1000, "idle sessions per library with TLS (Prosody, one user each)")
-	repeats    = flag.Int("repeats", 3, "round-trip runs per library and server; the report shows the median")
-	fullMsgs   = flag.Int("full-archive-messages", 100, "round-trip messages of the extra gojabber run whose users' Prosody archives are full (0: none)")
-	siteSess   = flag.Int("site-sessions", 1000, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
-	report_    = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
-	benchtime  = flag.String("benchtime", "10x", "go test -benchtime for decode")
-	skip       = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")
+	resultsDir  = flag.String("results", "results", "directory for JSON and PNG results")
+	mdPath      = flag.String("md", "BENCHMARKS.md", "report to write")
+	logins      = flag.Int("logins", 20, "logins per library and server")
+	messages    = flag.Int("messages", 2000, "round-trip messages per library")
+	sessions    = flag.Int("sessions", 1000, "idle sessions per library without TLS")
+	tlsSess     = flag.Int("tls-sessions", 1000, "idle sessions per library with TLS (Prosody, one user each)")
+	loginRounds = flag.Int("login-rounds", 4, "rounds the logins are split into, the libraries taking turns")
+	repeats     = flag.Int("repeats", 3, "round-trip runs per library and server; the report shows the median")
+	fullMsgs    = flag.Int("full-archive-messages", 100, "round-trip messages of the extra gojabber run whose users' Prosody archives are full (0: none)")
+	siteSess    = flag.Int("site-sessions", 1000, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
+	report_     = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
+	benchtime   = flag.String("benchtime", "10x", "go test -benchtime for decode")
+	skip        = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")
 )
 
 func skipped(part string) bool { return strings.Contains(","+*skip+",", ","+part+",") }
@@ -205,9 +206,23 @@ func main() {
 			if s == nil {
 				continue
 			}
+			// The logins come in rounds, the libraries taking turns, so
+			// that neither the server's warm-up nor a change in the
+			// machine's load falls on one library.
+			rounds := max(1, min(*loginRounds, *logins))
+			runs := map[string][]workerResult{}
+			for round := range rounds {
+				n := *logins / rounds
+				if round < *logins%rounds {
+					n++
+				}
+				for _, lib := range peers.Libraries {
+					args := append([]string{"-mode", "login", "-lib", lib, "-n", strconv.Itoa(n)}, srvArgs(name, "alice", s.Password("alice"))...)
+					runs[lib] = append(runs[lib], run(args...))
+				}
+			}
 			for _, lib := range peers.Libraries {
-				args := append([]string{"-mode", "login", "-lib", lib, "-n", strconv.Itoa(*logins)}, srvArgs(name, "alice", s.Password("alice"))...)
-				rep.Login = append(rep.Login, run(args...))
+				rep.Login = append(rep.Login, mergeLogins(runs[lib]))
 			}
 		}
 		save("login.json", rep.Login)
@@ -298,7 +313,7 @@ func main() {
 		rep.Run.Benchtime = *benchtime
 	}
 	if !skipped("login") {
-		rep.Run.Logins = *logins
+		rep.Run.Logins, rep.Run.LoginRounds = *logins, *loginRounds
 	}
 	if !skipped("roundtrip") {
 		rep.Run.Messages, rep.Run.Repeats, rep.Run.FullMessages = *messages, *repeats, *fullMsgs
@@ -329,6 +344,7 @@ type runInfo struct {
 	Messages     int
 	Sessions     int
 	TLSSessions  int
+	LoginRounds  int // rounds the logins were split into
 	Repeats      int // round-trip runs per library and server
 	FullMessages int // messages of the prosody-full-archive run
 	// SiteSessions is the size of the extra gojabber idle runs with
@@ -365,22 +381,23 @@ func load(name string, v any) {
 }
 
 type workerResult struct {
-	Mode      string  `json:"mode"`
-	Lib       string  `json:"lib"`
-	Server    string  `json:"server"`
-	TLS       bool    `json:"tls"`
-	Mechanism string  `json:"mechanism"`
-	N         int     `json:"n"`
-	Error     string  `json:"error,omitempty"`
-	MedianMs  float64 `json:"median_ms,omitempty"`
-	P90Ms     float64 `json:"p90_ms,omitempty"`
-	PerSec    float64 `json:"msgs_per_sec,omitempty"`
-	CPUusPer  float64 `json:"cpu_us_per_msg,omitempty"`
-	WallS     float64 `json:"wall_s,omitempty"`
-	BytesPer  float64 `json:"bytes_per_session,omitempty"`
-	HeapPer   float64 `json:"heap_per_session,omitempty"`
-	StackPer  float64 `json:"stack_per_session,omitempty"`
-	Goroutine float64 `json:"goroutines_per_session,omitempty"`
+	Mode      string    `json:"mode"`
+	Lib       string    `json:"lib"`
+	Server    string    `json:"server"`
+	TLS       bool      `json:"tls"`
+	Mechanism string    `json:"mechanism"`
+	N         int       `json:"n"`
+	Error     string    `json:"error,omitempty"`
+	MedianMs  float64   `json:"median_ms,omitempty"`
+	P90Ms     float64   `json:"p90_ms,omitempty"`
+	PerSec    float64   `json:"msgs_per_sec,omitempty"`
+	CPUusPer  float64   `json:"cpu_us_per_msg,omitempty"`
+	WallS     float64   `json:"wall_s,omitempty"`
+	BytesPer  float64   `json:"bytes_per_session,omitempty"`
+	HeapPer   float64   `json:"heap_per_session,omitempty"`
+	StackPer  float64   `json:"stack_per_session,omitempty"`
+	Goroutine float64   `json:"goroutines_per_session,omitempty"`
+	Samples   []float64 `json:"samples_ms,omitempty"` // login times in ms
 	// CPURuns and RateRuns are every repeat's figures (round trip); the
 	// result is the run with the median CPU.
 	CPURuns   []float64 `json:"cpu_runs,omitempty"`
@@ -562,6 +579,24 @@ func prosodyUsers(s *xmpptest.Server) error {
 		return fmt.Errorf("creating %d users in Prosody's shell: %s", n+len(rt), strings.TrimSpace(out))
 	}
 	return nil
+}
+
+// mergeLogins joins the rounds of one library's logins into one result.
+func mergeLogins(runs []workerResult) workerResult {
+	m := runs[0]
+	m.Samples = nil
+	for _, r := range runs {
+		if r.Error != "" {
+			m.Error = r.Error
+		}
+		m.Samples = append(m.Samples, r.Samples...)
+	}
+	m.N = len(m.Samples)
+	if len(m.Samples) > 0 {
+		d := slices.Sorted(slices.Values(m.Samples))
+		m.MedianMs, m.P90Ms = d[len(d)/2], d[len(d)*9/10]
+	}
+	return m
 }
 
 // medianRun returns the run with the median CPU per message, with every

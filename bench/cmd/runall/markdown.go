@@ -20,8 +20,8 @@ func (r *report) markdown() []byte {
 	p("    # which runs, from the repository root:\n")
 	p("    go test -run '^$' -bench . -benchmem -count 1 .   # root codec benchmarks (printed; see ../BENCHMARKS.md)\n")
 	p("    cd bench && go run ./cmd/runall                    # everything below\n\n")
-	p("`runall` flags: `-logins %d -messages %d -repeats %d -full-archive-messages %d -tls-sessions %d -sessions %d -site-sessions %d -benchtime %s`\n",
-		r.Run.Logins, r.Run.Messages, r.Run.Repeats, r.Run.FullMessages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime)
+	p("`runall` flags: `-logins %d -login-rounds %d -messages %d -repeats %d -full-archive-messages %d -tls-sessions %d -sessions %d -site-sessions %d -benchtime %s`\n",
+		r.Run.Logins, r.Run.LoginRounds, r.Run.Messages, r.Run.Repeats, r.Run.FullMessages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime)
 	p("(the values of this run), `-skip decode,login,roundtrip,idle` to rerun a part, `-report-only` to rewrite this file from `results/*.json`.\n\n")
 	p("| | |\n|---|---|\n")
 	p("| machine | %s, %s |\n| Go | %s |\n| Prosody | %s (Debian package) |\n| ejabberd | %s (Debian package) |\n| run | %s, took %s |\n",
@@ -123,7 +123,7 @@ func (r *report) markdown() []byte {
 	}
 
 	p("## Login\n\n")
-	p("Dial to bound resource, STARTTLS with the test CA (`RootCAs`/`ServerName` through each library's TLS option), TLS 1.3, median and p90 over %d logins as `alice`, one after another, each library in its own process (`cmd/peerworker -mode login`); gojabber and mellium also send their initial presence inside the timed part, as go-xmpp and gosrc do inside their connect call. SASL is the strongest mechanism each library implements that the server accepts from a Go TLS 1.3 client (the SASL column says why when it is not the strongest offered); login time depends on it (ejabberd stores plain passwords and runs PBKDF2 for every SCRAM login, PLAIN costs it nothing), so compare rows with the same mechanism. `prosody-nagle`: Prosody with its default network settings (see Servers).\n\n", r.Run.Logins)
+	p("Dial to bound resource, STARTTLS with the test CA (`RootCAs`/`ServerName` through each library's TLS option), TLS 1.3, median and p90 over %d logins as `alice`, one after another, each library in its own process (`cmd/peerworker -mode login`, which first makes one untimed login to pay the process's one-time costs), in %d rounds with the libraries taking turns so that the server's warm-up and changes in the machine's load do not fall on one library; gojabber and mellium also send their initial presence inside the timed part, as go-xmpp and gosrc do inside their connect call. SASL is the strongest mechanism each library implements that the server accepts from a Go TLS 1.3 client (the SASL column says why when it is not the strongest offered); login time depends on it (ejabberd stores plain passwords and runs PBKDF2 for every SCRAM login, PLAIN costs it nothing), so compare rows with the same mechanism. `prosody-nagle`: Prosody with its default network settings (see Servers).\n\n", r.Run.Logins, r.Run.LoginRounds)
 	p("| server | library | SASL | median ms | p90 ms | vs best peer |\n|---|---|---|---:|---:|---:|\n")
 	for _, w := range r.Login {
 		p("| %s | %s | %s | %s | %s | %s |\n", w.Server, w.Lib, w.Mechanism, num(w.MedianMs, w.Error), num(w.P90Ms, w.Error), vsBest(r.Login, w, func(x workerResult) float64 { return x.MedianMs }))
