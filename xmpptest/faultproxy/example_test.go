@@ -119,6 +119,11 @@ func ExampleProxy_CutMidStanza() {
 		log.Fatal(err)
 	}
 	defer c.Close()
+	// A round trip first: a cut is armed on the connections open now, and
+	// this one opens fully only once the proxy has reached the target.
+	if _, err := echo(c, "<hello/>"); err != nil {
+		log.Fatal(err)
+	}
 
 	p.CutMidStanza(faultproxy.ToClient)
 	// Small chunks pass.
