@@ -20,8 +20,8 @@ func (r *report) markdown() []byte {
 	p("    # which runs, from the repository root:\n")
 	p("    go test -run '^$' -bench . -benchmem -count 1 .   # root codec benchmarks (printed; see ../BENCHMARKS.md)\n")
 	p("    cd bench && go run ./cmd/runall                    # everything below\n\n")
-	p("`runall` flags: `-logins %d -login-rounds %d -messages %d -repeats %d -full-archive-messages %d -tls-sessions %d -sessions %d -site-sessions %d -benchtime %s`\n",
-		r.Run.Logins, r.Run.LoginRounds, r.Run.Messages, r.Run.Repeats, r.Run.FullMessages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime)
+	p("`runall` flags: `-logins %d -login-rounds %d -messages %d -ejabberd-messages %d -repeats %d -full-archive-messages %d -tls-sessions %d -sessions %d -site-sessions %d -benchtime %s -decode-count %d`\n",
+		r.Run.Logins, r.Run.LoginRounds, r.Run.Messages, r.Run.EjabberdMessages, r.Run.Repeats, r.Run.FullMessages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime, r.Run.DecodeCount)
 	p("(the values of this run), `-skip decode,login,roundtrip,idle` to rerun a part, `-report-only` to rewrite this file from `results/*.json`.\n\n")
 	p("| | |\n|---|---|\n")
 	p("| machine | %s, %s |\n| Go | %s |\n| Prosody | %s (Debian package) |\n| ejabberd | %s (Debian package) |\n| run | %s, took %s |\n",
@@ -47,7 +47,7 @@ func (r *report) markdown() []byte {
 	p("## Decode\n\n")
 	p("The library's 10 MB corpus (`go run ./internal/corpus/cmd/gencorpus`, 23,086 stanzas: messages with\n")
 	p("chat states, receipts, carbons, MUC; presences with caps and MUC; roster, disco and ping IQs),\n")
-	p("`go test -run SameStanzas -v -bench Decode -benchtime %s ./decode`. Each library through its own decode path:\n\n", r.Run.Benchtime)
+	p("`go test -run '^$' -bench Decode -benchtime %s -count %d ./decode`: every count runs all the rows in turn, and the table shows each row's median run and the range of ns/stanza over the runs. Each library through its own decode path:\n\n", r.Run.Benchtime, r.Run.DecodeCount)
 	p("| row | path |\n|---|---|\n")
 	p("| gojabber | `xmpp.NewDecoder(bytes.Reader).Next()` into `*Message`/`*Presence`/`*IQ`, in memory |\n")
 	p("| encoding-xml | `xml.Decoder.Token` to the stream header, then `DecodeElement` of each stanza into structs shaped like gojabber's (attributes, text with xml:lang, error, other children as name+attrs+innerxml), in memory |\n")
@@ -57,7 +57,7 @@ func (r *report) markdown() []byte {
 	p("| go-xmpp-session | `Options{NoTLS, InsecureAllowUnencryptedAuth}.NewClient()` to the scripted server, then `Client.Recv()` in a loop (its only receive path: encoding/xml `DecodeElement` into its structs, converted to `Chat`/`Presence`/`IQ`/...) |\n")
 	p("| mellium-session | `xmpp.NewSession` (SASL PLAIN, bind; state `Secure` because the scripted server is plaintext), then `Session.Serve(xmpp.HandlerFunc)`; the handler decodes every stanza with `xml.NewTokenDecoder` into the encoding-xml row's structs, as mellium's echobot example does — but from `xmlstream.MultiReader(xmlstream.Token(*start), r)`: the example's `DecodeElement(&v, start)` on the handler's reader fails on every stanza with Go 1.26 (\"unexpected end element </message>\") |\n\n")
 	p("Session rows include loopback TCP and the library's session machinery, so compare them with each other; the scripted server stops parsing after bind (it only counts `<iq` replies) so its allocations stay out of the numbers.\n\n")
-	p("| library | MB/s | ns/stanza | allocs/stanza | B/stanza | gojabber is × faster |\n|---|---:|---:|---:|---:|---:|\n")
+	p("| library | MB/s | ns/stanza (range) | allocs/stanza | B/stanza | gojabber is × faster |\n|---|---:|---:|---:|---:|---:|\n")
 	ref := map[string]float64{}
 	for _, d := range r.Decode {
 		ref[d.Lib] = d.NsPerStanza
@@ -74,12 +74,12 @@ func (r *report) markdown() []byte {
 		if base > 0 && !strings.HasPrefix(d.Lib, "gojabber") {
 			ratio = fmt.Sprintf("%.1f×", d.NsPerStanza/base)
 		}
-		p("| %s | %.1f | %.0f | %.2f | %.0f | %s |\n", d.Lib, d.MBps, d.NsPerStanza, d.AllocsPer, d.BytesPer, ratio)
+		p("| %s | %.1f | %.0f%s | %.2f | %.0f | %s |\n", d.Lib, d.MBps, d.NsPerStanza, span(d.Runs), d.AllocsPer, d.BytesPer, ratio)
 	}
 	p("\n![decode time](results/decode-ns.png) ![decode allocations](results/decode-allocs.png)\n\n")
 	if len(r.Check) > 0 {
 		p("### Same stanzas, same bodies, same attributes?\n\n")
-		p("`TestSameStanzas` (same command): the stanzas each path hands to its user; the FNV-1a checksum of the bodies in the stream's language against the corpus' own statistics; and for each header attribute (id, type, from, to) an order-independent checksum (sum of FNV-1a of stanza kind + value) against plain encoding/xml's on the same corpus, less the pings a library answers itself. ✓ matches; ✗ n/m: differs, n of the m stanzas that have the attribute came with it.\n\n")
+		p("`go test -count 1 -run SameStanzas -v ./decode`: the stanzas each path hands to its user; the FNV-1a checksum of the bodies in the stream's language against the corpus' own statistics; and for each header attribute (id, type, from, to) an order-independent checksum (sum of FNV-1a of stanza kind + value) against plain encoding/xml's on the same corpus, less the pings a library answers itself. ✓ matches; ✗ n/m: differs, n of the m stanzas that have the attribute came with it.\n\n")
 		p("| library | corpus | stanzas | want | bodies | body checksum | want | stanzas+bodies match | id | type | from | to | why not |\n|---|---|---:|---:|---:|---|---|---|---|---|---|---|---|\n")
 		for _, c := range r.Check {
 			var why []string
@@ -131,11 +131,11 @@ func (r *report) markdown() []byte {
 	p("\n![login](results/login.png)\n\n")
 
 	p("## Round trip\n\n")
-	p("%d chat messages from user a to user b through each server, b echoing each back, at most 32 in flight; both clients of the same library in one process (`-mode roundtrip`). Each library runs %d times per server, the libraries taking turns; the table shows the run with the median CPU per message, and the range over the runs. On Prosody every run has a fresh pair of users (`rt-<library>-<run>-a`/`-b`) and archiving stays on; on ejabberd the pair is `rt-<library>-a`/`-b` with archiving off (see Servers). CPU is the worker process's getrusage (RUSAGE_SELF) user+sys over the timed part, per round trip (2 sends + 2 receives, both clients, plus the one goroutine the benchmark starts per echo); messages/s is round trips per wall-clock second. The server runs on the same 2 CPUs, so messages/s measures the server and the machine's load as much as the library. CPU per message is the library's own number, but it also depends on how fast the server delivers (when messages trickle in, each read carries fewer stanzas and goroutines park and wake more often per message), so compare libraries within one server.\n\n", r.Run.Messages, r.Run.Repeats)
+	p("%d chat messages (%d against ejabberd, which runs several times faster) from user a to user b through each server, b echoing each back, at most 32 in flight; both clients of the same library in one process (`-mode roundtrip`). Each library runs %d times per server, the libraries taking turns; the table shows the run with the median CPU per message, and the range over the runs. On Prosody every run has a fresh pair of users (`rt-<library>-<run>-a`/`-b`) and archiving stays on; on ejabberd the pair is `rt-<library>-a`/`-b` with archiving off (see Servers). CPU is the worker process's getrusage (RUSAGE_SELF) user+sys over the timed part, per round trip (2 sends + 2 receives, both clients, plus the one goroutine the benchmark starts per echo); messages/s is round trips per wall-clock second. The server runs on the same 2 CPUs, so messages/s measures the server and the machine's load as much as the library. CPU per message is the library's own number, but it also depends on how fast the server delivers (when messages trickle in, each read carries fewer stanzas and goroutines park and wake more often per message), so compare libraries within one server.\n\n", r.Run.Messages, r.Run.EjabberdMessages, r.Run.Repeats)
 	p("| server | library | messages/s (range) | client CPU µs/message (range) | vs best peer (CPU) |\n|---|---|---:|---:|---:|\n")
 	for _, w := range r.RoundTrip {
 		n := ""
-		if w.N != r.Run.Messages {
+		if w.N != r.Run.Messages && !(w.Server == "ejabberd" && w.N == r.Run.EjabberdMessages) {
 			n = fmt.Sprintf(" (%d messages)", w.N)
 		}
 		p("| %s | %s%s | %s%s | %s%s | %s |\n", w.Server, w.Lib, n, num(w.PerSec, w.Error), span(w.RateRuns), num(w.CPUusPer, w.Error), span(w.CPURuns),
@@ -214,6 +214,14 @@ func span(v []float64) string {
 		return ""
 	}
 	return fmt.Sprintf(" (%s–%s)", num(slices.Min(v), ""), num(slices.Max(v), ""))
+}
+
+// rangeOf formats the range of a repeated measurement: "lo–hi".
+func rangeOf(v []float64) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return num(slices.Min(v), "") + "–" + num(slices.Max(v), "")
 }
 
 func code(s string) string {
@@ -506,11 +514,11 @@ func (r *report) targetRows() []targetRow {
 		if o, pw := best(r.RoundTrip, srv, true, cpu); o.Lib != "" && pw.Lib != "" {
 			t := row("cpu", "client CPU/message no worse than best peer ("+srv+")", fmt.Sprintf("%.0f µs vs %s %.0f µs (%.2f×)", o.CPUusPer, pw.Lib, pw.CPUusPer, o.CPUusPer/pw.CPUusPer), o.CPUusPer <= pw.CPUusPer)
 			if !t.ok {
-				t.why = fmt.Sprintf("Over the %d runs gojabber took%s µs and %s%s µs", len(o.CPURuns), span(o.CPURuns), pw.Lib, span(pw.CPURuns))
+				t.why = fmt.Sprintf("Over the %d runs gojabber took %s µs and %s %s µs", len(o.CPURuns), rangeOf(o.CPURuns), pw.Lib, rangeOf(pw.CPURuns))
 				if len(o.CPURuns) > 1 && len(pw.CPURuns) > 1 && slices.Min(o.CPURuns) <= slices.Max(pw.CPURuns) {
-					t.why += ": the ranges overlap, so this run does not separate the two; at this server's rate every library's CPU per message is mostly system calls (a read and a write per stanza) and goroutine wake-ups, which the machine's other load moves as much as the library does."
+					t.why += ": the ranges overlap, so this run does not separate the two libraries."
 				} else {
-					t.why += ": gojabber is slower in every run. A likely cause: its session runs two goroutines (reader and handler), so each inbound stanza costs a hand-off the single-goroutine peers do not pay; at this server's rate, with one stanza per read, that hand-off is a larger share of the work."
+					t.why += ": gojabber is slower in every run. A likely cause: its session runs two goroutines (reader and handler), so each inbound stanza costs a hand-off the single-goroutine peers do not pay."
 				}
 			}
 		}
