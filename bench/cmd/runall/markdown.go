@@ -314,7 +314,7 @@ func (r *report) causes() string {
 			return
 		}
 		p("- **Idle session with TLS below every peer**: a gojabber session with TLS holds everything it holds without (see above) plus what crypto/tls keeps for the connection: %.0f bytes/session of live objects in the sites whose caller is `negotiator.handshake` or that clone a `tls.Config` (the `tls.Conn`, its record buffers, the AES-GCM state, and two `tls.Config` clones, one in `Options.withDefaults` and one in `negotiate`), and a parser token slice grown to %.0f bytes by the largest element seen during negotiation (Prosody's stream features), still held when idle. TLS row minus plaintext row per library:",
-			tlsBytes, site(withTLS, "addDirty", ""))
+			tlsBytes, tokens(withTLS))
 		for _, lib := range []string{"gojabber", "go-xmpp", "mellium", "gosrc"} {
 			if t, pl := share(lib); t > 0 && pl > 0 {
 				p(" %s %.0f (%.0f − %.0f);", lib, t-pl, t, pl)
@@ -331,10 +331,10 @@ func (r *report) causes() string {
 				}
 			}
 		}
-		queue, g, toks, clone := queueSite(withTLS).Bytes, site(withTLS, "runtime.malg", ""), site(withTLS, "addDirty", ""), site(withTLS, "Clone", "negotiate")
+		queue, g, toks, clone := queueSite(withTLS).Bytes, site(withTLS, "runtime.malg", ""), tokens(withTLS), site(withTLS, "Clone", "negotiate")
 		if o.Lib != "" && bestPeer.Lib != "" {
 			p(" gojabber is %.0f bytes/session above %s. Items of gojabber's own that an idle session does not need: the handler queue (%.0f), the handler goroutine (about %.0f of stack and descriptor), the token slice beyond its plaintext size (%.0f), the second `tls.Config` clone (%.0f): %.0f bytes together.\n",
-				o.BytesPer-bestPeer.BytesPer, bestPeer.Lib, queue, withTLS.StackPer/2+g/2, toks-site(plain, "addDirty", ""), clone, queue+withTLS.StackPer/2+g/2+toks-site(plain, "addDirty", "")+clone)
+				o.BytesPer-bestPeer.BytesPer, bestPeer.Lib, queue, withTLS.StackPer/2+g/2, toks-tokens(plain), clone, queue+withTLS.StackPer/2+g/2+toks-tokens(plain)+clone)
 		} else {
 			p("\n")
 		}
@@ -375,6 +375,12 @@ func queueSite(w workerResult) (q struct{ Bytes, Objects float64 }) {
 		}
 	}
 	return q
+}
+
+// tokens returns the bytes of the parser's token slice (allocated in
+// addDirty, or in grow since the parser got its own growth function).
+func tokens(w workerResult) float64 {
+	return site(w, "(*Parser).addDirty", "") + site(w, "xmltok.grow", "")
 }
 
 func sumSites(w workerResult) float64 {
