@@ -55,7 +55,7 @@ demo: servers
 ## bench: the codec benchmarks side by side with encoding/xml, then the
 ## peer benchmarks of bench/ (decode, login, round trip, idle memory against
 ## go-xmpp, mellium and gosrc; starts its own Prosody and ejabberd on loopback;
-## writes bench/BENCHMARKS.md and bench/results/; about 5 minutes on 2 CPUs).
+## writes bench/BENCHMARKS.md and bench/results/; 5-6 minutes on 2 CPUs).
 bench: servers
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 .
 	cd bench && $(GO) run ./cmd/runall

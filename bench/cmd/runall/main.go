@@ -37,18 +37,21 @@ import (
 )
 
 var (
-	resultsDir = flag.String("results", "results", "directory for JSON and PNG results")
-	mdPath     = flag.String("md", "BENCHMARKS.md", "report to write")
-	logins     = flag.Int("logins", 20, "logins per library and server")
-	messages   = flag.Int("messages", 2000, "round-trip messages per library")
-	sessions   = flag.Int("sessions", 1000, "idle sessions per library without TLS")
-	tlsSess    = flag.Int("tls-sessions", 1000, "idle sessions per library with TLS (Prosody, one user each)")
-	repeats    = flag.Int("repeats", 3, "round-trip runs per library and server; the report shows the median")
-	fullMsgs   = flag.Int("full-archive-messages", 100, "round-trip messages of the extra gojabber run whose users' Prosody archives are full (0: none)")
-	siteSess   = flag.Int("site-sessions", 1000, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
-	report_    = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
-	benchtime  = flag.String("benchtime", "3x", "go test -benchtime for decode")
-	skip       = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")
+	resultsDir   = flag.String("results", "results", "directory for JSON and PNG results")
+	mdPath       = flag.String("md", "BENCHMARKS.md", "report to write")
+	logins       = flag.Int("logins", 60, "logins per library and server (login times are bimodal on a busy machine: more logins make a steadier median)")
+	messages     = flag.Int("messages", 2000, "round-trip messages per library")
+	sessions     = flag.Int("sessions", 1000, "idle sessions per library without TLS")
+	tlsSess      = flag.Int("tls-sessions", 1000, "idle sessions per library with TLS (Prosody, one user each)")
+	loginRounds  = flag.Int("login-rounds", 4, "rounds the logins are split into, the libraries taking turns")
+	ejabberdMsgs = flag.Int("ejabberd-messages", 10000, "round-trip messages per run against ejabberd (no archive, so no quota; it is several times faster than Prosody)")
+	repeats      = flag.Int("repeats", 5, "round-trip runs per library and server; the report shows the median")
+	fullMsgs     = flag.Int("full-archive-messages", 100, "round-trip messages of the extra gojabber run whose users' Prosody archives are full (0: none)")
+	siteSess     = flag.Int("site-sessions", 1000, "idle gojabber sessions in the extra run that breaks a session down by allocation site (0: none)")
+	report_      = flag.Bool("report-only", false, "rewrite the report and plots from the JSON in -results without running anything")
+	benchtime    = flag.String("benchtime", "3x", "go test -benchtime for decode")
+	decodeCount  = flag.Int("decode-count", 5, "go test -count for decode; the report shows the median run")
+	skip         = flag.String("skip", "", "comma-separated parts to skip: decode,login,roundtrip,idle")
 )
 
 func skipped(part string) bool { return strings.Contains(","+*skip+",", ","+part+",") }
@@ -205,9 +208,23 @@ func main() {
 			if s == nil {
 				continue
 			}
+			// The logins come in rounds, the libraries taking turns, so
+			// that neither the server's warm-up nor a change in the
+			// machine's load falls on one library.
+			rounds := max(1, min(*loginRounds, *logins))
+			runs := map[string][]workerResult{}
+			for round := range rounds {
+				n := *logins / rounds
+				if round < *logins%rounds {
+					n++
+				}
+				for _, lib := range peers.Libraries {
+					args := append([]string{"-mode", "login", "-lib", lib, "-n", strconv.Itoa(n)}, srvArgs(name, "alice", s.Password("alice"))...)
+					runs[lib] = append(runs[lib], run(args...))
+				}
+			}
 			for _, lib := range peers.Libraries {
-				args := append([]string{"-mode", "login", "-lib", lib, "-n", strconv.Itoa(*logins)}, srvArgs(name, "alice", s.Password("alice"))...)
-				rep.Login = append(rep.Login, run(args...))
+				rep.Login = append(rep.Login, mergeLogins(runs[lib]))
 			}
 		}
 		save("login.json", rep.Login)
@@ -232,7 +249,11 @@ func main() {
 						// A fresh pair of users for each run: see rtUser.
 						a, b = rtUser(fmt.Sprintf("%s-%d", lib, rep), "a"), rtUser(fmt.Sprintf("%s-%d", lib, rep), "b")
 					}
-					args := append([]string{"-mode", "roundtrip", "-lib", lib, "-n", strconv.Itoa(*messages),
+					n := *messages
+					if name == "ejabberd" {
+						n = *ejabberdMsgs
+					}
+					args := append([]string{"-mode", "roundtrip", "-lib", lib, "-n", strconv.Itoa(n),
 						"-peer", b, "-peerpass", rtPass}, srvArgs(name, a, rtPass)...)
 					runs[lib] = append(runs[lib], run(args...))
 				}
@@ -295,13 +316,13 @@ func main() {
 	}
 	rep.Run.Start, rep.Run.Elapsed = start, time.Since(start).Round(time.Second).String()
 	if !skipped("decode") {
-		rep.Run.Benchtime = *benchtime
+		rep.Run.Benchtime, rep.Run.DecodeCount = *benchtime, *decodeCount
 	}
 	if !skipped("login") {
-		rep.Run.Logins = *logins
+		rep.Run.Logins, rep.Run.LoginRounds = *logins, *loginRounds
 	}
 	if !skipped("roundtrip") {
-		rep.Run.Messages, rep.Run.Repeats = *messages, *repeats
+		rep.Run.Messages, rep.Run.EjabberdMessages, rep.Run.Repeats, rep.Run.FullMessages = *messages, *ejabberdMsgs, *repeats, *fullMsgs
 	}
 	if !skipped("idle") {
 		rep.Run.Sessions, rep.Run.TLSSessions, rep.Run.SiteSessions = *sessions, *tlsSess, *siteSess
@@ -323,17 +344,21 @@ func finish(rep *report) {
 
 // runInfo records how a run was made, for -report-only.
 type runInfo struct {
-	Start       time.Time
-	Elapsed     string
-	Logins      int
-	Messages    int
-	Sessions    int
-	TLSSessions int
-	Repeats     int // round-trip runs per library and server
+	Start            time.Time
+	Elapsed          string
+	Logins           int
+	Messages         int
+	Sessions         int
+	TLSSessions      int
+	LoginRounds      int // rounds the logins were split into
+	EjabberdMessages int // round-trip messages per run against ejabberd
+	Repeats          int // round-trip runs per library and server
+	FullMessages     int // messages of the prosody-full-archive run
 	// SiteSessions is the size of the extra gojabber idle runs with
 	// allocation sites.
 	SiteSessions int
 	Benchtime    string
+	DecodeCount  int
 	// LoadStart and LoadEnd are /proc/loadavg when the run started and
 	// ended: other work on the machine skews the figures.
 	LoadStart, LoadEnd string
@@ -364,22 +389,23 @@ func load(name string, v any) {
 }
 
 type workerResult struct {
-	Mode      string  `json:"mode"`
-	Lib       string  `json:"lib"`
-	Server    string  `json:"server"`
-	TLS       bool    `json:"tls"`
-	Mechanism string  `json:"mechanism"`
-	N         int     `json:"n"`
-	Error     string  `json:"error,omitempty"`
-	MedianMs  float64 `json:"median_ms,omitempty"`
-	P90Ms     float64 `json:"p90_ms,omitempty"`
-	PerSec    float64 `json:"msgs_per_sec,omitempty"`
-	CPUusPer  float64 `json:"cpu_us_per_msg,omitempty"`
-	WallS     float64 `json:"wall_s,omitempty"`
-	BytesPer  float64 `json:"bytes_per_session,omitempty"`
-	HeapPer   float64 `json:"heap_per_session,omitempty"`
-	StackPer  float64 `json:"stack_per_session,omitempty"`
-	Goroutine float64 `json:"goroutines_per_session,omitempty"`
+	Mode      string    `json:"mode"`
+	Lib       string    `json:"lib"`
+	Server    string    `json:"server"`
+	TLS       bool      `json:"tls"`
+	Mechanism string    `json:"mechanism"`
+	N         int       `json:"n"`
+	Error     string    `json:"error,omitempty"`
+	MedianMs  float64   `json:"median_ms,omitempty"`
+	P90Ms     float64   `json:"p90_ms,omitempty"`
+	PerSec    float64   `json:"msgs_per_sec,omitempty"`
+	CPUusPer  float64   `json:"cpu_us_per_msg,omitempty"`
+	WallS     float64   `json:"wall_s,omitempty"`
+	BytesPer  float64   `json:"bytes_per_session,omitempty"`
+	HeapPer   float64   `json:"heap_per_session,omitempty"`
+	StackPer  float64   `json:"stack_per_session,omitempty"`
+	Goroutine float64   `json:"goroutines_per_session,omitempty"`
+	Samples   []float64 `json:"samples_ms,omitempty"` // login times in ms
 	// CPURuns and RateRuns are every repeat's figures (round trip); the
 	// result is the run with the median CPU.
 	CPURuns   []float64 `json:"cpu_runs,omitempty"`
@@ -406,6 +432,9 @@ type decodeResult struct {
 	NsPerOp      float64 `json:"ns_per_op"`
 	Iterations   int     `json:"iterations"`
 	BenchmarkRaw string  `json:"raw"`
+	// Runs are the ns/stanza of every -count run; the fields above are
+	// the median run's.
+	Runs []float64 `json:"ns_per_stanza_runs,omitempty"`
 }
 
 type checkResult struct {
@@ -434,13 +463,20 @@ var benchLine = regexp.MustCompile(`^BenchmarkDecode/lib=(\S+?)-\d+\s+(\d+)\s+(.
 
 func runDecode() []decodeResult {
 	abs, _ := filepath.Abs(*resultsDir)
-	cmd := exec.Command("go", "test", "-run", "SameStanzas", "-v", "-bench", "Decode", "-benchtime", *benchtime, "./decode")
-	cmd.Env = append(os.Environ(), "BENCH_RESULTS="+abs)
-	out, err := cmd.CombinedOutput()
-	os.WriteFile(filepath.Join(*resultsDir, "decode.txt"), out, 0o644)
-	if err != nil {
-		log.Printf("decode benchmarks: %v\n%s", err, lastLines(string(out), 20))
+	var out []byte
+	for _, args := range [][]string{
+		{"test", "-count", "1", "-run", "SameStanzas", "-v", "./decode"},
+		{"test", "-run", "^$", "-bench", "Decode", "-benchtime", *benchtime, "-count", strconv.Itoa(*decodeCount), "./decode"},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Env = append(os.Environ(), "BENCH_RESULTS="+abs)
+		o, err := cmd.CombinedOutput()
+		out = append(append(out, "$ go "+strings.Join(args, " ")+"\n"...), o...)
+		if err != nil {
+			log.Printf("decode: go %s: %v\n%s", strings.Join(args, " "), err, lastLines(string(o), 20))
+		}
 	}
+	os.WriteFile(filepath.Join(*resultsDir, "decode.txt"), out, 0o644)
 	var res []decodeResult
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
@@ -467,6 +503,33 @@ func runDecode() []decodeResult {
 			}
 		}
 		res = append(res, r)
+	}
+	return medianDecode(res)
+}
+
+// medianDecode reduces the -count runs of each library (interleaved: every
+// count runs all the sub-benchmarks) to the run with the median ns/stanza,
+// keeping every run's ns/stanza.
+func medianDecode(all []decodeResult) []decodeResult {
+	var order []string
+	by := map[string][]decodeResult{}
+	for _, r := range all {
+		if _, ok := by[r.Lib]; !ok {
+			order = append(order, r.Lib)
+		}
+		by[r.Lib] = append(by[r.Lib], r)
+	}
+	var res []decodeResult
+	for _, lib := range order {
+		runs := by[lib]
+		var ns []float64
+		for _, r := range runs {
+			ns = append(ns, r.NsPerStanza)
+		}
+		slices.SortFunc(runs, func(a, b decodeResult) int { return cmp.Compare(a.NsPerStanza, b.NsPerStanza) })
+		m := runs[len(runs)/2]
+		m.Runs = ns
+		res = append(res, m)
 	}
 	return res
 }
@@ -561,6 +624,24 @@ func prosodyUsers(s *xmpptest.Server) error {
 		return fmt.Errorf("creating %d users in Prosody's shell: %s", n+len(rt), strings.TrimSpace(out))
 	}
 	return nil
+}
+
+// mergeLogins joins the rounds of one library's logins into one result.
+func mergeLogins(runs []workerResult) workerResult {
+	m := runs[0]
+	m.Samples = nil
+	for _, r := range runs {
+		if r.Error != "" {
+			m.Error = r.Error
+		}
+		m.Samples = append(m.Samples, r.Samples...)
+	}
+	m.N = len(m.Samples)
+	if len(m.Samples) > 0 {
+		d := slices.Sorted(slices.Values(m.Samples))
+		m.MedianMs, m.P90Ms = d[len(d)/2], d[len(d)*9/10]
+	}
+	return m
 }
 
 // medianRun returns the run with the median CPU per message, with every

@@ -20,8 +20,8 @@ func (r *report) markdown() []byte {
 	p("    # which runs, from the repository root:\n")
 	p("    go test -run '^$' -bench . -benchmem -count 1 .   # root codec benchmarks (printed; see ../BENCHMARKS.md)\n")
 	p("    cd bench && go run ./cmd/runall                    # everything below\n\n")
-	p("`runall` flags: `-logins %d -messages %d -tls-sessions %d -sessions %d -site-sessions %d -full-archive-messages N -benchtime %s`\n",
-		r.Run.Logins, r.Run.Messages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime)
+	p("`runall` flags: `-logins %d -login-rounds %d -messages %d -ejabberd-messages %d -repeats %d -full-archive-messages %d -tls-sessions %d -sessions %d -site-sessions %d -benchtime %s -decode-count %d`\n",
+		r.Run.Logins, r.Run.LoginRounds, r.Run.Messages, r.Run.EjabberdMessages, r.Run.Repeats, r.Run.FullMessages, r.Run.TLSSessions, r.Run.Sessions, r.Run.SiteSessions, r.Run.Benchtime, r.Run.DecodeCount)
 	p("(the values of this run), `-skip decode,login,roundtrip,idle` to rerun a part, `-report-only` to rewrite this file from `results/*.json`.\n\n")
 	p("| | |\n|---|---|\n")
 	p("| machine | %s, %s |\n| Go | %s |\n| Prosody | %s (Debian package) |\n| ejabberd | %s (Debian package) |\n| run | %s, took %s |\n",
@@ -47,7 +47,7 @@ func (r *report) markdown() []byte {
 	p("## Decode\n\n")
 	p("The library's 10 MB corpus (`go run ./internal/corpus/cmd/gencorpus`, 23,086 stanzas: messages with\n")
 	p("chat states, receipts, carbons, MUC; presences with caps and MUC; roster, disco and ping IQs),\n")
-	p("`go test -run SameStanzas -v -bench Decode -benchtime %s ./decode`. Each library through its own decode path:\n\n", r.Run.Benchtime)
+	p("`go test -run '^$' -bench Decode -benchtime %s -count %d ./decode`: every count runs all the rows in turn, and the table shows each row's median run and the range of ns/stanza over the runs. Each library through its own decode path:\n\n", r.Run.Benchtime, r.Run.DecodeCount)
 	p("| row | path |\n|---|---|\n")
 	p("| gojabber | `xmpp.NewDecoder(bytes.Reader).Next()` into `*Message`/`*Presence`/`*IQ`, in memory |\n")
 	p("| encoding-xml | `xml.Decoder.Token` to the stream header, then `DecodeElement` of each stanza into structs shaped like gojabber's (attributes, text with xml:lang, error, other children as name+attrs+innerxml), in memory |\n")
@@ -57,7 +57,7 @@ func (r *report) markdown() []byte {
 	p("| go-xmpp-session | `Options{NoTLS, InsecureAllowUnencryptedAuth}.NewClient()` to the scripted server, then `Client.Recv()` in a loop (its only receive path: encoding/xml `DecodeElement` into its structs, converted to `Chat`/`Presence`/`IQ`/...) |\n")
 	p("| mellium-session | `xmpp.NewSession` (SASL PLAIN, bind; state `Secure` because the scripted server is plaintext), then `Session.Serve(xmpp.HandlerFunc)`; the handler decodes every stanza with `xml.NewTokenDecoder` into the encoding-xml row's structs, as mellium's echobot example does — but from `xmlstream.MultiReader(xmlstream.Token(*start), r)`: the example's `DecodeElement(&v, start)` on the handler's reader fails on every stanza with Go 1.26 (\"unexpected end element </message>\") |\n\n")
 	p("Session rows include loopback TCP and the library's session machinery, so compare them with each other; the scripted server stops parsing after bind (it only counts `<iq` replies) so its allocations stay out of the numbers.\n\n")
-	p("| library | MB/s | ns/stanza | allocs/stanza | B/stanza | gojabber is × faster |\n|---|---:|---:|---:|---:|---:|\n")
+	p("| library | MB/s | ns/stanza (range) | allocs/stanza | B/stanza | gojabber is × faster |\n|---|---:|---:|---:|---:|---:|\n")
 	ref := map[string]float64{}
 	for _, d := range r.Decode {
 		ref[d.Lib] = d.NsPerStanza
@@ -74,12 +74,12 @@ func (r *report) markdown() []byte {
 		if base > 0 && !strings.HasPrefix(d.Lib, "gojabber") {
 			ratio = fmt.Sprintf("%.1f×", d.NsPerStanza/base)
 		}
-		p("| %s | %.1f | %.0f | %.2f | %.0f | %s |\n", d.Lib, d.MBps, d.NsPerStanza, d.AllocsPer, d.BytesPer, ratio)
+		p("| %s | %.1f | %.0f%s | %.2f | %.0f | %s |\n", d.Lib, d.MBps, d.NsPerStanza, span(d.Runs), d.AllocsPer, d.BytesPer, ratio)
 	}
 	p("\n![decode time](results/decode-ns.png) ![decode allocations](results/decode-allocs.png)\n\n")
 	if len(r.Check) > 0 {
 		p("### Same stanzas, same bodies, same attributes?\n\n")
-		p("`TestSameStanzas` (same command): the stanzas each path hands to its user; the FNV-1a checksum of the bodies in the stream's language against the corpus' own statistics; and for each header attribute (id, type, from, to) an order-independent checksum (sum of FNV-1a of stanza kind + value) against plain encoding/xml's on the same corpus, less the pings a library answers itself. ✓ matches; ✗ n/m: differs, n of the m stanzas that have the attribute came with it.\n\n")
+		p("`go test -count 1 -run SameStanzas -v ./decode`: the stanzas each path hands to its user; the FNV-1a checksum of the bodies in the stream's language against the corpus' own statistics; and for each header attribute (id, type, from, to) an order-independent checksum (sum of FNV-1a of stanza kind + value) against plain encoding/xml's on the same corpus, less the pings a library answers itself. ✓ matches; ✗ n/m: differs, n of the m stanzas that have the attribute came with it.\n\n")
 		p("| library | corpus | stanzas | want | bodies | body checksum | want | stanzas+bodies match | id | type | from | to | why not |\n|---|---|---:|---:|---:|---|---|---|---|---|---|---|---|\n")
 		for _, c := range r.Check {
 			var why []string
@@ -123,19 +123,19 @@ func (r *report) markdown() []byte {
 	}
 
 	p("## Login\n\n")
-	p("Dial to bound resource, STARTTLS with the test CA (`RootCAs`/`ServerName` through each library's TLS option), TLS 1.3, median and p90 over %d logins as `alice`, one after another, each library in its own process (`cmd/peerworker -mode login`); gojabber and mellium also send their initial presence inside the timed part, as go-xmpp and gosrc do inside their connect call. SASL is the strongest mechanism each library implements that the server accepts from a Go TLS 1.3 client (the SASL column says why when it is not the strongest offered); login time depends on it (ejabberd stores plain passwords and runs PBKDF2 for every SCRAM login, PLAIN costs it nothing), so compare rows with the same mechanism. `prosody-nagle`: Prosody with its default network settings (see Servers).\n\n", r.Run.Logins)
-	p("| server | library | SASL | median ms | p90 ms | vs best peer |\n|---|---|---|---:|---:|---:|\n")
+	p("Dial to bound resource, STARTTLS with the test CA (`RootCAs`/`ServerName` through each library's TLS option), TLS 1.3, median and p90 over %d logins as `alice`, one after another, each library in its own process (`cmd/peerworker -mode login`, which first makes one untimed login to pay the process's one-time costs), in %d rounds with the libraries taking turns so that the server's warm-up and changes in the machine's load do not fall on one library; gojabber and mellium also send their initial presence inside the timed part, as go-xmpp and gosrc do inside their connect call. SASL is the strongest mechanism each library implements that the server accepts from a Go TLS 1.3 client (the SASL column says why when it is not the strongest offered); login time depends on it (ejabberd stores plain passwords and runs PBKDF2 for every SCRAM login, PLAIN costs it nothing), so compare rows with the same mechanism. `prosody-nagle`: Prosody with its default network settings (see Servers).\n\n", r.Run.Logins, r.Run.LoginRounds)
+	p("| server | library | SASL | p25 ms | median ms | p90 ms | vs best peer (median) |\n|---|---|---|---:|---:|---:|---:|\n")
 	for _, w := range r.Login {
-		p("| %s | %s | %s | %s | %s | %s |\n", w.Server, w.Lib, w.Mechanism, num(w.MedianMs, w.Error), num(w.P90Ms, w.Error), vsBest(r.Login, w, func(x workerResult) float64 { return x.MedianMs }))
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", w.Server, w.Lib, w.Mechanism, num(p25(w.Samples), w.Error), num(w.MedianMs, w.Error), num(w.P90Ms, w.Error), vsBest(r.Login, w, func(x workerResult) float64 { return x.MedianMs }))
 	}
 	p("\n![login](results/login.png)\n\n")
 
 	p("## Round trip\n\n")
-	p("%d chat messages from user a to user b through each server, b echoing each back, at most 32 in flight; both clients of the same library in one process (`-mode roundtrip`). Each library runs %d times per server, the libraries taking turns; the table shows the run with the median CPU per message, and the range over the runs. On Prosody every run has a fresh pair of users (`rt-<library>-<run>-a`/`-b`) and archiving stays on; on ejabberd the pair is `rt-<library>-a`/`-b` with archiving off (see Servers). CPU is the worker process's getrusage (RUSAGE_SELF) user+sys over the timed part, per round trip (2 sends + 2 receives, both clients, plus the one goroutine the benchmark starts per echo); messages/s is round trips per wall-clock second. The server runs on the same 2 CPUs, so messages/s measures the server and the machine's load as much as the library. CPU per message is the library's own number, but it also depends on how fast the server delivers (when messages trickle in, each read carries fewer stanzas and goroutines park and wake more often per message), so compare libraries within one server.\n\n", r.Run.Messages, r.Run.Repeats)
+	p("%d chat messages (%d against ejabberd, which runs several times faster) from user a to user b through each server, b echoing each back, at most 32 in flight; both clients of the same library in one process (`-mode roundtrip`). Each library runs %d times per server, the libraries taking turns; the table shows the run with the median CPU per message, and the range over the runs. On Prosody every run has a fresh pair of users (`rt-<library>-<run>-a`/`-b`) and archiving stays on; on ejabberd the pair is `rt-<library>-a`/`-b` with archiving off (see Servers). CPU is the worker process's getrusage (RUSAGE_SELF) user+sys over the timed part, per round trip (2 sends + 2 receives, both clients, plus the one goroutine the benchmark starts per echo); messages/s is round trips per wall-clock second. The server runs on the same 2 CPUs, so messages/s measures the server and the machine's load as much as the library. CPU per message is the library's own number, but it also depends on how fast the server delivers (when messages trickle in, each read carries fewer stanzas and goroutines park and wake more often per message), so compare libraries within one server.\n\n", r.Run.Messages, r.Run.EjabberdMessages, r.Run.Repeats)
 	p("| server | library | messages/s (range) | client CPU µs/message (range) | vs best peer (CPU) |\n|---|---|---:|---:|---:|\n")
 	for _, w := range r.RoundTrip {
 		n := ""
-		if w.N != r.Run.Messages {
+		if w.N != r.Run.Messages && !(w.Server == "ejabberd" && w.N == r.Run.EjabberdMessages) {
 			n = fmt.Sprintf(" (%d messages)", w.N)
 		}
 		p("| %s | %s%s | %s%s | %s%s | %s |\n", w.Server, w.Lib, n, num(w.PerSec, w.Error), span(w.RateRuns), num(w.CPUusPer, w.Error), span(w.CPURuns),
@@ -216,6 +216,23 @@ func span(v []float64) string {
 	return fmt.Sprintf(" (%s–%s)", num(slices.Min(v), ""), num(slices.Max(v), ""))
 }
 
+// rangeOf formats the range of a repeated measurement: "lo–hi".
+func rangeOf(v []float64) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return num(slices.Min(v), "") + "–" + num(slices.Max(v), "")
+}
+
+// p25 returns the first quartile of login samples.
+func p25(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Sorted(slices.Values(v))
+	return s[len(s)/4]
+}
+
 func code(s string) string {
 	if s == "" {
 		return ""
@@ -248,7 +265,7 @@ func (r *report) causes() string {
 		return b.String()
 	}
 	if missed["decode"] {
-		p("- **Decode ≥ 10×**: gojabber allocates about 2 times per stanza against 87–132 for the encoding/xml-based paths, so the gap is no longer allocation; the remaining time is the tokenizer's own work per byte (start tags, names, attribute values) and the checks encoding/xml does not make (UTF-8 and the XML Char production on every byte, duplicate attributes, the stanza size and depth limits). The session rows also include loopback TCP and gojabber's handler goroutine. This run uses `-benchtime %s`; the root BENCHMARKS.md has longer runs of the codec alone.\n", r.Run.Benchtime)
+		p("- **Decode ≥ 10×**: gojabber allocates about 2 times per stanza against 87–132 for the encoding/xml-based paths, so the gap is no longer allocation; the remaining time is the tokenizer's own work per byte (start tags, names, attribute values) and the checks encoding/xml does not make (UTF-8 and the XML Char production on every byte, duplicate attributes, the stanza size and depth limits). The session rows also include loopback TCP and, for gojabber, the hand-off of every stanza from the reader goroutine to the handler goroutine: its session row costs %.0f ns/stanza against %.0f in memory. This run uses `-benchtime %s`; the root BENCHMARKS.md has longer runs of the codec alone.\n", decNs(r, "gojabber-session"), decNs(r, "gojabber"), r.Run.Benchtime)
 	}
 	var plain, withTLS workerResult
 	for _, w := range r.Sites {
@@ -259,11 +276,23 @@ func (r *report) causes() string {
 		}
 	}
 	if missed["idle-plain"] {
-		queue, buf, g := site(plain, "newClient", "client.go:458"), site(plain, "Tokenizer).fill", ""), site(plain, "runtime.malg", "")
-		frag := plain.HeapPer - sumSites(plain)
-		rest := sumSites(plain) - queue - buf - g
-		p("- **Idle session ≤ 4 KB without TLS** (the allocation-site table above, %d sessions: %.0f bytes/session): gojabber's own largest items are the handler queue, `make(chan Stanza, Options.HandlerQueue)` with 256 slots of 16 bytes allocated at login in `newClient` (%.0f bytes, because a pointer-holding object over 512 bytes carries an 8-byte malloc header that pushes 4,096 bytes into the 4,864-byte size class); the tokenizer's read buffer (%.0f bytes, `xmltok.(*Tokenizer).fill`), held while the reader is blocked in `Read`; and two goroutines, reader and handler (%.0f bytes of stack and %.0f of goroutine descriptors). The other live objects add up to %.0f bytes (the Client struct, Tokenizer, Decoder, Encoder, the parser's token slice, namespace and intern tables, the socket, each 100–600 bytes), and %.0f bytes are free space in partly used heap spans. Without the queue (allocate it on first use), without the idle read buffer (read into a small buffer and take the 4 KiB one only when data arrives) and with one goroutine while idle, a session would still hold about %.0f bytes; under 4 KB needs in addition no goroutine parked in `Read` per idle session (a goroutine costs at least 2 KiB of stack plus its descriptor) and smaller per-session structs.\n",
-			plain.N, plain.BytesPer, queue, buf, plain.StackPer, g, rest, frag, plain.BytesPer-queue-buf-plain.StackPer/2-g/2)
+		live := sumSites(plain)
+		var gs []string
+		for _, g := range plain.Goroutines {
+			gs = append(gs, fmt.Sprintf("`%s`", g.Func))
+		}
+		p("- **Idle session ≤ 4 KB without TLS** (the allocation-site table above, %d sessions): %.0f bytes/session = %.0f of goroutine stacks (%.0f goroutines per session: %s) + %.0f of live heap objects in %d allocation sites + %.0f of free space in partly used heap spans. The largest live objects:",
+			plain.N, plain.BytesPer, plain.StackPer, plain.Goroutine, strings.Join(gs, ", "), live, len(plain.Sites), plain.HeapPer-live)
+		for i, st := range plain.Sites {
+			if i == 5 {
+				break
+			}
+			p(" %.0f bytes in `%s`%s;", st.Bytes, st.Alloc, strings.TrimSuffix(" ("+st.Caller+")", " ()"))
+		}
+		if q := queueSite(plain); q.Bytes > 0 {
+			p(" the biggest, in `newClient`, is the handler queue `make(chan Stanza, Options.HandlerQueue)`, 256 slots of 16 bytes allocated at login whether or not a stanza ever waits (%.0f bytes: a pointer-holding object over 512 bytes carries an 8-byte malloc header, which pushes 4,096 bytes into the 4,864-byte size class).", q.Bytes)
+		}
+		p(" 4 KB leaves room for one goroutine parked in `Read` (at least 2 KiB of stack plus its descriptor of about 480 bytes) and about 1.5 KB for everything else, so no single item explains the miss: it needs a queue allocated on first use, one goroutine while idle (the handler goroutine started on demand) and per-session structs (Client, Tokenizer, Decoder, Encoder, namespace and intern tables) of about 1.5 KB together.\n")
 	}
 	if missed["idle-tls"] {
 		var tlsBytes float64
@@ -285,7 +314,7 @@ func (r *report) causes() string {
 			return
 		}
 		p("- **Idle session with TLS below every peer**: a gojabber session with TLS holds everything it holds without (see above) plus what crypto/tls keeps for the connection: %.0f bytes/session of live objects in the sites whose caller is `negotiator.handshake` or that clone a `tls.Config` (the `tls.Conn`, its record buffers, the AES-GCM state, and two `tls.Config` clones, one in `Options.withDefaults` and one in `negotiate`), and a parser token slice grown to %.0f bytes by the largest element seen during negotiation (Prosody's stream features), still held when idle. TLS row minus plaintext row per library:",
-			tlsBytes, site(withTLS, "addDirty", ""))
+			tlsBytes, tokens(withTLS))
 		for _, lib := range []string{"gojabber", "go-xmpp", "mellium", "gosrc"} {
 			if t, pl := share(lib); t > 0 && pl > 0 {
 				p(" %s %.0f (%.0f − %.0f);", lib, t-pl, t, pl)
@@ -302,10 +331,10 @@ func (r *report) causes() string {
 				}
 			}
 		}
-		queue, g, toks, clone := site(withTLS, "newClient", "client.go:458"), site(withTLS, "runtime.malg", ""), site(withTLS, "addDirty", ""), site(withTLS, "Clone", "negotiate")
+		queue, g, toks, clone := queueSite(withTLS).Bytes, site(withTLS, "runtime.malg", ""), tokens(withTLS), site(withTLS, "Clone", "negotiate")
 		if o.Lib != "" && bestPeer.Lib != "" {
 			p(" gojabber is %.0f bytes/session above %s. Items of gojabber's own that an idle session does not need: the handler queue (%.0f), the handler goroutine (about %.0f of stack and descriptor), the token slice beyond its plaintext size (%.0f), the second `tls.Config` clone (%.0f): %.0f bytes together.\n",
-				o.BytesPer-bestPeer.BytesPer, bestPeer.Lib, queue, withTLS.StackPer/2+g/2, toks-site(plain, "addDirty", ""), clone, queue+withTLS.StackPer/2+g/2+toks-site(plain, "addDirty", "")+clone)
+				o.BytesPer-bestPeer.BytesPer, bestPeer.Lib, queue, withTLS.StackPer/2+g/2, toks-tokens(plain), clone, queue+withTLS.StackPer/2+g/2+toks-tokens(plain)+clone)
 		} else {
 			p("\n")
 		}
@@ -325,6 +354,33 @@ func (r *report) causes() string {
 		}
 	}
 	return b.String()
+}
+
+func decNs(r *report, lib string) float64 {
+	for _, d := range r.Decode {
+		if d.Lib == lib {
+			return d.NsPerStanza
+		}
+	}
+	return 0
+}
+
+// queueSite returns the handler queue's allocation: the two objects
+// (channel and buffer) of 4 KiB or more that newClient allocates.
+func queueSite(w workerResult) (q struct{ Bytes, Objects float64 }) {
+	for _, s := range w.Sites {
+		if s.Alloc == "xmpp.newClient" && s.Bytes >= 4096 && s.Objects > 1.9 && s.Objects < 2.1 {
+			q.Bytes, q.Objects = s.Bytes, s.Objects
+			return q
+		}
+	}
+	return q
+}
+
+// tokens returns the bytes of the parser's token slice (allocated in
+// addDirty, or in grow since the parser got its own growth function).
+func tokens(w workerResult) float64 {
+	return site(w, "(*Parser).addDirty", "") + site(w, "xmltok.grow", "")
 }
 
 func sumSites(w workerResult) float64 {
@@ -446,7 +502,13 @@ func (r *report) targetRows() []targetRow {
 		if !t.ok {
 			mech := func(m string) string { return strings.TrimSpace(strings.SplitN(m, "(", 2)[0]) }
 			if mech(o.Mechanism) != mech(pw.Mechanism) {
-				t.why = fmt.Sprintf("The best peer uses %s, gojabber %s: the difference is mostly the server's work for the mechanism (ejabberd runs PBKDF2 for every SCRAM login; PLAIN costs it nothing). gojabber picks the strongest mechanism on purpose and sends PLAIN only when the server offers nothing else.", mech(pw.Mechanism), mech(o.Mechanism))
+				t.why = fmt.Sprintf("The best peer uses %s, gojabber %s, so the two logins do different work: ", mech(pw.Mechanism), mech(o.Mechanism))
+				if srv == "ejabberd" {
+					t.why += "ejabberd stores plain passwords and runs PBKDF2 for every SCRAM login, while PLAIN costs it a string comparison."
+				} else {
+					t.why += "with SCRAM the client runs PBKDF2 over the server's iteration count (10,000 for Prosody's stored keys) and SASL takes two round trips; with PLAIN, Prosody runs that PBKDF2 itself and SASL takes one."
+				}
+				t.why += " gojabber picks the strongest mechanism the server offers on purpose (PLAIN only inside TLS, and only when nothing stronger is offered)."
 				// Same mechanism, fastest peer with it:
 				var same workerResult
 				for _, w := range r.Login {
@@ -458,7 +520,7 @@ func (r *report) targetRows() []targetRow {
 					t.why += fmt.Sprintf(" With the same mechanism, %s takes %.1f ms (gojabber %.2f×).", same.Lib, same.MedianMs, o.MedianMs/same.MedianMs)
 				}
 			} else {
-				t.why = fmt.Sprintf("Same mechanism (%s), medians of %d logins on a shared 2-CPU machine (p90: gojabber %.1f ms, %s %.1f ms). A gojabber login makes no round trip beyond the protocol's (its DebugWriter trace: stream header, STARTTLS, TLS handshake, stream header, SCRAM auth and response, stream header, bind; no legacy session IQ, no roster or disco before Dial returns), and the client's PBKDF2 over the server's 10,000 iterations is the same work for every SCRAM-SHA-1 client (gosrc, with PLAIN, skips it); the gap is a millisecond or two of client CPU and scheduling in a run where logins of the same library vary by more than that (compare median and p90).", mech(o.Mechanism), r.Run.Logins, o.P90Ms, pw.Lib, pw.P90Ms)
+				t.why = fmt.Sprintf("Same mechanism (%s), medians of %d logins on a shared 2-CPU machine (p25: gojabber %.1f ms, %s %.1f ms; p90: gojabber %.1f ms, %s %.1f ms). A gojabber login makes no round trip beyond the protocol's (its DebugWriter trace: stream header, STARTTLS, TLS handshake, stream header, SCRAM auth and response, stream header, bind; no legacy session IQ, no roster or disco before Dial returns), and the client's PBKDF2 over the server's 10,000 iterations is the same work for every SCRAM-SHA-1 client (gosrc, with PLAIN, skips it); what remains, %.1f ms at the median, is neither a round trip nor PBKDF2, and is smaller than the spread of each library's own logins (p25 to p90). A CPU profile of the login worker (`peerworker -mode login -cpuprofile`) puts nearly all of gojabber's client CPU in PBKDF2 and the TLS handshake, as for go-xmpp.", mech(o.Mechanism), r.Run.Logins, p25(o.Samples), pw.Lib, p25(pw.Samples), o.P90Ms, pw.Lib, pw.P90Ms, o.MedianMs-pw.MedianMs)
 			}
 		}
 	}
@@ -467,11 +529,11 @@ func (r *report) targetRows() []targetRow {
 		if o, pw := best(r.RoundTrip, srv, true, cpu); o.Lib != "" && pw.Lib != "" {
 			t := row("cpu", "client CPU/message no worse than best peer ("+srv+")", fmt.Sprintf("%.0f µs vs %s %.0f µs (%.2f×)", o.CPUusPer, pw.Lib, pw.CPUusPer, o.CPUusPer/pw.CPUusPer), o.CPUusPer <= pw.CPUusPer)
 			if !t.ok {
-				t.why = fmt.Sprintf("Over the %d runs gojabber took%s µs and %s%s µs", len(o.CPURuns), span(o.CPURuns), pw.Lib, span(pw.CPURuns))
+				t.why = fmt.Sprintf("Over the %d runs gojabber took %s µs and %s %s µs", len(o.CPURuns), rangeOf(o.CPURuns), pw.Lib, rangeOf(pw.CPURuns))
 				if len(o.CPURuns) > 1 && len(pw.CPURuns) > 1 && slices.Min(o.CPURuns) <= slices.Max(pw.CPURuns) {
-					t.why += ": the ranges overlap, so this run does not separate the two; at this server's rate every library's CPU per message is mostly system calls (a read and a write per stanza) and goroutine wake-ups, which the machine's other load moves as much as the library does."
+					t.why += ": the ranges overlap, so this run does not separate the two libraries."
 				} else {
-					t.why += ": gojabber is slower in every run. A likely cause: its session runs two goroutines (reader and handler), so each inbound stanza costs a hand-off the single-goroutine peers do not pay; at this server's rate, with one stanza per read, that hand-off is a larger share of the work."
+					t.why += ": gojabber is slower in every run. A likely cause: its session runs two goroutines (reader and handler), so each inbound stanza costs a hand-off the single-goroutine peers do not pay."
 				}
 			}
 		}
