@@ -8,14 +8,8 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/disco"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
-
-func mustElement(t testing.TB, raw string) xmpp.Element {
-	t.Helper()
-	el, err := xmpp.ParseElement(raw)
-	require.NoError(t, err, "ParseElement(%q)", raw)
-	return el
-}
 
 // simpleInfo is the example of XEP-0115 §5.2.
 func simpleInfo() disco.Info {
@@ -50,7 +44,7 @@ func complexInfo(t testing.TB) disco.Info {
 			"http://jabber.org/protocol/disco#items",
 			"http://jabber.org/protocol/muc",
 		},
-		Forms: []xmpp.Element{mustElement(t, `<x xmlns='jabber:x:data' type='result'>
+		Forms: []xmpp.Element{fake.Element(t, `<x xmlns='jabber:x:data' type='result'>
   <field var='FORM_TYPE' type='hidden'><value>urn:xmpp:dataforms:softwareinfo</value></field>
   <field var='ip_version' type='text-multi'><value>ipv4</value><value>ipv6</value></field>
   <field var='os'><value>Mac</value></field>
@@ -90,7 +84,7 @@ func TestVerIgnoresOrder(t *testing.T) {
 	info := complexInfo(t)
 	info.Identities[0], info.Identities[1] = info.Identities[1], info.Identities[0]
 	info.Features[0], info.Features[3] = info.Features[3], info.Features[0]
-	info.Forms = []xmpp.Element{mustElement(t, `<x xmlns='jabber:x:data' type='result'>`+
+	info.Forms = []xmpp.Element{fake.Element(t, `<x xmlns='jabber:x:data' type='result'>`+
 		`<field var='software_version'><value>0.11</value></field>`+
 		`<field var='ip_version'><value>ipv6</value><value>ipv4</value></field>`+
 		`<field var='os_version'><value>10.5.1</value></field>`+
@@ -103,8 +97,8 @@ func TestVerIgnoresOrder(t *testing.T) {
 
 func TestVerFormsSortedByType(t *testing.T) {
 	t.Parallel()
-	a := mustElement(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:a</value></field><field var='f'><value>1</value></field></x>`)
-	b := mustElement(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:b</value></field></x>`)
+	a := fake.Element(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:a</value></field><field var='f'><value>1</value></field></x>`)
+	b := fake.Element(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:b</value></field></x>`)
 	info := disco.Info{Identities: []disco.Identity{{Category: "client", Type: "pc"}}, Forms: []xmpp.Element{b, a}}
 	s, ok := verString(info)
 	require.True(t, ok)
@@ -121,7 +115,7 @@ func TestVerIgnoresFormsWithoutHiddenType(t *testing.T) {
 		`<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'/></x>`,
 	} {
 		info := simpleInfo()
-		info.Forms = []xmpp.Element{mustElement(t, raw)}
+		info.Forms = []xmpp.Element{fake.Element(t, raw)}
 		require.Equal(t, simpleVer, Ver(info), "Ver with form %s", raw)
 		require.True(t, Verify(info, simpleVer, "sha-1"), "Verify with form %s", raw)
 	}
@@ -131,7 +125,7 @@ func TestVerIgnoresFormsWithoutHiddenType(t *testing.T) {
 func TestVerifyRefusesIllFormed(t *testing.T) {
 	t.Parallel()
 	form := func(typ string) xmpp.Element {
-		return mustElement(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>`+typ+`</value></field></x>`)
+		return fake.Element(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>`+typ+`</value></field></x>`)
 	}
 	cases := map[string]func(*disco.Info){
 		"duplicate-identity": func(i *disco.Info) { i.Identities = append(i.Identities, i.Identities[0]) },
@@ -140,7 +134,7 @@ func TestVerifyRefusesIllFormed(t *testing.T) {
 			i.Forms = []xmpp.Element{form("urn:a"), form("urn:a")}
 		},
 		"form-type-values-differ": func(i *disco.Info) {
-			i.Forms = []xmpp.Element{mustElement(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:a</value><value>urn:b</value></field></x>`)}
+			i.Forms = []xmpp.Element{fake.Element(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:a</value><value>urn:b</value></field></x>`)}
 		},
 	}
 	for name, mutate := range cases {
@@ -171,15 +165,15 @@ func TestElementAndParse(t *testing.T) {
 	t.Parallel()
 	el := Element("https://gojabber.example/<&>", simpleVer)
 	require.Equal(t, `<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://gojabber.example/&lt;&amp;&gt;' ver='QgayPKawpkPSDYmwT/WM94uAlu0='/>`, el.Raw)
-	c, ok := Parse(&xmpp.Presence{Extensions: []xmpp.Element{mustElement(t, `<x xmlns='urn:other'/>`), el}})
+	c, ok := Parse(&xmpp.Presence{Extensions: []xmpp.Element{fake.Element(t, `<x xmlns='urn:other'/>`), el}})
 	require.True(t, ok)
 	require.Equal(t, Caps{Node: "https://gojabber.example/<&>", Ver: simpleVer, Hash: "sha-1"}, c)
 
 	_, ok = Parse(&xmpp.Presence{})
 	require.False(t, ok)
-	_, ok = Parse(&xmpp.Presence{Extensions: []xmpp.Element{mustElement(t, `<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='n'/>`)}})
+	_, ok = Parse(&xmpp.Presence{Extensions: []xmpp.Element{fake.Element(t, `<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='n'/>`)}})
 	require.False(t, ok, "Parse of <c/> without ver")
-	legacy, ok := Parse(&xmpp.Presence{Extensions: []xmpp.Element{mustElement(t, `<c xmlns='http://jabber.org/protocol/caps' node='n' ver='1.0' ext='a b'/>`)}})
+	legacy, ok := Parse(&xmpp.Presence{Extensions: []xmpp.Element{fake.Element(t, `<c xmlns='http://jabber.org/protocol/caps' node='n' ver='1.0' ext='a b'/>`)}})
 	require.True(t, ok)
 	require.Empty(t, legacy.Hash)
 }
@@ -198,7 +192,7 @@ func TestAdvertise(t *testing.T) {
 	// The node#ver is answered with the same information.
 	r, err := mux.OnIQ(nil, &xmpp.IQ{
 		Header:  xmpp.Header{Type: xmpp.IQGet},
-		Payload: mustElement(t, `<query xmlns='http://jabber.org/protocol/disco#info' node='https://gojabber.example#`+ver+`'/>`),
+		Payload: fake.Element(t, `<query xmlns='http://jabber.org/protocol/disco#info' node='https://gojabber.example#`+ver+`'/>`),
 	})
 	require.NoError(t, err)
 	want, err := info.Element("https://gojabber.example#" + ver)

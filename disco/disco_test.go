@@ -7,18 +7,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
-
-func mustElement(t *testing.T, raw string) xmpp.Element {
-	t.Helper()
-	el, err := xmpp.ParseElement(raw)
-	require.NoError(t, err, "ParseElement(%q)", raw)
-	return el
-}
 
 func get(t *testing.T, mux *xmpp.Mux, payload string) (*xmpp.IQ, error) {
 	t.Helper()
-	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "q1"}, Payload: mustElement(t, payload)})
+	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "q1"}, Payload: fake.Element(t, payload)})
 }
 
 func TestRegisterAnswersInfoWithMuxFeatures(t *testing.T) {
@@ -89,7 +83,7 @@ func TestRegisterNodes(t *testing.T) {
 
 func TestInfoElementRoundTrip(t *testing.T) {
 	t.Parallel()
-	form := mustElement(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:dataforms:softwareinfo</value></field></x>`)
+	form := fake.Element(t, `<x xmlns='jabber:x:data' type='result'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:dataforms:softwareinfo</value></field></x>`)
 	in := Info{
 		Identities: []Identity{{Category: "client", Type: "pc", Name: "Psi 0.11", Lang: "en"}, {Category: "client", Type: "pc", Name: "Ψ 0.11", Lang: "el"}},
 		Features:   []string{"urn:b", "urn:a"},
@@ -111,7 +105,7 @@ func TestParseInfo(t *testing.T) {
 	t.Parallel()
 	// Prosody's answer for its host, trimmed; prefixed namespaces, an
 	// unknown child and a form all parse.
-	info, err := parseInfo(mustElement(t, `<d:query xmlns:d='http://jabber.org/protocol/disco#info'>`+
+	info, err := parseInfo(fake.Element(t, `<d:query xmlns:d='http://jabber.org/protocol/disco#info'>`+
 		`<d:identity category='server' type='im' name='Prosody'/>`+
 		`<d:feature var='urn:xmpp:ping'/><other xmlns='urn:example'/>`+
 		`<x xmlns='jabber:x:data' type='result'/>`+
@@ -146,7 +140,7 @@ func TestParseMalformed(t *testing.T) {
 			t.Parallel()
 			var el xmpp.Element
 			if tc.raw != "" {
-				el = mustElement(t, tc.raw)
+				el = fake.Element(t, tc.raw)
 			}
 			var err error
 			if tc.items {
@@ -163,7 +157,7 @@ func TestParseMalformed(t *testing.T) {
 
 func TestParseItems(t *testing.T) {
 	t.Parallel()
-	items, err := parseItems(mustElement(t, `<query xmlns='http://jabber.org/protocol/disco#items'>`+
+	items, err := parseItems(fake.Element(t, `<query xmlns='http://jabber.org/protocol/disco#items'>`+
 		`<item jid='conference.localhost' name='Chatrooms'/>`+
 		`<item jid='pubsub.localhost' node='n1'/><other xmlns='urn:x'/>`+
 		`</query>`))
@@ -173,7 +167,7 @@ func TestParseItems(t *testing.T) {
 		{JID: xmpp.MustParseJID("pubsub.localhost"), Node: "n1"},
 	}, items)
 
-	items, err = parseItems(mustElement(t, `<query xmlns='http://jabber.org/protocol/disco#items'/>`))
+	items, err = parseItems(fake.Element(t, `<query xmlns='http://jabber.org/protocol/disco#items'/>`))
 	require.NoError(t, err)
 	require.NotNil(t, items)
 	require.Empty(t, items)

@@ -8,14 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
-
-func mustElement(t *testing.T, raw string) xmpp.Element {
-	t.Helper()
-	el, err := xmpp.ParseElement(raw)
-	require.NoError(t, err, "ParseElement(%q)", raw)
-	return el
-}
 
 func TestRegisterClock(t *testing.T) {
 	t.Parallel()
@@ -69,11 +63,11 @@ func TestRegister(t *testing.T) {
 func TestParse(t *testing.T) {
 	t.Parallel()
 	// Prosody's answer (tzo Z, fractional utc) and ejabberd's.
-	got, offset, err := parse(mustElement(t, `<time xmlns='urn:xmpp:time'><tzo>Z</tzo><utc>2024-05-01T10:00:00.5Z</utc></time>`))
+	got, offset, err := parse(fake.Element(t, `<time xmlns='urn:xmpp:time'><tzo>Z</tzo><utc>2024-05-01T10:00:00.5Z</utc></time>`))
 	require.NoError(t, err)
 	require.Equal(t, time.Duration(0), offset)
 	require.True(t, got.Equal(time.Date(2024, 5, 1, 10, 0, 0, 5e8, time.UTC)))
-	got, offset, err = parse(mustElement(t, `<time xmlns='urn:xmpp:time'><utc>2024-05-01T10:00:00Z</utc><tzo>-03:30</tzo></time>`))
+	got, offset, err = parse(fake.Element(t, `<time xmlns='urn:xmpp:time'><utc>2024-05-01T10:00:00Z</utc><tzo>-03:30</tzo></time>`))
 	require.NoError(t, err)
 	require.Equal(t, -(3*time.Hour + 30*time.Minute), offset)
 	require.Equal(t, "2024-05-01T06:30:00-03:30", got.Format(time.RFC3339))
@@ -97,7 +91,7 @@ func TestParseMalformed(t *testing.T) {
 	} {
 		var el xmpp.Element
 		if raw != "" {
-			el = mustElement(t, raw)
+			el = fake.Element(t, raw)
 		}
 		_, _, err := parse(el)
 		var me *MalformedError

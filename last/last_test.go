@@ -8,14 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
-
-func mustElement(t *testing.T, raw string) xmpp.Element {
-	t.Helper()
-	el, err := xmpp.ParseElement(raw)
-	require.NoError(t, err, "ParseElement(%q)", raw)
-	return el
-}
 
 func TestRegister(t *testing.T) {
 	t.Parallel()
@@ -44,11 +38,11 @@ func TestRegister(t *testing.T) {
 func TestParse(t *testing.T) {
 	t.Parallel()
 	// The examples of XEP-0012 §3 and §5.
-	secs, status, err := parse(mustElement(t, `<query xmlns='jabber:iq:last' seconds='903'>Heading Home</query>`))
+	secs, status, err := parse(fake.Element(t, `<query xmlns='jabber:iq:last' seconds='903'>Heading Home</query>`))
 	require.NoError(t, err)
 	require.Equal(t, 903*time.Second, secs)
 	require.Equal(t, "Heading Home", status)
-	secs, status, err = parse(mustElement(t, `<query xmlns='jabber:iq:last' seconds='123456'/>`))
+	secs, status, err = parse(fake.Element(t, `<query xmlns='jabber:iq:last' seconds='123456'/>`))
 	require.NoError(t, err)
 	require.Equal(t, 123456*time.Second, secs)
 	require.Empty(t, status)
@@ -69,7 +63,7 @@ func TestParseMalformed(t *testing.T) {
 	} {
 		var el xmpp.Element
 		if raw != "" {
-			el = mustElement(t, raw)
+			el = fake.Element(t, raw)
 		}
 		_, _, err := parse(el)
 		var me *MalformedError

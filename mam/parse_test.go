@@ -9,19 +9,13 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/rsm"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 // result wraps a <forwarded/> body in a <result/> as an archive sends it.
 func result(id, forwarded string) string {
 	return `<result xmlns='urn:xmpp:mam:2' queryid='f27' id='` + id + `'>` +
 		`<forwarded xmlns='urn:xmpp:forward:0'>` + forwarded + `</forwarded></result>`
-}
-
-func mustElement(t *testing.T, raw string) xmpp.Element {
-	t.Helper()
-	e, err := xmpp.ParseElement(raw)
-	require.NoError(t, err, "ParseElement(%s)", raw)
-	return e
 }
 
 func TestParseResult(t *testing.T) {
@@ -31,7 +25,7 @@ func TestParseResult(t *testing.T) {
 			`<message xmlns='jabber:client' from='witch@shakespeare.lit' to='macbeth@shakespeare.lit' id='m1' type='chat' xml:lang='en'>`+
 			`<body>Hail to thee &amp; 😀</body><thread>t1</thread>`+
 			`<stanza-id xmlns='urn:xmpp:sid:0' by='macbeth@shakespeare.lit' id='28482-98726-73623'/></message>`)
-	r, err := parseResult(mustElement(t, raw))
+	r, err := parseResult(fake.Element(t, raw))
 	require.NoError(t, err)
 	require.Equal(t, "28482-98726-73623", r.ID)
 	require.Equal(t, time.Date(2010, 7, 10, 23, 8, 25, 123000000, time.UTC), r.Stamp.UTC())
@@ -51,7 +45,7 @@ func TestParseResult(t *testing.T) {
 	// declarations.
 	raw = `<r:result xmlns:r='urn:xmpp:mam:2' xmlns:f='urn:xmpp:forward:0' xmlns:c='jabber:client' queryid='q' id='x'>` +
 		`<f:forwarded><c:message to='a@b'><c:body>hi</c:body></c:message></f:forwarded></r:result>`
-	r, err = parseResult(mustElement(t, raw))
+	r, err = parseResult(fake.Element(t, raw))
 	require.NoError(t, err)
 	require.Equal(t, "x", r.ID)
 	require.True(t, r.Stamp.IsZero())
@@ -73,7 +67,7 @@ func TestParseResultMalformed(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := parseResult(mustElement(t, tt.raw))
+			_, err := parseResult(fake.Element(t, tt.raw))
 			var me *MalformedError
 			require.True(t, errors.As(err, &me), "parseResult(%s) = %v, want *MalformedError", tt.raw, err)
 		})
@@ -82,14 +76,14 @@ func TestParseResultMalformed(t *testing.T) {
 
 func TestParseFin(t *testing.T) {
 	t.Parallel()
-	p, err := parseFin(mustElement(t, `<fin xmlns='urn:xmpp:mam:2' complete='true'><set xmlns='http://jabber.org/protocol/rsm'>`+
+	p, err := parseFin(fake.Element(t, `<fin xmlns='urn:xmpp:mam:2' complete='true'><set xmlns='http://jabber.org/protocol/rsm'>`+
 		`<first index='0'>28482-98726-73623</first><last>09af3-cc343-b409f</last><count>20</count></set></fin>`))
 	require.NoError(t, err)
 	require.True(t, p.Complete)
 	require.True(t, p.Stable)
 	require.Equal(t, rsm.Result{First: "28482-98726-73623", FirstIndex: 0, Last: "09af3-cc343-b409f", Count: 20}, p.RSM)
 
-	p, err = parseFin(mustElement(t, `<fin xmlns='urn:xmpp:mam:2' stable='false'/>`))
+	p, err = parseFin(fake.Element(t, `<fin xmlns='urn:xmpp:mam:2' stable='false'/>`))
 	require.NoError(t, err)
 	require.False(t, p.Complete)
 	require.False(t, p.Stable)
@@ -102,7 +96,7 @@ func TestParseFin(t *testing.T) {
 		`<fin xmlns='urn:xmpp:mam:2' stable='no'/>`,
 		`<fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><count>x</count></set></fin>`,
 	} {
-		_, err := parseFin(mustElement(t, raw))
+		_, err := parseFin(fake.Element(t, raw))
 		var me *MalformedError
 		require.True(t, errors.As(err, &me), "parseFin(%s) = %v, want *MalformedError", raw, err)
 	}
@@ -113,8 +107,8 @@ func TestParseFin(t *testing.T) {
 
 func TestIsResult(t *testing.T) {
 	t.Parallel()
-	res := mustElement(t, result("1", `<message xmlns='jabber:client'/>`))
-	other := mustElement(t, `<result xmlns='urn:xmpp:mam:1' id='1'/>`)
+	res := fake.Element(t, result("1", `<message xmlns='jabber:client'/>`))
+	other := fake.Element(t, `<result xmlns='urn:xmpp:mam:1' id='1'/>`)
 	require.True(t, IsResult(&xmpp.Message{Extensions: []xmpp.Element{other, res}}))
 	require.False(t, IsResult(&xmpp.Message{Extensions: []xmpp.Element{other}}))
 	require.False(t, IsResult(&xmpp.Message{Body: "hi"}))

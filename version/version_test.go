@@ -7,14 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
-
-func mustElement(t *testing.T, raw string) xmpp.Element {
-	t.Helper()
-	el, err := xmpp.ParseElement(raw)
-	require.NoError(t, err, "ParseElement(%q)", raw)
-	return el
-}
 
 func ask(t *testing.T, mux *xmpp.Mux) (*xmpp.IQ, error) {
 	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "v1"}, Payload: request})
@@ -53,10 +47,10 @@ func TestRegisterInvalidText(t *testing.T) {
 func TestParse(t *testing.T) {
 	t.Parallel()
 	// ejabberd's answer, and one with a prefix and an unknown child.
-	info, err := parse(mustElement(t, `<query xmlns='jabber:iq:version'><name>ejabberd</name><version>23.01</version><os>unix/linux 6.1.0</os></query>`))
+	info, err := parse(fake.Element(t, `<query xmlns='jabber:iq:version'><name>ejabberd</name><version>23.01</version><os>unix/linux 6.1.0</os></query>`))
 	require.NoError(t, err)
 	require.Equal(t, Info{Name: "ejabberd", Version: "23.01", OS: "unix/linux 6.1.0"}, info)
-	info, err = parse(mustElement(t, `<v:query xmlns:v='jabber:iq:version'><v:version>0.12.3</v:version><x xmlns='urn:x'/><v:name>Prosody</v:name></v:query>`))
+	info, err = parse(fake.Element(t, `<v:query xmlns:v='jabber:iq:version'><v:version>0.12.3</v:version><x xmlns='urn:x'/><v:name>Prosody</v:name></v:query>`))
 	require.NoError(t, err)
 	require.Equal(t, Info{Name: "Prosody", Version: "0.12.3"}, info)
 }
@@ -73,7 +67,7 @@ func TestParseMalformed(t *testing.T) {
 	} {
 		var el xmpp.Element
 		if raw != "" {
-			el = mustElement(t, raw)
+			el = fake.Element(t, raw)
 		}
 		_, err := parse(el)
 		var me *MalformedError

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/xmpptest"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 var (
@@ -114,18 +115,11 @@ func TestStreamManagement(t *testing.T) {
 
 			// The session is still healthy: an IQ round trip works.
 			_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID(srv.Domain)},
-				Payload: mustElement(t, "<ping xmlns='urn:xmpp:ping'/>")})
+				Payload: fake.Element(t, "<ping xmlns='urn:xmpp:ping'/>")})
 			require.NoError(t, err)
 			require.NoError(t, c.Err())
 		})
 	}
-}
-
-func mustElement(t *testing.T, raw string) xmpp.Element {
-	t.Helper()
-	el, err := xmpp.ParseElement(raw)
-	require.NoError(t, err)
-	return el
 }
 
 // freezableConn is a connection whose reads can be made to hang, as when
