@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"runtime"
 	"strings"
@@ -511,4 +512,51 @@ func TestReconnectUnansweredResumption(t *testing.T) {
 	require.Equal(t, "swallowed", lost[0].(*Message).Body)
 	require.Equal(t, "new-id", c.StreamManagement().ID)
 	require.NoError(t, c.Close())
+}
+
+// failingWriter accepts n writes, then fails every later one.
+type failingWriter struct{ n int }
+
+func (w *failingWriter) Write(p []byte) (int, error) {
+	if w.n == 0 {
+		return 0, errors.New("connection broke")
+	}
+	w.n--
+	return len(p), nil
+}
+
+// testLink returns a link whose writes fail after n, with stream
+// management state that has acknowledged everything up to h.
+func testLink(t *testing.T, n int, h uint32) (*Client, *link) {
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	c := &Client{opts: Options{MaxUnacked: 10, AckEvery: 1, Reconnect: &ReconnectOptions{}}, log: slog.New(slog.DiscardHandler)}
+	l := &link{conn: a, raw: a, enc: NewEncoder(&failingWriter{n: n}), dead: make(chan struct{}),
+		sm: &smState{outbound: h, acked: h, ackSeen: make(chan struct{})}}
+	l.enc.markIO = true
+	return c, l
+}
+
+// A stanza written whose ack request then fails was sent all the same: it
+// stays unacknowledged once, and the caller gets no error that would make
+// it send the stanza again.
+func TestAckRequestFailureKeepsStanzaOnce(t *testing.T) {
+	t.Parallel()
+	c, l := testLink(t, 1, 0)
+	require.NoError(t, c.encodeStanza(l, chatTo("once"), false))
+	require.Len(t, l.sm.unacked, 1)
+	require.Equal(t, uint32(1), l.sm.outbound)
+	require.True(t, l.isDead(), "the broken connection is ended")
+}
+
+// When the connection breaks during the retransmission after a
+// resumption, what was not written stays unacknowledged for the next one.
+func TestRetransmitFailureKeepsTheRest(t *testing.T) {
+	t.Parallel()
+	c, l := testLink(t, 1, 7) // one write works: the first stanza, not its <r/>
+	resend := []Stanza{chatTo("r1"), chatTo("r2"), chatTo("r3")}
+	require.Error(t, c.retransmit(context.Background(), l, resend))
+	require.Equal(t, resend, l.sm.unacked)
+	require.Equal(t, uint32(10), l.sm.outbound)
+	require.Equal(t, uint32(7), l.sm.acked)
 }

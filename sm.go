@@ -254,7 +254,12 @@ func (c *Client) encodeStanza(l *link, s Stanza, force bool) error {
 		return err
 	}
 	if ask {
-		return l.writeR()
+		if err := l.writeR(); err != nil {
+			// The stanza itself was written and waits for its ack: the
+			// caller must not see an error, or it would send it again. The
+			// connection is broken, so end it here.
+			c.shutdown(l, fmt.Errorf("xmpp: write: %w", err), false)
+		}
 	}
 	return nil
 }
@@ -522,9 +527,17 @@ func (c *Client) retransmit(ctx context.Context, l *link, resend []Stanza) error
 		l.conn.SetWriteDeadline(d)
 		defer l.conn.SetWriteDeadline(time.Time{})
 	}
-	for _, s := range resend {
+	for i, s := range resend {
 		if err := c.encodeStanza(l, s, true); err != nil {
 			c.shutdown(l, fmt.Errorf("xmpp: write: %w", err), false)
+			// The rest still waits for the server: keep it unacknowledged,
+			// for the next resumption (or OnUnacked) to deal with.
+			if sm := l.sm; sm != nil {
+				sm.mu.Lock()
+				sm.unacked = append(sm.unacked, resend[i:]...)
+				sm.outbound += uint32(len(resend) - i)
+				sm.mu.Unlock()
+			}
 			return fmt.Errorf("xmpp: retransmitting after resumption: %w", err)
 		}
 	}
