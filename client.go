@@ -698,12 +698,7 @@ func (c *Client) send(ctx context.Context, s Stanza, p *pendingIQ) error {
 			if l == nil {
 				return c.queueOut(s, p)
 			}
-			if p != nil {
-				c.mu.Lock()
-				p.on = l
-				c.mu.Unlock()
-			}
-			if err := c.encodeStanza(l, s, false); err != nil {
+			if err := c.writeOn(l, s, p, false); err != nil {
 				return err
 			}
 			c.notePresence(s)
@@ -712,15 +707,29 @@ func (c *Client) send(ctx context.Context, s Stanza, p *pendingIQ) error {
 		if errors.Is(err, errLinkBroke) {
 			// The connection broke in the middle of the write, so the
 			// server did not get the stanza: queue it for the next one.
-			if p != nil {
-				c.mu.Lock()
-				p.on = nil
-				c.mu.Unlock()
-			}
 			continue
 		}
 		return err
 	}
+}
+
+// writeOn writes s on l with the write lock held, recording l as where the
+// request of p (if any) went, so that a break of l can fail it; a stanza
+// that was not written was sent nowhere.
+func (c *Client) writeOn(l *link, s Stanza, p *pendingIQ, force bool) error {
+	if p != nil {
+		// Before writing: l may break as soon as the stanza is out.
+		c.mu.Lock()
+		p.on = l
+		c.mu.Unlock()
+	}
+	err := c.encodeStanza(l, s, force)
+	if err != nil && p != nil {
+		c.mu.Lock()
+		p.on = nil
+		c.mu.Unlock()
+	}
+	return err
 }
 
 // queueOut adds a stanza to the outbox, with writeSem held.
@@ -841,14 +850,15 @@ func (c *Client) forget(id string, p *pendingIQ) {
 }
 
 // failPending ends, with an error wrapping ErrDisconnected, every SendIQ
-// whose request was written on a link for which lost reports true: their
-// replies will not come.
-func (c *Client) failPending(lost func(*link) bool, cause error) {
+// whose request was written (on a link that is gone: it is called while
+// reconnecting, without resumption), as its reply will not come. Requests
+// still queued are left to wait.
+func (c *Client) failPending(cause error) {
 	err := fmt.Errorf("%w: %w", ErrDisconnected, cause)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, p := range c.pending {
-		if p.on != nil && lost(p.on) {
+		if p.on != nil {
 			delete(c.pending, id)
 			p.ch <- iqReply{err: err} // capacity 1, and the entry was removed
 		}

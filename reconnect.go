@@ -236,7 +236,7 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 	}
 	if res == nil {
 		// No resumption: the replies to what was written are lost.
-		c.failPending(func(on *link) bool { return true }, err)
+		c.failPending(err)
 	}
 	ro := c.opts.Reconnect
 	last := err
@@ -264,7 +264,7 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 		case errors.Is(err, ErrResumeFailed):
 			c.log.Info("xmpp: stream not resumed; logging in anew", "err", err)
 			res = nil
-			c.failPending(func(on *link) bool { return true }, err)
+			c.failPending(err)
 			attempt-- // not a failed attempt: try a new session at once
 		case permanent(err):
 			c.log.Warn("xmpp: reconnecting failed for good", "err", err)
@@ -316,8 +316,9 @@ func (c *Client) attach(n *negotiated, res *resumeReq, old *link) error {
 	}
 	var lost []Stanza
 	if res == nil {
+		// The requests written on old links were failed when reconnect
+		// gave up resuming; those queued since are written below.
 		lost = c.dropStream(old)
-		c.failPending(func(on *link) bool { return on != l }, fmt.Errorf("xmpp: new session after %w", old.err))
 		c.mu.Lock()
 		c.jid = n.jid
 		c.mu.Unlock()
@@ -370,12 +371,7 @@ func (c *Client) flushAfterReconnect(ctx context.Context, l *link, res *resumeRe
 		}
 	}
 	for i, q := range c.outbox {
-		if q.p != nil {
-			c.mu.Lock()
-			q.p.on = l
-			c.mu.Unlock()
-		}
-		if err := c.encodeStanza(l, q.s, true); err != nil {
+		if err := c.writeOn(l, q.s, q.p, true); err != nil {
 			c.shutdown(l, fmt.Errorf("xmpp: write: %w", err), false)
 			c.outbox = append(c.outbox[:0], c.outbox[i:]...)
 			return err
