@@ -84,6 +84,18 @@ func (l *statusLog) await(t *testing.T, want ...Status) {
 	}
 }
 
+// loginThenBreak is a server script that logs the client in, then breaks
+// the connection.
+func loginThenBreak(s *fakeServer) {
+	s.login()
+	s.raw.Close()
+}
+
+// enabledResumable is <enabled/> for a resumable stream with the given id.
+func enabledResumable(id string) string {
+	return "<enabled xmlns='" + nsSM + "' id='" + id + "' resume='true'/>"
+}
+
 // reconnectOptions returns Options reconnecting through d at once.
 func reconnectOptions(t *testing.T, d *dialer, st *statusLog) *Options {
 	o := testOptions(t)
@@ -178,7 +190,7 @@ func TestReconnectResumeRefused(t *testing.T) {
 	d := &dialer{t: t}
 	d.scripts = []func(s *fakeServer){
 		func(s *fakeServer) {
-			s.smLogin("<enabled xmlns='" + nsSM + "' id='prev-id' resume='true'/>")
+			s.smLogin(enabledResumable("prev-id"))
 			s.expect(NSClient, "presence")
 			s.expect(NSClient, "message")
 			s.expect(NSClient, "iq")
@@ -190,7 +202,7 @@ func TestReconnectResumeRefused(t *testing.T) {
 			s.expectClosed()
 		},
 		func(s *fakeServer) {
-			s.smLogin("<enabled xmlns='" + nsSM + "' id='new-id' resume='true'/>")
+			s.smLogin(enabledResumable("new-id"))
 			if p := s.expect(NSClient, "presence"); !strings.Contains(p.Inner, "<show>away</show>") {
 				s.fail("restored presence %s", p.Inner)
 			}
@@ -262,10 +274,7 @@ func TestReconnectStopsOnAuthFailure(t *testing.T) {
 	t.Parallel()
 	d := &dialer{t: t}
 	d.scripts = []func(s *fakeServer){
-		func(s *fakeServer) {
-			s.login()
-			s.raw.Close()
-		},
+		loginThenBreak,
 		func(s *fakeServer) {
 			s.open(featStartTLS)
 			s.startTLS()
@@ -318,10 +327,7 @@ func TestReconnectMaxAttempts(t *testing.T) {
 	t.Parallel()
 	d := &dialer{t: t}
 	d.scripts = []func(s *fakeServer){
-		func(s *fakeServer) {
-			s.login()
-			s.raw.Close()
-		},
+		loginThenBreak,
 	}
 	st := newStatusLog()
 	opts := reconnectOptions(t, d, st)
@@ -342,10 +348,7 @@ func TestReconnectQueueBoundAndClose(t *testing.T) {
 	t.Parallel()
 	d := &dialer{t: t, gates: map[int]chan struct{}{1: make(chan struct{})}} // never opens
 	d.scripts = []func(s *fakeServer){
-		func(s *fakeServer) {
-			s.login()
-			s.raw.Close()
-		},
+		loginThenBreak,
 	}
 	st := newStatusLog()
 	unacked := make(chan []Stanza, 1)
@@ -440,7 +443,7 @@ func TestReconnectLeavesNoGoroutines(t *testing.T) {
 		d := &dialer{t: t}
 		d.scripts = []func(s *fakeServer){
 			func(s *fakeServer) {
-				s.smLogin("<enabled xmlns='" + nsSM + "' id='prev-id' resume='true'/>")
+				s.smLogin(enabledResumable("prev-id"))
 				s.raw.Close()
 			},
 			func(s *fakeServer) {
@@ -480,7 +483,7 @@ func TestReconnectUnansweredResumption(t *testing.T) {
 	d := &dialer{t: t}
 	d.scripts = []func(s *fakeServer){
 		func(s *fakeServer) {
-			s.smLogin("<enabled xmlns='" + nsSM + "' id='prev-id' resume='true'/>")
+			s.smLogin(enabledResumable("prev-id"))
 			s.expect(NSClient, "message")
 			s.raw.Close()
 		},
@@ -492,7 +495,7 @@ func TestReconnectUnansweredResumption(t *testing.T) {
 			s.expectClosed()
 		},
 		func(s *fakeServer) {
-			s.smLogin("<enabled xmlns='" + nsSM + "' id='new-id' resume='true'/>")
+			s.smLogin(enabledResumable("new-id"))
 			s.closeStream()
 		},
 	}
