@@ -114,9 +114,7 @@ func (p *faultPeer) onStatus(_ *xmpp.Client, s xmpp.Status, err error) {
 // enough for a blackhole.
 func dialFaultPeer(t *testing.T, srv *xmpptest.Server, user string, edit func(*xmpp.Options)) *faultPeer {
 	t.Helper()
-	proxy, err := faultproxy.Start(srv.C2SAddr)
-	require.NoError(t, err)
-	t.Cleanup(func() { proxy.Close() })
+	proxy := faultProxy(t, srv)
 	p := &faultPeer{name: user, proxy: proxy, causes: map[string]int{}}
 	o := &xmpp.Options{
 		Server:           proxy.Addr(),
@@ -136,6 +134,7 @@ func dialFaultPeer(t *testing.T, srv *xmpptest.Server, user string, edit func(*x
 		OnStatus: p.onStatus,
 	}
 	edit(o)
+	var err error
 	p.client, err = xmpp.Dial(testCtx(t), srv.JID(user), srv.Password(user), o)
 	require.NoError(t, err, "Dial(%s)\nserver log:\n%s", user, srv.LogTail(20))
 	t.Cleanup(func() { p.client.Close() })
