@@ -363,6 +363,17 @@ type link struct {
 	asked, answered atomic.Bool
 }
 
+// writeDeadline sets ctx's deadline, if any, as l's write deadline, and
+// returns the function that clears it again.
+func (l *link) writeDeadline(ctx context.Context) (restore func()) {
+	d, ok := ctx.Deadline()
+	if !ok {
+		return func() {}
+	}
+	l.conn.SetWriteDeadline(d)
+	return func() { l.conn.SetWriteDeadline(time.Time{}) }
+}
+
 // isDead reports whether the link has been shut down.
 func (l *link) isDead() bool {
 	select {
@@ -612,7 +623,9 @@ func newClient(ctx context.Context, n *negotiated, password string, o *Options, 
 	c.startLink(l)
 	go c.dispatch()
 	if res != nil {
-		err := c.retransmit(ctx, l, resend)
+		restore := l.writeDeadline(ctx)
+		err := c.retransmit(l, resend)
+		restore()
 		<-c.writeSem
 		if err != nil {
 			c.Close()

@@ -324,7 +324,10 @@ func (c *Client) attach(n *negotiated, res *resumeReq, old *link) error {
 		c.mu.Unlock()
 	}
 	c.cur.Store(l)
-	ctx, cancel := context.WithTimeout(c.ctx, c.opts.NegotiationTimeout)
+	ctx, cancel := c.ctx, context.CancelFunc(func() {})
+	if c.opts.NegotiationTimeout > 0 { // negative: no limit
+		ctx, cancel = context.WithTimeout(ctx, c.opts.NegotiationTimeout)
+	}
 	err := c.flushAfterReconnect(ctx, l, res, resend)
 	cancel()
 	status := StatusConnected
@@ -356,12 +359,9 @@ func (c *Client) attach(n *negotiated, res *resumeReq, old *link) error {
 // available presence on a new one; then the queued ones. If the link breaks
 // meanwhile, whatever was not written stays queued for the next one.
 func (c *Client) flushAfterReconnect(ctx context.Context, l *link, res *resumeReq, resend []Stanza) error {
-	if d, ok := ctx.Deadline(); ok {
-		l.conn.SetWriteDeadline(d)
-		defer l.conn.SetWriteDeadline(time.Time{})
-	}
+	defer l.writeDeadline(ctx)()
 	if res != nil {
-		if err := c.retransmit(ctx, l, resend); err != nil {
+		if err := c.retransmit(l, resend); err != nil {
 			return err
 		}
 	} else if p := c.presence; p != nil && c.available.Load() {

@@ -558,7 +558,7 @@ func TestRetransmitFailureKeepsTheRest(t *testing.T) {
 	t.Parallel()
 	c, l := testLink(t, 1, 7) // one write works: the first stanza, not its <r/>
 	resend := []Stanza{chatTo("r1"), chatTo("r2"), chatTo("r3")}
-	require.Error(t, c.retransmit(context.Background(), l, resend))
+	require.Error(t, c.retransmit(l, resend))
 	require.Equal(t, resend, l.sm.unacked)
 	require.Equal(t, uint32(10), l.sm.outbound)
 	require.Equal(t, uint32(7), l.sm.acked)

@@ -521,12 +521,8 @@ func resumedState(sm *smState, h uint32) ([]Stanza, error) {
 }
 
 // retransmit writes the stanzas to resend after <resumed/> on l, with the
-// write lock held by the caller.
-func (c *Client) retransmit(ctx context.Context, l *link, resend []Stanza) error {
-	if d, ok := ctx.Deadline(); ok {
-		l.conn.SetWriteDeadline(d)
-		defer l.conn.SetWriteDeadline(time.Time{})
-	}
+// write lock (and any write deadline) set by the caller.
+func (c *Client) retransmit(l *link, resend []Stanza) error {
 	for i, s := range resend {
 		if err := c.encodeStanza(l, s, true); err != nil {
 			c.shutdown(l, fmt.Errorf("xmpp: write: %w", err), false)
