@@ -33,49 +33,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gojabber/xmpp/bench/internal/worker"
 	"github.com/gojabber/xmpp/bench/peers"
 )
-
-// Result is the JSON a worker prints.
-type Result struct {
-	Mode      string  `json:"mode"`
-	Lib       string  `json:"lib"`
-	Server    string  `json:"server"`
-	TLS       bool    `json:"tls"`
-	Mechanism string  `json:"mechanism"`
-	N         int     `json:"n"`
-	Error     string  `json:"error,omitempty"`
-	MedianMs  float64 `json:"median_ms,omitempty"`
-	P90Ms     float64 `json:"p90_ms,omitempty"`
-	PerSec    float64 `json:"msgs_per_sec,omitempty"`
-	CPUusPer  float64 `json:"cpu_us_per_msg,omitempty"`
-	WallS     float64 `json:"wall_s,omitempty"`
-	BytesPer  float64 `json:"bytes_per_session,omitempty"`
-	HeapPer   float64 `json:"heap_per_session,omitempty"`
-	StackPer  float64 `json:"stack_per_session,omitempty"`
-	Goroutine float64 `json:"goroutines_per_session,omitempty"`
-	// Samples are the login times in ms, in order (login).
-	Samples []float64 `json:"samples_ms,omitempty"`
-	// Sites and Goroutines (idle with -sites) break one session down.
-	Sites      []Site      `json:"sites,omitempty"`
-	Goroutines []Goroutine `json:"goroutines,omitempty"`
-}
-
-// Site is one allocation site's share of an idle session: the innermost
-// function outside the runtime that allocated, and the first frame of the
-// library under test that led to it.
-type Site struct {
-	Alloc   string  `json:"alloc"`   // e.g. "bufio.NewReaderSize"
-	Caller  string  `json:"caller"`  // e.g. "xmpp.(*Client).readLoop client.go:123"
-	Bytes   float64 `json:"bytes"`   // in use per session
-	Objects float64 `json:"objects"` // in use per session
-}
-
-// Goroutine counts the goroutines per session by the function they run.
-type Goroutine struct {
-	Func  string  `json:"func"`
-	Count float64 `json:"per_session"`
-}
 
 func main() {
 	log.SetFlags(0)
@@ -118,7 +78,7 @@ func main() {
 		// For any code path that uses the system roots.
 		os.Setenv("SSL_CERT_FILE", *ca)
 	}
-	r := Result{Mode: *mode, Lib: *lib, Server: *server, TLS: t.TLS != nil, N: *n,
+	r := worker.Result{Mode: *mode, Lib: *lib, Server: *server, TLS: t.TLS != nil, N: *n,
 		Mechanism: peers.Mechanism(*lib, *server)}
 	var err error
 	switch *mode {
@@ -142,7 +102,7 @@ func main() {
 // login times n logins after one untimed one, which pays the process's
 // one-time costs (first TLS handshake, certificate pool) that are not the
 // library's.
-func login(r *Result, t peers.Target, n int) error {
+func login(r *worker.Result, t peers.Target, n int) error {
 	var d []float64
 	for i := -1; i < n; i++ {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -173,7 +133,7 @@ func cpu() time.Duration {
 
 // roundtrip sends n messages a→b with at most 32 in flight; b echoes each
 // back to a. CPU time covers both clients (this process), per round trip.
-func roundtrip(r *Result, a, b peers.Target, n int) error {
+func roundtrip(r *worker.Result, a, b peers.Target, n int) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var echoer peers.Session
@@ -255,7 +215,7 @@ func raiseNoFile() {
 	}
 }
 
-func idle(r *Result, t peers.Target, n int, userFmt string, sites bool) error {
+func idle(r *worker.Result, t peers.Target, n int, userFmt string, sites bool) error {
 	var fd syscall.Rlimit
 	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &fd) == nil && fd.Cur < uint64(n)+64 {
 		return fmt.Errorf("%d sessions need more open files than RLIMIT_NOFILE %d allows", n, fd.Cur)
@@ -404,15 +364,15 @@ func shortFunc(fn string) string {
 	return fn
 }
 
-func siteDiff(before, after map[[2]string]siteCount, n float64) []Site {
-	var out []Site
+func siteDiff(before, after map[[2]string]siteCount, n float64) []worker.Site {
+	var out []worker.Site
 	for k, a := range after {
 		b := before[k]
 		d := a.bytes - b.bytes
 		if float64(d)/n < 8 { // less than 8 bytes per session: noise
 			continue
 		}
-		out = append(out, Site{Alloc: k[0], Caller: k[1], Bytes: float64(d) / n, Objects: float64(a.objects-b.objects) / n})
+		out = append(out, worker.Site{Alloc: k[0], Caller: k[1], Bytes: float64(d) / n, Objects: float64(a.objects-b.objects) / n})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Bytes > out[j].Bytes })
 	return out
@@ -450,11 +410,11 @@ func goroutines() map[string]int {
 	return m
 }
 
-func goroutineDiff(before, after map[string]int, n float64) []Goroutine {
-	var out []Goroutine
+func goroutineDiff(before, after map[string]int, n float64) []worker.Goroutine {
+	var out []worker.Goroutine
 	for k, a := range after {
 		if d := a - before[k]; d > 0 {
-			out = append(out, Goroutine{Func: k, Count: float64(d) / n})
+			out = append(out, worker.Goroutine{Func: k, Count: float64(d) / n})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Count > out[j].Count })

@@ -32,6 +32,7 @@ import (
 	gojabber "github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/bench/internal/corpusfile"
 	"github.com/gojabber/xmpp/bench/internal/scripted"
+	"github.com/gojabber/xmpp/bench/internal/worker"
 	"github.com/gojabber/xmpp/bench/peers"
 	"github.com/gojabber/xmpp/xmpptest"
 )
@@ -388,39 +389,15 @@ func load(name string, v any) {
 	}
 }
 
+// workerResult is a worker's result, with the figures of every repeat
+// when runall merged several.
 type workerResult struct {
-	Mode      string    `json:"mode"`
-	Lib       string    `json:"lib"`
-	Server    string    `json:"server"`
-	TLS       bool      `json:"tls"`
-	Mechanism string    `json:"mechanism"`
-	N         int       `json:"n"`
-	Error     string    `json:"error,omitempty"`
-	MedianMs  float64   `json:"median_ms,omitempty"`
-	P90Ms     float64   `json:"p90_ms,omitempty"`
-	PerSec    float64   `json:"msgs_per_sec,omitempty"`
-	CPUusPer  float64   `json:"cpu_us_per_msg,omitempty"`
-	WallS     float64   `json:"wall_s,omitempty"`
-	BytesPer  float64   `json:"bytes_per_session,omitempty"`
-	HeapPer   float64   `json:"heap_per_session,omitempty"`
-	StackPer  float64   `json:"stack_per_session,omitempty"`
-	Goroutine float64   `json:"goroutines_per_session,omitempty"`
-	Samples   []float64 `json:"samples_ms,omitempty"` // login times in ms
+	worker.Result
 	// CPURuns and RateRuns are every repeat's figures (round trip); the
 	// result is the run with the median CPU.
 	CPURuns   []float64 `json:"cpu_runs,omitempty"`
 	RateRuns  []float64 `json:"rate_runs,omitempty"`
 	RunErrors []string  `json:"run_errors,omitempty"`
-	Sites     []struct {
-		Alloc   string  `json:"alloc"`
-		Caller  string  `json:"caller"`
-		Bytes   float64 `json:"bytes"`
-		Objects float64 `json:"objects"`
-	} `json:"sites,omitempty"`
-	Goroutines []struct {
-		Func  string  `json:"func"`
-		Count float64 `json:"per_session"`
-	} `json:"goroutines,omitempty"`
 }
 
 type decodeResult struct {
