@@ -750,13 +750,18 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 			require.NoError(t, s.err)
 		}()
 	}
+	awaitGoroutines(t, before, 2*time.Second)
+}
+
+// awaitGoroutines waits up to d for the process to run no more goroutines
+// than before, or fails with every goroutine's stack.
+func awaitGoroutines(t *testing.T, before int, d time.Duration) {
+	t.Helper()
 	var after int
-	for range 100 {
-		after = runtime.NumGoroutine()
-		if after <= before {
+	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if after = runtime.NumGoroutine(); after <= before {
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
 	buf := make([]byte, 1<<20)
 	t.Fatalf("goroutines: %d before, %d after Close\n%s", before, after, buf[:runtime.Stack(buf, true)])

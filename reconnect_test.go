@@ -462,16 +462,7 @@ func TestReconnectLeavesNoGoroutines(t *testing.T) {
 		require.NoError(t, c.Close())
 		st.await(t, StatusClosed)
 	}()
-	var after int
-	for range 250 {
-		after = runtime.NumGoroutine()
-		if after <= before {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	buf := make([]byte, 1<<20)
-	t.Fatalf("goroutines: %d before, %d after Close\n%s", before, after, buf[:runtime.Stack(buf, true)])
+	awaitGoroutines(t, before, 5*time.Second)
 }
 
 // A resumed stream the server never answers on, and that it then ends with
