@@ -996,36 +996,6 @@ func TestSCRAMPlusWithAdvertisedChannelBinding(t *testing.T) {
 	require.Equal(t, testJID+"/test", c.JID().String())
 }
 
-func TestFullHandlerQueueBlocksReaderWithoutLoss(t *testing.T) {
-	t.Parallel()
-	const n = 20
-	unblock := make(chan struct{})
-	got := make(chan string, n)
-	opts := testOptions(t)
-	opts.HandlerQueueBytes = 1
-	opts.OnMessage = func(c *Client, m *Message) {
-		<-unblock
-		got <- m.Body
-	}
-	connect(t, opts, func(s *fakeServer) {
-		s.login()
-		for i := range n {
-			s.send(fmt.Sprintf("<message from='bob@example.test/x'><body>%d</body></message>", i))
-		}
-		s.closeStream()
-	})
-	time.Sleep(50 * time.Millisecond) // let the reader fill the queue
-	close(unblock)
-	for i := range n {
-		select {
-		case b := <-got:
-			require.Equal(t, fmt.Sprint(i), b)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("message %d not handled", i)
-		}
-	}
-}
-
 func TestBadIQAnsweredAndSessionGoesOn(t *testing.T) {
 	t.Parallel()
 	got := make(chan string, 1)
