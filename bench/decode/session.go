@@ -100,7 +100,7 @@ func OursSession(ctx context.Context, addr string, visit Visit) (func() error, e
 	o := peers.OursOptions(t)
 	o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { visit(Message, m.Body, oursAttrs(&m.Header)) }
 	o.OnPresence = func(_ *xmpp.Client, p *xmpp.Presence) { visit(Presence, "", oursAttrs(&p.Header)) }
-	o.HandlerQueue = 1024
+	o.HandlerQueueBytes = 8 << 20
 	c, err := xmpp.Dial(ctx, t.JID(), t.Password, o)
 	if err != nil {
 		return nil, err
