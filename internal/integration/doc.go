@@ -20,4 +20,7 @@
 //     failed attempt first.
 //   - SASL failures, messages, presence, IQ round trips and errors, and SRV
 //     discovery with a fallback over a dead target.
+//   - A message handler that calls SendIQ while another client floods its
+//     session with 10,000 messages (handler_flood_test.go): the reply must
+//     reach it behind the flood.
 package integration
