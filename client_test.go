@@ -558,15 +558,42 @@ func TestBindConflictRetried(t *testing.T) {
 
 func TestOptionalSessionSkipped(t *testing.T) {
 	t.Parallel()
-	connect(t, testOptions(t), func(s *fakeServer) {
-		s.open(featStartTLS)
-		s.startTLS()
-		s.open(featMechs("PLAIN"))
-		s.authPLAIN()
-		s.open(featBind + "<session xmlns='" + nsSession + "'><optional/></session>")
-		s.bind()
-		s.closeStream() // fails if a session IQ arrives first
-	})
+	// The legacy session of RFC 3921 §3 is established only when the
+	// server advertises it without <optional/> (RFC 6121 Appendix E).
+	for _, tt := range []struct {
+		name    string
+		feature string
+		want    int // session IQs the server receives
+	}{
+		{"optional", "<session xmlns='" + nsSession + "'><optional/></session>", 0},
+		{"required", "<session xmlns='" + nsSession + "'/>", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var sessionIQs int // written by the script, read after s.wait
+			c, s := connect(t, testOptions(t), func(s *fakeServer) {
+				s.open(featStartTLS)
+				s.startTLS()
+				s.open(featMechs("PLAIN"))
+				s.authPLAIN()
+				s.open(featBind + tt.feature)
+				s.bind()
+				// Answer every session request, so that a client that
+				// sends one when it must not is not stuck waiting, and
+				// count them until the client ends the stream.
+				for e := s.next(); e != nil; e = s.next() {
+					if e.is(NSClient, "iq") && strings.Contains(e.Inner, nsSession) {
+						sessionIQs++
+						s.send("<iq type='result' id='" + e.attr("id") + "'/>")
+					}
+				}
+				s.send("</stream:stream>")
+			})
+			require.NoError(t, c.Close())
+			s.wait()
+			require.Equal(t, tt.want, sessionIQs, "session IQs sent with %s", tt.feature)
+		})
+	}
 }
 
 func TestDirectTLS(t *testing.T) {
