@@ -148,22 +148,11 @@ type Options struct {
 	// Default 0: 30 seconds. A negative value means no limit beyond ctx.
 	NegotiationTimeout time.Duration
 
-	// OnMessage is called for every inbound <message/>. Default nil: messages
-	// are dropped.
-	OnMessage func(c *Client, m *Message)
-
-	// OnPresence is called for every inbound <presence/>. Default nil:
-	// presences are dropped.
-	OnPresence func(c *Client, p *Presence)
-
-	// OnIQ is called for every inbound IQ of type get or set (results and
-	// errors go to SendIQ). A non-nil reply is sent, with Type "result", ID
-	// and To (the request's sender) filled in where empty. A returned error
-	// is sent as an IQ error: a *StanzaError (found with errors.As) as is,
-	// anything else as internal-server-error without its text. (nil, nil) is
-	// answered with service-unavailable (RFC 6120 §8.4), and so is every
-	// request when OnIQ is nil (the default).
-	OnIQ func(c *Client, iq *IQ) (*IQ, error)
+	// Handler receives the inbound messages, presences and IQ requests
+	// (results and errors go to SendIQ), usually a *Mux. Default nil:
+	// messages and presences are dropped, and IQ requests are answered
+	// with service-unavailable (RFC 6120 §8.4).
+	Handler Handler
 
 	// KeepAlive, if positive, makes the session write a whitespace
 	// keepalive (a single space, RFC 6120 §4.6.1) whenever nothing has been

@@ -49,7 +49,7 @@ func TestHappyPathSCRAM(t *testing.T) {
 	t.Parallel()
 	got := make(chan *Message, 1)
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) { got <- m }
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) { got <- m }}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.open(featStartTLS)
 		s.startTLS()
@@ -425,7 +425,7 @@ func TestOnIQReplies(t *testing.T) {
 	t.Parallel()
 	checked := make(chan struct{})
 	opts := testOptions(t)
-	opts.OnIQ = func(c *Client, iq *IQ) (*IQ, error) {
+	opts.Handler = funcHandler{onIQ: func(c *Client, iq *IQ) (*IQ, error) {
 		switch iq.ID {
 		case "ok":
 			return &IQ{Payload: Element{Name: xml.Name{Space: "x", Local: "pong"}, Raw: "<pong xmlns='x'/>"}}, nil
@@ -437,7 +437,7 @@ func TestOnIQReplies(t *testing.T) {
 			panic("boom")
 		}
 		return nil, nil
-	}
+	}}
 	_, srv := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		for _, tc := range []struct{ id, typ, want string }{
@@ -468,7 +468,7 @@ func TestHandlersInOrderAndSendIQFromHandler(t *testing.T) {
 	)
 	all := make(chan struct{})
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) {
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
 		if m.Body == "1" {
 			// A round trip from inside a handler: the reader keeps routing
 			// replies while this handler waits.
@@ -483,12 +483,11 @@ func TestHandlersInOrderAndSendIQFromHandler(t *testing.T) {
 			close(all)
 		}
 		mu.Unlock()
-	}
-	opts.OnPresence = func(c *Client, p *Presence) {
+	}, onPresence: func(c *Client, p *Presence) {
 		mu.Lock()
 		order = append(order, "presence")
 		mu.Unlock()
-	}
+	}}
 	connect(t, opts, func(s *fakeServer) {
 		s.login()
 		s.send("<message from='bob@example.test/x'><body>1</body></message>")
@@ -513,7 +512,7 @@ func TestCloseFromHandler(t *testing.T) {
 	t.Parallel()
 	closed := make(chan error, 1)
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) { closed <- c.Close() }
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) { closed <- c.Close() }}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		s.send("<message from='bob@example.test/x'><body>bye</body></message>")
@@ -1003,10 +1002,10 @@ func TestFullHandlerQueueBlocksReaderWithoutLoss(t *testing.T) {
 	got := make(chan string, n)
 	opts := testOptions(t)
 	opts.HandlerQueue = 1
-	opts.OnMessage = func(c *Client, m *Message) {
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
 		<-unblock
 		got <- m.Body
-	}
+	}}
 	connect(t, opts, func(s *fakeServer) {
 		s.login()
 		for i := range n {
@@ -1030,7 +1029,7 @@ func TestBadIQAnsweredAndSessionGoesOn(t *testing.T) {
 	t.Parallel()
 	got := make(chan string, 1)
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) { got <- m.Body }
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) { got <- m.Body }}
 	connect(t, opts, func(s *fakeServer) {
 		s.login()
 		// Two payloads: the decoder rejects it as bad-request.

@@ -90,4 +90,44 @@ func (e *StreamError) Unwrap() error { return e.Err }
 var (
 	// ErrInvalidJID is wrapped by every JID parsing error.
 	ErrInvalidJID = errors.New("xmpp: invalid JID")
+
+	// ErrMalformed matches, with errors.Is, every *MalformedError: a
+	// payload that breaks its specification.
+	ErrMalformed = errors.New("xmpp: malformed payload")
 )
+
+// MalformedError is a payload that does not follow its specification: an
+// element a feature package was asked to read (a reply, a push, a message
+// extension) or to build from values that the specification does not allow.
+// Every feature package returns one for bad input, so that errors.Is(err,
+// ErrMalformed) tells bad input from a failed round trip, and errors.As
+// finds which specification was broken.
+type MalformedError struct {
+	// Spec names the specification that the payload breaks, e.g.
+	// "XEP-0030" or "RFC 6121".
+	Spec string
+	// Reason says what is wrong.
+	Reason string
+	// Raw is the offending element as received, "" if there was none
+	// (a missing payload, or a value being built).
+	Raw string
+	// Err is the underlying error, e.g. a JID or time parsing error or
+	// the *MalformedError of a nested payload; it may be nil.
+	Err error
+}
+
+// Error returns "xmpp: malformed <Spec> payload: <Reason>", followed by the
+// underlying error if there is one.
+func (e *MalformedError) Error() string {
+	s := "xmpp: malformed " + e.Spec + " payload: " + e.Reason
+	if e.Err != nil {
+		s += ": " + e.Err.Error()
+	}
+	return s
+}
+
+// Unwrap returns the underlying error.
+func (e *MalformedError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrMalformed.
+func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }

@@ -14,18 +14,20 @@ import (
 )
 
 // Dial looks up the server of the JID's domain, negotiates TLS, logs in and
-// binds a resource. Handlers go in the Options so they are in place before
-// the first stanza arrives.
+// binds a resource. The Handler goes in the Options so that it is in place
+// before the first stanza arrives.
 func ExampleDial() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
+		fmt.Printf("%s: %s\n", m.From, m.Body)
+	})
 	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{
 		Resource: "laptop",
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
-			fmt.Printf("%s: %s\n", m.From, m.Body)
-		},
+		Handler:  mux,
 	})
 	if err != nil {
 		var saslErr *xmpp.SASLError
@@ -105,31 +107,38 @@ func ExampleClient_SendIQ() {
 	}
 }
 
-// Handlers run one at a time, in arrival order, on a goroutine of their own:
-// they may call Send and SendIQ. OnIQ answers requests; returning (nil, nil)
-// answers service-unavailable.
-func ExampleOptions_handlers() {
-	opts := &xmpp.Options{
-		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
-			if m.Type == xmpp.MessageChat && m.Body != "" {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				c.Send(ctx, &xmpp.Message{
-					Header: xmpp.Header{To: m.From, Type: xmpp.MessageChat},
-					Body:   m.Body,
-				})
-			}
-		},
-		OnPresence: func(c *xmpp.Client, p *xmpp.Presence) {
-			log.Printf("%s is %q", p.From, p.Show)
-		},
-		OnIQ: func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
-			if iq.Type == xmpp.IQGet && iq.Payload.Name.Space == "urn:xmpp:ping" {
-				return &xmpp.IQ{}, nil // an empty result: ID, type and To are filled in
-			}
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "feature-not-implemented"}
-		},
+// echoHandler is a Handler of its own, without a Mux: it echoes chat
+// messages, logs presence and answers pings.
+type echoHandler struct{}
+
+func (echoHandler) OnMessage(s xmpp.Session, m *xmpp.Message) {
+	if m.Type == xmpp.MessageChat && m.Body != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Send(ctx, &xmpp.Message{
+			Header: xmpp.Header{To: m.From, Type: xmpp.MessageChat},
+			Body:   m.Body,
+		})
 	}
+}
+
+func (echoHandler) OnPresence(s xmpp.Session, p *xmpp.Presence) {
+	log.Printf("%s is %q", p.From, p.Show)
+}
+
+func (echoHandler) OnIQ(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
+	if iq.Type == xmpp.IQGet && iq.Payload.Name.Space == "urn:xmpp:ping" {
+		return &xmpp.IQ{}, nil // an empty result: ID, type and To are filled in
+	}
+	return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "feature-not-implemented"}
+}
+
+// A Handler's methods run one at a time, in arrival order, on a goroutine
+// of the session's own: they may call Send and SendIQ. OnIQ answers
+// requests; returning (nil, nil) answers service-unavailable. Most programs
+// use a Mux, which lets feature packages share the session.
+func ExampleHandler() {
+	opts := &xmpp.Options{Handler: echoHandler{}}
 	c, err := xmpp.Dial(context.Background(), "bot@example.com", "secret", opts)
 	if err != nil {
 		log.Fatal(err)

@@ -26,13 +26,13 @@ func ExampleEncoder() {
 // service-unavailable.
 func ExampleMux() {
 	mux := xmpp.NewMux()
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 		return &xmpp.IQ{}, nil // an empty result
 	})
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
 		fmt.Println("message from", m.From)
 	})
-	opts := &xmpp.Options{OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ}
+	opts := &xmpp.Options{Handler: mux}
 	_ = opts // pass to xmpp.Dial
 	fmt.Println(mux.Features())
 	// Output: [urn:xmpp:ping]

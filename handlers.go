@@ -216,12 +216,12 @@ func (c *Client) dispatch() {
 func (c *Client) handle(s Stanza) {
 	switch s := s.(type) {
 	case *Message:
-		if h := c.opts.OnMessage; h != nil {
-			c.protect("OnMessage", func() { h(c, s) })
+		if h := c.opts.Handler; h != nil {
+			c.protect("OnMessage", func() { h.OnMessage(c, s) })
 		}
 	case *Presence:
-		if h := c.opts.OnPresence; h != nil {
-			c.protect("OnPresence", func() { h(c, s) })
+		if h := c.opts.Handler; h != nil {
+			c.protect("OnPresence", func() { h.OnPresence(c, s) })
 		}
 	case *IQ:
 		c.handleIQ(s)
@@ -266,8 +266,8 @@ func (c *Client) protect(name string, f func()) (ok bool) {
 func (c *Client) handleIQ(req *IQ) {
 	var reply *IQ
 	var err error
-	if h := c.opts.OnIQ; h != nil {
-		if !c.protect("OnIQ", func() { reply, err = h(c, req) }) {
+	if h := c.opts.Handler; h != nil {
+		if !c.protect("OnIQ", func() { reply, err = h.OnIQ(c, req) }) {
 			err = errors.New("handler panicked")
 		}
 	}

@@ -188,8 +188,8 @@ func hostileCaseWith(t *testing.T, o *xmpp.Options, run func(t *testing.T, c *xm
 	if o != nil {
 		opts = *o
 	}
-	opts.OnMessage = func(*xmpp.Client, *xmpp.Message) { delivered.Add(1) }
-	opts.OnPresence = func(*xmpp.Client, *xmpp.Presence) { delivered.Add(1) }
+	opts.Handler = funcHandler{onMessage: func(*xmpp.Client, *xmpp.Message) { delivered.Add(1) },
+		onPresence: func(*xmpp.Client, *xmpp.Presence) { delivered.Add(1) }}
 	c, s := fake.Start(t, hostileJID, &opts)
 	probe := startHeapProbe()
 	err := run(t, c, s)
@@ -464,11 +464,11 @@ func testSlowloris(t *testing.T) {
 	base := runtime.NumGoroutine()
 	var got atomic.Int32
 	c, s := fake.Start(t, hostileJID, &xmpp.Options{
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) {
+		Handler: funcHandler{onMessage: func(_ *xmpp.Client, m *xmpp.Message) {
 			if m.Body == "slow" {
 				got.Add(1)
 			}
-		},
+		}},
 	})
 	probe := startHeapProbe()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -534,11 +534,11 @@ func testPresenceFlood(t *testing.T) {
 	var got atomic.Int32
 	all := make(chan struct{})
 	c, s := fake.Start(t, hostileJID, &xmpp.Options{
-		OnPresence: func(*xmpp.Client, *xmpp.Presence) {
+		Handler: funcHandler{onPresence: func(*xmpp.Client, *xmpp.Presence) {
 			if got.Add(1) == n {
 				close(all)
 			}
-		},
+		}},
 	})
 	probe := startHeapProbe()
 	var b strings.Builder

@@ -149,7 +149,7 @@ func TestReconnectResumes(t *testing.T) {
 	got := make(chan string, 10)
 	opts := reconnectOptions(t, d, st)
 	opts.StreamManagement = true
-	opts.OnMessage = func(_ *Client, m *Message) { got <- m.Body }
+	opts.Handler = funcHandler{onMessage: func(_ *Client, m *Message) { got <- m.Body }}
 	c, err := Dial(testCtx(t), testJID, testPassword, opts)
 	require.NoError(t, err)
 	defer c.Close()

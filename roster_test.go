@@ -17,7 +17,7 @@ const featRosterVer = "<ver xmlns='urn:xmpp:features:rosterver'/>"
 func imSession(t *testing.T, mux *Mux, extraFeatures string, script func(s *fakeServer)) (*Client, *fakeServer) {
 	t.Helper()
 	opts := testOptions(t)
-	opts.OnIQ, opts.OnMessage, opts.OnPresence = mux.OnIQ, mux.OnMessage, mux.OnPresence
+	opts.Handler = mux
 	return connect(t, opts, func(s *fakeServer) {
 		s.open(featStartTLS)
 		s.startTLS()
