@@ -9,6 +9,8 @@ import "context"
 //
 // Implementations must be safe for concurrent use, and SendIQ must not
 // depend on a handler returning: a handler may call it (see [Handler]).
+// They should be pointer types: feature packages tell sessions apart by
+// comparing them with ==, which panics for a value that is not comparable.
 type Session interface {
 	// JID returns the session's own full JID: for a client, the address
 	// the server bound (RFC 6120 §7).

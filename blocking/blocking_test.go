@@ -34,9 +34,9 @@ func TestChangeElement(t *testing.T) {
 	require.Empty(t, ch.JIDs)
 
 	_, err = blocking.Change{Block: true}.Element()
-	require.ErrorIs(t, err, blocking.ErrMalformed, "block nobody")
+	fake.RequireMalformed(t, err, "XEP-0191", "block nobody")
 	_, err = blocking.Change{Block: true, JIDs: []xmpp.JID{{}}}.Element()
-	require.ErrorIs(t, err, blocking.ErrMalformed, "zero JID")
+	fake.RequireMalformed(t, err, "XEP-0191", "zero JID")
 }
 
 func TestParseChangeRejects(t *testing.T) {
@@ -50,7 +50,7 @@ func TestParseChangeRejects(t *testing.T) {
 		`<block xmlns='urn:xmpp:blocking:errors'><item jid='a@b'/></block>`,
 	} {
 		_, err := blocking.ParseChange(fake.Element(t, raw))
-		require.ErrorIs(t, err, blocking.ErrMalformed, "ParseChange(%s)", raw)
+		fake.RequireMalformed(t, err, "XEP-0191", "ParseChange(%s)", raw)
 	}
 	// Items in other namespaces are not items.
 	ch, err := blocking.ParseChange(fake.Element(t, `<unblock xmlns='urn:xmpp:blocking'><item xmlns='urn:other' jid='a@@b'/></unblock>`))

@@ -17,8 +17,8 @@ func TestPushes(t *testing.T) {
 	t.Parallel()
 	changes := make(chan blocking.Change, 16)
 	mux := xmpp.NewMux()
-	blocking.Register(mux, func(_ *xmpp.Client, ch blocking.Change) { changes <- ch })
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	blocking.Register(mux, func(_ xmpp.Session, ch blocking.Change) { changes <- ch })
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	ctx := t.Context()
 
 	for _, tc := range []struct {
@@ -77,13 +77,13 @@ func TestListBlockUnblock(t *testing.T) {
 	iq = s.ExpectIQ(ctx, xmpp.IQGet, blocking.NS, "blocklist")
 	s.Send(fake.Result(iq, `<blocklist xmlns='urn:xmpp:blocking'><item jid='@bad'/></blocklist>`))
 	r = <-out
-	require.ErrorIs(t, r.err, blocking.ErrMalformed)
+	fake.RequireMalformed(t, r.err, "XEP-0191", "List of a bad item")
 
 	go func() { j, err := blocking.List(ctx, c); out <- res{j, err} }()
 	iq = s.ExpectIQ(ctx, xmpp.IQGet, blocking.NS, "blocklist")
 	s.Send(fake.Result(iq, ""))
 	r = <-out
-	require.ErrorIs(t, r.err, blocking.ErrMalformed, "empty result")
+	fake.RequireMalformed(t, r.err, "XEP-0191", "empty result")
 
 	errc := make(chan error, 1)
 	go func() { errc <- blocking.Block(ctx, c, xmpp.MustParseJID("romeo@montague.net")) }()
@@ -98,5 +98,5 @@ func TestListBlockUnblock(t *testing.T) {
 	s.Send(fake.Result(iq, ""))
 	require.NoError(t, <-errc)
 
-	require.ErrorIs(t, blocking.Block(ctx, c), blocking.ErrMalformed, "Block with no JIDs")
+	fake.RequireMalformed(t, blocking.Block(ctx, c), "XEP-0191", "Block with no JIDs")
 }

@@ -181,7 +181,7 @@ func TestElementAndParse(t *testing.T) {
 func TestAdvertise(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 	h := disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "gojabber"})
 	el := Advertise(mux, h, "https://gojabber.example")
 	info := h.Info()

@@ -141,7 +141,7 @@ func TestAdvertiseAnswersNodeVer(t *testing.T) {
 	h := disco.Register(mux, disco.Identity{Category: "client", Type: "pc", Name: "gojabber"})
 	el := caps.Advertise(mux, h, "https://gojabber.example")
 	ver := el.Attr("ver")
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='c1' from='` + peer + `'><query xmlns='http://jabber.org/protocol/disco#info' node='https://gojabber.example#` + ver + `'/></iq>`)
 	r := s.ExpectIQ(t.Context(), "", "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)

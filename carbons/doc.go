@@ -13,7 +13,7 @@
 // dropped and counted in [Stats]. [Unwrap] applies the same rule for callers
 // with their own handlers.
 //
-// [Private] keeps one outgoing message from being copied (section "Avoiding
+// [AddPrivate] keeps one outgoing message from being copied (section "Avoiding
 // Carbons for a Single Message").
 //
 // Server behaviour, as tested against Prosody 0.12 and ejabberd 23.01:

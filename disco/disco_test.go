@@ -18,10 +18,10 @@ func get(t *testing.T, mux *xmpp.Mux, payload string) (*xmpp.IQ, error) {
 func TestRegisterAnswersInfoWithMuxFeatures(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 	Register(mux, Identity{Category: "client", Type: "bot", Name: "Bot <&'\">", Lang: "en"})
 	// Registered after disco: still reported.
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:time", "time", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:time", "time", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 
 	r, err := get(t, mux, `<query xmlns='http://jabber.org/protocol/disco#info'/>`)
 	require.NoError(t, err)
@@ -148,8 +148,7 @@ func TestParseMalformed(t *testing.T) {
 			} else {
 				_, err = parseInfo(el)
 			}
-			var me *MalformedError
-			require.True(t, errors.As(err, &me), "parse(%q) = %v, want a *MalformedError", tc.raw, err)
+			me := fake.RequireMalformed(t, err, "XEP-0030", "parse(%q)", tc.raw)
 			require.Equal(t, tc.raw, me.Raw)
 		})
 	}

@@ -14,5 +14,5 @@
 //	mux := xmpp.NewMux()
 //	ping.Register(mux)
 //	disco.Register(mux, disco.Identity{Category: "client", Type: "pc", Name: "gojabber"})
-//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{OnIQ: mux.OnIQ})
+//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{Handler: mux})
 package disco

@@ -42,9 +42,9 @@ func errorReply(iq *xmpp.IQ, typ, condition string) string {
 func TestPeerRequests(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 	disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "test"})
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 
 	s.Send(`<iq type='get' id='info1' from='` + peer + `' to='alice@example.test/phone'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
 	r := s.ExpectIQ(t.Context(), "", "", "")
@@ -142,8 +142,7 @@ func TestGetErrors(t *testing.T) {
 					require.Equal(t, "item-not-found", se.Condition)
 					continue
 				}
-				var me *disco.MalformedError
-				require.True(t, errors.As(err, &me), "error %v (%T), want a *disco.MalformedError", err, err)
+				fake.RequireMalformed(t, err, "XEP-0030", "disco.GetInfo or GetItems (%s)", name)
 			}
 		})
 	}

@@ -1,7 +1,6 @@
 package entitytime
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -94,8 +93,7 @@ func TestParseMalformed(t *testing.T) {
 			el = fake.Element(t, raw)
 		}
 		_, _, err := parse(el)
-		var me *MalformedError
-		require.True(t, errors.As(err, &me), "parse(%q) = %v, want a *MalformedError", raw, err)
+		me := fake.RequireMalformed(t, err, "XEP-0202", "parse(%q)", raw)
 		require.Equal(t, raw, me.Raw)
 	}
 }

@@ -1,7 +1,6 @@
 package last
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -66,8 +65,7 @@ func TestParseMalformed(t *testing.T) {
 			el = fake.Element(t, raw)
 		}
 		_, _, err := parse(el)
-		var me *MalformedError
-		require.True(t, errors.As(err, &me), "parse(%q) = %v, want a *MalformedError", raw, err)
+		me := fake.RequireMalformed(t, err, "XEP-0012", "parse(%q)", raw)
 		require.Equal(t, raw, me.Raw)
 	}
 }

@@ -33,15 +33,15 @@ func start(t *testing.T, opts *mam.Options) *session {
 	t.Helper()
 	mux := xmpp.NewMux()
 	ss := &session{archive: mam.Register(mux, opts)}
-	mux.HandleMessage(func(_ *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
 		ss.mu.Lock()
 		defer ss.mu.Unlock()
 		ss.seen++
-		if !mam.IsResult(m) {
+		if !mam.HasResult(m) {
 			ss.live = append(ss.live, m)
 		}
 	})
-	ss.c, ss.s = fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnMessage: mux.OnMessage})
+	ss.c, ss.s = fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	return ss
 }
 
@@ -248,8 +248,7 @@ func TestBadArchive(t *testing.T) {
 				return []string{`<message><result xmlns='urn:xmpp:mam:2' queryid='` + qid + `' id='1'><forwarded xmlns='urn:xmpp:forward:0'/></result></message>`, fake.Result(req, fin(true, "1", "1"))}
 			},
 			check: func(t *testing.T, err error) {
-				var me *mam.MalformedError
-				require.True(t, errors.As(err, &me), "err = %v, want *MalformedError", err)
+				fake.RequireMalformed(t, err, "XEP-0313", "Fetch")
 			},
 		},
 		{
@@ -258,16 +257,14 @@ func TestBadArchive(t *testing.T) {
 				return []string{fake.Result(req, `<fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>1</first></set></fin>`)}
 			},
 			check: func(t *testing.T, err error) {
-				var me *mam.MalformedError
-				require.True(t, errors.As(err, &me), "err = %v, want *MalformedError", err)
+				fake.RequireMalformed(t, err, "XEP-0313", "Fetch")
 			},
 		},
 		{
 			name: "no fin", max: "250",
 			reply: func(qid string, req *xmpp.IQ) []string { return []string{fake.Result(req, "")} },
 			check: func(t *testing.T, err error) {
-				var me *mam.MalformedError
-				require.True(t, errors.As(err, &me), "err = %v, want *MalformedError", err)
+				fake.RequireMalformed(t, err, "XEP-0313", "Fetch")
 			},
 		},
 		{

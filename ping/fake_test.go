@@ -17,7 +17,7 @@ func TestPeerPing(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
 	ping.Register(mux)
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='s2c1' from='example.test' to='alice@example.test/phone'><ping xmlns='urn:xmpp:ping'/></iq>`)
 	r := s.ExpectIQ(t.Context(), "", "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)

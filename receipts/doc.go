@@ -2,7 +2,7 @@
 // 1.4.0.
 //
 // A sender asks for a receipt by adding <request xmlns='urn:xmpp:receipts'/>
-// to a message that has an id ([Request]); the recipient's client answers
+// to a message that has an id ([AddRequest]); the recipient's client answers
 // with a message carrying <received xmlns='urn:xmpp:receipts' id='...'/>
 // naming that id ([Reply], or automatically with [Register]). [From] reads a
 // receipt out of an inbound message.

@@ -13,12 +13,12 @@ import (
 func Example() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
-		if s, ok := sid.From(m, c.JID().Bare()); ok {
-			fmt.Println("archived as", s.ID)
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
+		if id, ok := sid.From(m, s.JID().Bare()); ok {
+			fmt.Println("archived as", id.ID)
 		}
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		return
 	}

@@ -170,17 +170,21 @@ func loginBob(t *testing.T, srv *xmpptest.Server) *bobClient {
 	b.disco = disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "gojabber test"})
 	b.caps = caps.Advertise(mux, b.disco, bobNode)
 	b.ver = b.caps.Attr("ver")
-	b.client = featureLogin(t, srv, "bob", xmpp.Options{
-		OnIQ: func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
-			if iq.Payload.Name.Space == disco.NSInfo && iq.Payload.Attr("node") != "" {
-				b.nodeQueries.Add(1)
-			}
-			return mux.OnIQ(c, iq)
-		},
-		OnMessage:  mux.OnMessage,
-		OnPresence: mux.OnPresence,
-	})
+	b.client = featureLogin(t, srv, "bob", xmpp.Options{Handler: nodeCounter{mux, b}})
 	return b
+}
+
+// nodeCounter is bob's Mux, counting the disco#info requests for a node.
+type nodeCounter struct {
+	*xmpp.Mux
+	b *bobClient
+}
+
+func (h nodeCounter) OnIQ(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
+	if iq.Payload.Name.Space == disco.NSInfo && iq.Payload.Attr("node") != "" {
+		h.b.nodeQueries.Add(1)
+	}
+	return h.Mux.OnIQ(s, iq)
 }
 
 // TestFeaturesClientToClient has alice use the feature packages on bob,
@@ -196,7 +200,7 @@ func TestFeaturesClientToClient(t *testing.T) {
 			presences, onPresence := inbox[*xmpp.Presence]()
 			aliceMux := xmpp.NewMux()
 			aliceMux.HandlePresence(onPresence)
-			alice := featureLogin(t, srv, "alice", xmpp.Options{OnIQ: aliceMux.OnIQ, OnPresence: aliceMux.OnPresence})
+			alice := featureLogin(t, srv, "alice", xmpp.Options{Handler: aliceMux})
 			to := bob.client.JID()
 
 			t.Run("disco-info", func(t *testing.T) {

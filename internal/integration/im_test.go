@@ -50,7 +50,7 @@ func imLogin(t *testing.T, srv *xmpptest.Server, user string, mux *xmpp.Mux, ros
 	// test waiting for it times out.
 	roster.OnChange = func(it xmpp.RosterItem) { offer(ic.items, it) }
 	ic.tracker.OnChange = func(p xmpp.Presence) { offer(ic.presence, p) }
-	mux.HandlePresence(func(_ *xmpp.Client, p *xmpp.Presence) {
+	mux.HandlePresence(func(_ xmpp.Session, p *xmpp.Presence) {
 		switch p.Type {
 		case xmpp.PresenceSubscribe, xmpp.PresenceSubscribed, xmpp.PresenceUnsubscribe, xmpp.PresenceUnsubscribed:
 			offer(ic.requests, p)
@@ -60,9 +60,7 @@ func imLogin(t *testing.T, srv *xmpptest.Server, user string, mux *xmpp.Mux, ros
 		Server:      srv.C2SAddr,
 		TLSConfig:   srv.TLSConfig(),
 		DebugWriter: ic.wire,
-		OnMessage:   mux.OnMessage,
-		OnPresence:  mux.OnPresence,
-		OnIQ:        mux.OnIQ,
+		Handler:     mux,
 	})
 	require.NoError(t, err, "Dial(%s)\nwire:\n%s", user, ic.wire)
 	t.Cleanup(func() { c.Close() })

@@ -98,8 +98,8 @@ func (r *loadReceiver) fail(format string, args ...any) {
 	}
 }
 
-// onMessage is B's OnMessage handler.
-func (r *loadReceiver) onMessage(_ *xmpp.Client, m *xmpp.Message) {
+// onMessage is B's message handler.
+func (r *loadReceiver) onMessage(_ xmpp.Session, m *xmpp.Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if m.ID == "load-end" {

@@ -41,8 +41,8 @@ func TestMAM(t *testing.T) {
 			// tell archive results from new messages.
 			var mu sync.Mutex
 			var live []*xmpp.Message
-			mux.HandleMessage(func(_ *xmpp.Client, m *xmpp.Message) {
-				if !mam.IsResult(m) {
+			mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
+				if !mam.HasResult(m) {
 					mu.Lock()
 					live = append(live, m)
 					mu.Unlock()

@@ -55,7 +55,7 @@ func TestStreamManagement(t *testing.T) {
 			wire := &wireLog{}
 			got := make(chan *xmpp.Message, 64)
 			c := smDial(t, srv, "alice", wire, func(o *xmpp.Options) {
-				o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { got <- m }
+				o.Handler = messageHandler(func(_ xmpp.Session, m *xmpp.Message) { got <- m })
 			})
 			st := c.StreamManagement()
 			require.True(t, st.Enabled, "wire:\n%s", wire)
@@ -223,13 +223,13 @@ func TestStreamResumption(t *testing.T) {
 			t.Parallel()
 			srv := sv.shared.Server(t)
 			bobGot := make(chan *xmpp.Message, 16)
-			bob := mustLogin(t, conn{srv: srv, user: "bob", onMessage: func(_ *xmpp.Client, m *xmpp.Message) { bobGot <- m }})
+			bob := mustLogin(t, conn{srv: srv, user: "bob", onMessage: func(_ xmpp.Session, m *xmpp.Message) { bobGot <- m }})
 			aliceGot := make(chan *xmpp.Message, 16)
 			var cut atomic.Pointer[cuttableConn]
 			wire := &wireLog{}
 			alice := smDial(t, srv, "alice", wire, func(o *xmpp.Options) {
 				o.AckEvery = 1000
-				o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { aliceGot <- m }
+				o.Handler = messageHandler(func(_ xmpp.Session, m *xmpp.Message) { aliceGot <- m })
 				o.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 					var d net.Dialer
 					c, err := d.DialContext(ctx, network, addr)

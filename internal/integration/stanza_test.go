@@ -14,9 +14,9 @@ import (
 // inbox returns a buffered channel and a handler that feeds it. The handler
 // never blocks: stanzas beyond the buffer are dropped, and the test waiting
 // for them times out.
-func inbox[T any]() (chan T, func(*xmpp.Client, T)) {
+func inbox[T any]() (chan T, func(xmpp.Session, T)) {
 	ch := make(chan T, 64)
-	return ch, func(_ *xmpp.Client, v T) {
+	return ch, func(_ xmpp.Session, v T) {
 		select {
 		case ch <- v:
 		default:

@@ -105,16 +105,18 @@ func login(t *testing.T, srv *xmpptest.Server, jid, password string, in inbox) *
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), loginTimeout)
 	defer cancel()
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
+		select {
+		case in <- m:
+		default:
+			t.Errorf("inbox full, dropped message %q", m.Body)
+		}
+	})
 	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{
 		Server:    srv.C2SAddr,
 		TLSConfig: srv.TLSConfig(),
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) {
-			select {
-			case in <- m:
-			default:
-				t.Errorf("inbox full, dropped message %q", m.Body)
-			}
-		},
+		Handler:   mux,
 	})
 	if err != nil {
 		t.Fatalf("Dial(%s) = %v", jid, err)

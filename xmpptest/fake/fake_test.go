@@ -49,17 +49,17 @@ func TestStartDirectTLS(t *testing.T) {
 func TestMessageReachesHandler(t *testing.T) {
 	t.Parallel()
 	got := make(chan *xmpp.Message, 1)
-	_, s := fake.Start(t, alice, &xmpp.Options{
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) { got <- m },
-	})
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) { got <- m })
+	_, s := fake.Start(t, alice, &xmpp.Options{Handler: mux})
 	s.Send(`<message from='bob@example.test/x' to='` + alice + `' type='chat'><body>hi &amp; bye</body></message>`)
 	select {
 	case m := <-got:
 		if m.Body != "hi & bye" || m.From.String() != "bob@example.test/x" {
-			t.Errorf("OnMessage got from %s body %q, want from bob@example.test/x body %q", m.From, m.Body, "hi & bye")
+			t.Errorf("handler got from %s body %q, want from bob@example.test/x body %q", m.From, m.Body, "hi & bye")
 		}
 	case <-time.After(fake.Timeout):
-		t.Fatal("OnMessage was not called")
+		t.Fatal("the message handler was not called")
 	}
 }
 
