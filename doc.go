@@ -20,12 +20,20 @@
 //   - The session, [Client], owns the connection: SRV lookup, STARTTLS or
 //     direct TLS (XEP-0368), SASL with SCRAM-*-PLUS channel binding, resource
 //     binding, handler dispatch and IQ round trips.
+//   - Features (roster, presence, and one package per XEP: disco, ping, mam,
+//     …) are small functions over a [Session], the interface *Client
+//     implements, and handlers registered on a [Mux], the [Handler] a
+//     session is given in [Options]. Handlers are handed the Session a
+//     stanza came on, so features work over any session that implements
+//     it.
 //
 // # Errors
 //
 // Errors are typed for [errors.As]: *[StreamError] for stream-level failures
 // (received, or detected in the peer's XML), *[StanzaError] for stanza errors
-// such as an IQ reply of type "error", and *[SASLError] for a failed login.
+// such as an IQ reply of type "error", *[SASLError] for a failed login, and
+// *[MalformedError], matching [ErrMalformed], for a payload that breaks its
+// specification, from every feature package.
 //
 // # Security
 //

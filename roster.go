@@ -91,6 +91,7 @@ func NewRoster(mux *Mux) *Roster {
 // request carries the version of the cache, and the server may answer that
 // nothing changed, or send the changes as roster pushes after its answer
 // (RFC 6121 §2.6.3); the cache then stays as it is until the pushes arrive.
+// A result that is not a roster query is a *MalformedError.
 // Versioning needs the server's stream features, which a session offers with
 // a method StreamFeatures() Element, as *Client does; over a session without
 // it, Fetch always asks for the full roster.
@@ -128,7 +129,7 @@ func (r *Roster) Fetch(ctx context.Context, s Session) error {
 	}
 	ver, items, err := parseRosterQuery(res.Payload)
 	if err != nil {
-		return fmt.Errorf("xmpp: roster result: %w", err)
+		return err
 	}
 	next := make(map[JID]RosterItem, len(items))
 	for _, it := range items {
@@ -307,19 +308,20 @@ type rosterItemXML struct {
 
 // parseRosterQuery decodes a roster query: its ver (nil when absent) and
 // items. Unknown subscription values are read as "none" and unknown ask
-// values dropped (RFC 6121 §2.1.2).
+// values dropped (RFC 6121 §2.1.2). A query it cannot read is a
+// *MalformedError.
 func parseRosterQuery(el Element) (ver *string, items []RosterItem, err error) {
 	if el.Name.Space != NSRoster || el.Name.Local != "query" {
-		return nil, nil, fmt.Errorf("unexpected payload <%s xmlns='%s'/>", el.Name.Local, el.Name.Space)
+		return nil, nil, &MalformedError{Spec: "RFC 6121", Reason: fmt.Sprintf("roster payload <%s xmlns='%s'/> is not a roster query", el.Name.Local, el.Name.Space), Raw: el.Raw}
 	}
 	var q rosterQuery
 	if err := el.Decode(&q); err != nil {
-		return nil, nil, err
+		return nil, nil, &MalformedError{Spec: "RFC 6121", Reason: "roster query", Raw: el.Raw, Err: err}
 	}
 	for _, x := range q.Items {
 		j, err := ParseJID(x.JID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("roster item: %w", err)
+			return nil, nil, &MalformedError{Spec: "RFC 6121", Reason: fmt.Sprintf("roster item jid %q", x.JID), Raw: el.Raw, Err: err}
 		}
 		it := RosterItem{JID: j, Name: x.Name, Subscription: x.Subscription, Approved: x.Approved == "true" || x.Approved == "1"}
 		switch it.Subscription {

@@ -99,7 +99,11 @@ func TestParseRosterQuery(t *testing.T) {
 		`<query xmlns='jabber:iq:roster'><item jid='@bad'/></query>`,
 	} {
 		_, _, err := parseRosterQuery(mustElement(t, bad))
-		require.Error(t, err, "parseRosterQuery(%s)", bad)
+		require.ErrorIs(t, err, ErrMalformed, "parseRosterQuery(%s)", bad)
+		me, ok := errors.AsType[*MalformedError](err)
+		require.True(t, ok, "parseRosterQuery(%s) = %v (%T), want a *MalformedError", bad, err, err)
+		require.Equal(t, "RFC 6121", me.Spec, "parseRosterQuery(%s)", bad)
+		require.Equal(t, bad, me.Raw, "parseRosterQuery(%s)", bad)
 	}
 }
 

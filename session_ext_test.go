@@ -1,6 +1,12 @@
 package xmpp_test
 
-import "github.com/gojabber/xmpp"
+import (
+	"context"
+	"log"
+	"time"
+
+	"github.com/gojabber/xmpp"
+)
 
 // A *Client is a Session: feature packages and handlers work over it.
 var _ xmpp.Session = (*xmpp.Client)(nil)
@@ -26,3 +32,34 @@ func (h funcHandler) OnPresence(s xmpp.Session, p *xmpp.Presence) {
 }
 
 func (funcHandler) OnIQ(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return nil, nil }
+
+// uptime is a feature function over a Session, the way feature packages
+// write them: it works over a *Client, and over any other session that
+// implements Session.
+func uptime(ctx context.Context, s xmpp.Session, server xmpp.JID) (string, error) {
+	q, err := xmpp.ParseElement("<query xmlns='jabber:iq:last'/>")
+	if err != nil {
+		return "", err
+	}
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: server}, Payload: q})
+	if err != nil {
+		return "", err
+	}
+	return r.Payload.Attr("seconds") + "s", nil
+}
+
+// A feature is a function over a Session; a *Client is one.
+func ExampleSession() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	up, err := uptime(ctx, c, xmpp.MustParseJID("example.com"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("example.com has been up for %s", up)
+}

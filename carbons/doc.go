@@ -22,4 +22,9 @@
 // both
 // honour <private/>; and both pass on, unchanged, a message whose sender
 // wrapped it to look like a carbon, which is why the from check matters.
+//
+// [Enable] and [Disable] take an [xmpp.Session], such as an *xmpp.Client,
+// and the handlers this package registers work over whatever session their
+// Mux serves. A payload that breaks the XEP is an *[xmpp.MalformedError]
+// with Spec "XEP-0280", matching [xmpp.ErrMalformed].
 package carbons

@@ -7,4 +7,7 @@
 // builds the element), [From] reads the state an inbound message carries,
 // and [Register]
 // advertises support, which the XEP asks clients to do through service discovery.
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0085", matching [xmpp.ErrMalformed].
 package chatstates

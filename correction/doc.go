@@ -9,4 +9,7 @@
 // A receiver must only apply a correction that comes from the same full JID
 // (or, in a groupchat, the same occupant) as the original message (Business Rules); see
 // [Applies].
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0308", matching [xmpp.ErrMalformed].
 package correction

@@ -6,4 +6,7 @@
 // with a received, displayed or acknowledged marker naming the id of that
 // message ([Marker.Element]). [From] reads a marker out of a message, and
 // [Register] advertises support, which the XEP asks clients to do.
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0333", matching [xmpp.ErrMalformed].
 package markers

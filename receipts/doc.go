@@ -14,4 +14,7 @@
 // A receipt tells the sender that one of the user's clients is online. To
 // answer only some senders (say, contacts in the roster), register with
 // auto false and send what [Reply] returns where it fits.
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0184", matching [xmpp.ErrMalformed].
 package receipts
