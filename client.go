@@ -19,13 +19,16 @@ import (
 // Defaults for [Options] fields left zero.
 const (
 	defaultMaxStanzaSize = 256 << 10
-	defaultHandlerQueue  = 256
+	defaultHandlerQueueBytes = 4 << 20
 	// defaultNegotiationTimeout bounds one connection's negotiation.
 	defaultNegotiationTimeout = 30 * time.Second
 	defaultPort               = 5222
 	// closeTimeout bounds how long Close waits to write </stream:stream> and
 	// for the server's reply to it before closing the connection.
 	closeTimeout = 2 * time.Second
+	// closeGrace is how much longer Close waits for the session's
+	// goroutines, the handler goroutine included.
+	closeGrace = time.Second
 )
 
 // Sentinel errors. Each is wrapped with more detail where it is returned;
@@ -52,6 +55,24 @@ var (
 	// ErrNegotiationTimeout is the cause of a negotiation that took longer
 	// than Options.NegotiationTimeout.
 	ErrNegotiationTimeout = errors.New("xmpp: negotiation timed out")
+
+	// ErrHandlerQueueFull is wrapped by the error of a SendIQ or RequestAck
+	// that waited for its answer while the handlers fell behind by more
+	// than twice Options.HandlerQueueBytes: the answer was not read, and
+	// the reader stopped reading until the handlers catch up. Nothing
+	// inbound was dropped. The request itself was sent.
+	ErrHandlerQueueFull = errors.New("xmpp: handler queue full; the answer was not read")
+
+	// ErrSessionRunning is returned by Resume for a session that has not
+	// ended.
+	ErrSessionRunning = errors.New("xmpp: session still running")
+
+	// ErrNilStanza is returned by Send and SendIQ for a nil stanza.
+	ErrNilStanza = errors.New("xmpp: nil stanza")
+
+	// ErrUnsupportedStanza is returned for a Stanza that is not a
+	// *Message, *Presence or *IQ.
+	ErrUnsupportedStanza = errors.New("xmpp: unsupported stanza type")
 )
 
 // Options configure a session. A nil *Options means all defaults. Dial and
@@ -136,11 +157,20 @@ type Options struct {
 	// the session with a *StreamError. Default 0: 256 KiB.
 	MaxStanzaSize int
 
-	// HandlerQueue is how many inbound stanzas may wait for the handler
-	// goroutine. When it is full, the reader goroutine blocks, which also
-	// holds back replies to SendIQ; a handler that calls SendIQ should use a
-	// context with a deadline. Default 0: 256.
-	HandlerQueue int
+	// HandlerQueueBytes bounds the inbound stanzas waiting for the handler
+	// goroutine, in bytes (their text plus a small fixed overhead each). The
+	// reader never waits for a handler: it queues what it reads and goes on,
+	// so IQ replies, stream management acks and pings are read however slow
+	// the handlers are, and a handler may call SendIQ with
+	// context.Background(). When the queue holds more than this, the reader
+	// stops reading from the connection (TCP then holds the server back;
+	// nothing is lost) until the handlers have worked it down to half, except
+	// while a SendIQ or RequestAck waits for its answer: then it reads on, up
+	// to twice this bound. Past that, the waiting calls fail with an error
+	// wrapping ErrHandlerQueueFull (their answer is still unread) and the
+	// reader stops. While the reader is stopped, the link counts as alive for
+	// Options.PingIdle. Default 0: 4 MiB.
+	HandlerQueueBytes int
 
 	// NegotiationTimeout bounds each connection's negotiation (TLS, SASL,
 	// binding) on top of the ctx given to Dial or NewClient, so that a server
@@ -205,10 +235,18 @@ type Options struct {
 	// with Reconnect, StatusReconnecting when the connection broke (err says
 	// why), then StatusResumed or StatusConnected when a new connection is
 	// up; StatusClosed (err is the cause, as Err returns it) when the session
-	// has ended for good, with or without Reconnect. It is called from the
-	// goroutine that reconnects, one call at a time and in order, and must
-	// not block; the Client may be used from it. Default nil.
+	// has ended for good, with or without Reconnect. It runs on the handler
+	// goroutine, in order with the stanzas around the change (stanzas read on
+	// a new connection come after its StatusResumed or StatusConnected), one
+	// call at a time; the Client may be used from it. The calls are queued
+	// apart from the HandlerQueueBytes bound and never dropped; StatusClosed
+	// is the last one, and is made even after Close (unless a handler is
+	// still blocked when the queue is drained). Default nil.
 	OnStatus func(c *Client, s Status, err error)
+
+	// panicLogger is where a recovered handler panic is logged: Logger, or
+	// slog.Default() when Logger is nil, so that a panic is never silent.
+	panicLogger *slog.Logger
 }
 
 // withDefaults returns a copy of o (which may be nil) with zero fields set to
@@ -226,14 +264,16 @@ func (o *Options) withDefaults() Options {
 		d := &net.Dialer{Resolver: c.Resolver}
 		c.DialFunc = d.DialContext
 	}
+	c.panicLogger = c.Logger
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
+		c.panicLogger = slog.Default()
 	}
 	if c.MaxStanzaSize <= 0 {
 		c.MaxStanzaSize = defaultMaxStanzaSize
 	}
-	if c.HandlerQueue <= 0 {
-		c.HandlerQueue = defaultHandlerQueue
+	if c.HandlerQueueBytes <= 0 {
+		c.HandlerQueueBytes = defaultHandlerQueueBytes
 	}
 	if c.NegotiationTimeout == 0 {
 		c.NegotiationTimeout = defaultNegotiationTimeout
@@ -258,30 +298,48 @@ func (o *Options) withDefaults() Options {
 // resource. All its methods are safe for concurrent use, including from
 // handlers.
 //
-// A Client runs two goroutines: a reader, which routes IQ replies to SendIQ
-// and queues other stanzas, and a handler goroutine, which calls the Options
-// handlers one at a time in arrival order. Both exit when the session ends;
-// Done is closed then and Err says why. With Options.KeepAlive or PingIdle a
-// third goroutine writes keepalives and pings; it exits with the connection.
+// # Goroutines
 //
-// With Options.StreamManagement the reader also answers the server's
-// XEP-0198 ack requests itself; <r/> and <a/> never reach the handlers.
+// Each goroutine of a Client has one job, and none waits on user code for
+// anything the session itself needs:
 //
-// With Options.Reconnect, the session outlives its connection: when the
-// connection breaks, the reader goroutine reconnects (resuming the stream
-// when it can) and the Client goes on with a new connection; see
-// [ReconnectOptions].
+//   - The owner (run) has the session's lifecycle: it waits for the current
+//     connection to end, then reconnects (Options.Reconnect) or ends the
+//     session. It alone stores a new link, changes the status after login,
+//     queues the OnStatus and OnUnacked events, and closes Done.
+//   - One reader per connection (readLoop) owns the link's decoder. It
+//     hands IQ replies to SendIQ, handles XEP-0198 <r/> and <a/>, stream
+//     errors and the end of the stream, and queues every other stanza for
+//     the handlers without waiting (see Options.HandlerQueueBytes for the
+//     bound).
+//   - With stream management, a short-lived writer answers each burst of
+//     the server's <r/> (writeAck), so the reader never waits for the write
+//     lock; with Options.KeepAlive or PingIdle, one goroutine per
+//     connection writes keepalives and dead-link pings.
+//   - The handler goroutine (dispatch) runs the Handler and the OnStatus and
+//     OnUnacked callbacks, one at a time, in arrival order. A handler may
+//     block, and may call any method, SendIQ included.
+//
+// # Locks
+//
+// writeSem, a channel of capacity 1 so that waiting for it can be given up,
+// is the write lock: it guards the current link's encoder and the fields
+// marked so. mu and smState.mu guard state, are never held across I/O, and
+// are never held while waiting for writeSem. Lock order: writeSem, then mu,
+// then smState.mu.
 type Client struct {
 	opts     Options
 	log      *slog.Logger
 	password string // kept only with Options.Reconnect
+	domain   JID    // the account's domain; immutable
 
-	// ctx is cancelled by Close, to stop a reconnection in progress.
+	// ctx is cancelled by Close: it ends a reconnection in progress and,
+	// through link.bound, the writes of a flush or retransmission.
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	// cur is the current connection; it is replaced, with writeSem held,
-	// when the session reconnects.
+	// cur is the current connection; the owner replaces it, with writeSem
+	// held, when the session reconnects.
 	cur atomic.Pointer[link]
 
 	// available is set while the last broadcast presence sent (one without
@@ -289,10 +347,7 @@ type Client struct {
 	// unavailable presence (RFC 6121 §4.5.1).
 	available atomic.Bool
 
-	// writeSem (capacity 1) is the write lock: holding it means owning the
-	// current link's enc, endSent and write deadlines, and the fields below
-	// it. Lock order: writeSem, then mu. Never wait for writeSem while
-	// holding mu.
+	// writeSem (capacity 1) is the write lock; see the type's doc.
 	writeSem chan struct{}
 	// outbox holds the stanzas sent while reconnecting, oldest first; they
 	// are written on the next connection. Guarded by writeSem.
@@ -303,21 +358,29 @@ type Client struct {
 
 	mu      sync.Mutex // guards the fields below; never held across I/O
 	jid     JID        // bound full JID; changes only on a full reconnect
-	domain  JID        // the account's domain; immutable
 	pending map[string]*pendingIQ
 	cause   error  // why the session ends; the first one set wins
 	status  Status // StatusReconnecting while no connection is up
+	// overflow is closed, and replaced, when the reader gives up on the
+	// calls waiting for an answer because the handler queue is over twice
+	// its bound (see waitRoom).
+	overflow chan struct{}
 
-	queue        chan Stanza   // reader → handler goroutine; closed by the reader
-	quit         chan struct{} // closed when Close starts: stop running handlers
-	done         chan struct{} // closed after the reader exited and conn is closed
+	// waiters counts the calls waiting for something only the reader can
+	// read: SendIQ replies, RequestAck's <a/>. While it is not zero a
+	// paused reader reads on; wake (capacity 1) tells it a call started.
+	waiters atomic.Int32
+	wake    chan struct{}
+
+	inbox        *inbox        // readers and owner → handler goroutine
+	quit         chan struct{} // closed when Close starts
+	done         chan struct{} // closed by the owner once the session has ended
 	dispatchDone chan struct{} // closed when the handler goroutine exits
 	inHandler    atomic.Bool   // a handler is running
 	closeOnce    sync.Once
 
 	// unanswered counts the resumed links in a row that ended before the
-	// server answered anything on them; only the reconnecting goroutine
-	// (the reader of the link that ended) uses it.
+	// server answered anything on them; the owner's alone.
 	unanswered int
 }
 
@@ -334,14 +397,23 @@ type link struct {
 	// link carries on with the previous link's state.
 	sm *smState
 
-	dead     chan struct{} // closed by shutdown, with the conn
-	shutOnce sync.Once
-	err      error // why the link ended, the first one set; guarded by Client.mu
+	dead       chan struct{} // closed by shutdown, with the conn
+	readerDone chan struct{} // closed when the link's reader has exited
+	shutOnce   sync.Once
+	err        error // why the link ended, the first one set; guarded by Client.mu
+
+	// ackPending is set while a writeAck goroutine is about to answer the
+	// server's <r/> on this link; later <r/>s are covered by its answer.
+	// It belongs to the link, so a resumed stream starts without it.
+	ackPending atomic.Bool
 
 	// lastRead and lastWrite are the times (UnixNano) of the last element
 	// read and the last successful write, for the keepalive goroutine.
 	lastRead  atomic.Int64
 	lastWrite atomic.Int64
+	// paused is set while the reader has stopped reading because the
+	// handler queue is full; the link is not silent then, only unread.
+	paused atomic.Bool
 
 	// resumed is set for a link that resumed a stream; immutable.
 	resumed bool
@@ -352,15 +424,24 @@ type link struct {
 	asked, answered atomic.Bool
 }
 
-// writeDeadline sets ctx's deadline, if any, as l's write deadline, and
-// returns the function that clears it again.
-func (l *link) writeDeadline(ctx context.Context) (restore func()) {
-	d, ok := ctx.Deadline()
-	if !ok {
-		return func() {}
+// bound makes the end of ctx, by deadline or by cancellation, end a write on
+// l in progress, with the write lock held; it returns the function that
+// undoes it. A write cut short this way breaks the link.
+func (l *link) bound(ctx context.Context) (stop func()) {
+	if d, ok := ctx.Deadline(); ok {
+		l.conn.SetWriteDeadline(d)
 	}
-	l.conn.SetWriteDeadline(d)
-	return func() { l.conn.SetWriteDeadline(time.Time{}) }
+	fired := make(chan struct{})
+	s := context.AfterFunc(ctx, func() {
+		l.conn.SetWriteDeadline(time.Now())
+		close(fired)
+	})
+	return func() {
+		if !s() {
+			<-fired
+		}
+		l.conn.SetWriteDeadline(time.Time{})
+	}
 }
 
 // isDead reports whether the link has been shut down.
@@ -552,7 +633,8 @@ func negotiateConn(ctx context.Context, conn net.Conn, j JID, password string, o
 // newLink makes a link of a negotiated stream. With res, the stream was
 // resumed: the link carries on with the previous stream management state.
 func newLink(n *negotiated, res *resumeReq) *link {
-	l := &link{conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, dead: make(chan struct{})}
+	l := &link{conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features,
+		dead: make(chan struct{}), readerDone: make(chan struct{})}
 	l.enc.markIO = true
 	l.resumed = res != nil
 	switch {
@@ -578,7 +660,9 @@ func newClient(ctx context.Context, n *negotiated, password string, o *Options, 
 		log:          o.Logger,
 		writeSem:     make(chan struct{}, 1),
 		pending:      make(map[string]*pendingIQ),
-		queue:        make(chan Stanza, o.HandlerQueue),
+		overflow:     make(chan struct{}),
+		wake:         make(chan struct{}, 1),
+		inbox:        newInbox(o.HandlerQueueBytes),
 		quit:         make(chan struct{}),
 		done:         make(chan struct{}),
 		dispatchDone: make(chan struct{}),
@@ -602,19 +686,26 @@ func newClient(ctx context.Context, n *negotiated, password string, o *Options, 
 		c.presence = res.prev.presence
 		<-res.prev.writeSem
 	}
+	// What the server sent between resource binding and the end of
+	// negotiation comes first; it was sent before <enabled/>, so stream
+	// management does not count it (XEP-0198 §4).
+	for _, s := range n.early {
+		c.inbox.push(s, stanzaSize(s))
+	}
 	l := newLink(n, res)
 	c.cur.Store(l)
+	go c.dispatch()
 	if res != nil {
 		// Retransmit before anything else can be written.
 		c.writeSem <- struct{}{}
 	}
 	c.log.Info("xmpp: session established", "jid", c.jid.String(), "resumed", res != nil)
 	c.startLink(l)
-	go c.dispatch()
+	go c.run(l)
 	if res != nil {
-		restore := l.writeDeadline(ctx)
+		stop := l.bound(ctx)
 		err := c.retransmit(l, resend)
-		restore()
+		stop()
 		<-c.writeSem
 		if err != nil {
 			c.Close()
@@ -631,6 +722,54 @@ func (c *Client) startLink(l *link) {
 	if c.opts.KeepAlive > 0 || c.opts.PingIdle > 0 {
 		go c.keepalive(l)
 	}
+}
+
+// run is the owner goroutine (see Client): it waits for each link to end,
+// and reconnects or ends the session.
+func (c *Client) run(l *link) {
+	for {
+		<-l.readerDone
+		if c.opts.Reconnect == nil {
+			break
+		}
+		c.mu.Lock()
+		err := l.err
+		c.mu.Unlock()
+		next := c.reconnect(l, err)
+		if next == nil {
+			break
+		}
+		l = next
+	}
+	c.end(l)
+}
+
+// end ends the session after link l, the last one, ended: it fails the
+// pending SendIQs, hands over what the server may not have received, queues
+// StatusClosed as the handlers' last event and closes Done.
+func (c *Client) end(l *link) {
+	c.mu.Lock()
+	if c.cause == nil {
+		c.cause = l.err
+	}
+	cause := c.cause
+	pending := c.pending
+	c.pending = make(map[string]*pendingIQ)
+	c.status = StatusClosed
+	c.mu.Unlock()
+	err := endedErr(cause)
+	for _, p := range pending {
+		p.ch <- iqReply{err: err} // capacity 1, and the entry was removed
+	}
+	if c.opts.Reconnect != nil {
+		if lost := c.unsent(l); len(lost) > 0 {
+			c.handOver(lost)
+		}
+	}
+	c.log.Info("xmpp: session ended", "cause", cause)
+	c.notify(StatusClosed, cause)
+	c.inbox.close()
+	close(c.done)
 }
 
 // JID returns the full JID bound to the session. With Options.Reconnect,
@@ -682,14 +821,48 @@ func (c *Client) Err() error {
 // wrapping ErrQueueFull. Queued stanzas the session could not write before
 // it ended are handed to ReconnectOptions.OnUnacked.
 //
-// A stanza that cannot be encoded (invalid text, see ErrInvalidText) is
-// refused without writing anything; the session goes on. After the session
-// has ended, Send returns an error wrapping net.ErrClosed (and the cause).
+// A *Message without an ID gets a new random one, written into m.ID before
+// anything is sent, so that receipts (XEP-0184), corrections (XEP-0308) and
+// markers (XEP-0333) can refer to it; do not send the same *Message from
+// two goroutines at once.
+//
+// A nil stanza (or a nil *Message, *Presence or *IQ) is refused with an
+// error wrapping ErrNilStanza, and a Stanza of another type with
+// ErrUnsupportedStanza. A stanza that cannot be encoded (invalid text, see
+// ErrInvalidText) is refused without writing anything; the session goes on.
+// After the session has ended, Send returns an error wrapping net.ErrClosed
+// (and the cause).
 func (c *Client) Send(ctx context.Context, s Stanza) error {
-	if s == nil {
-		return errors.New("xmpp: Send of a nil stanza")
+	if err := checkStanza(s); err != nil {
+		return err
+	}
+	if m, ok := s.(*Message); ok && m.ID == "" {
+		m.ID = newID()
 	}
 	return c.send(ctx, s, nil)
+}
+
+// checkStanza refuses a nil stanza or one of a type the codec does not know.
+func checkStanza(s Stanza) error {
+	switch s := s.(type) {
+	case nil:
+		return fmt.Errorf("%w: Send of nil", ErrNilStanza)
+	case *Message:
+		if s == nil {
+			return fmt.Errorf("%w: Send of a nil *Message", ErrNilStanza)
+		}
+	case *Presence:
+		if s == nil {
+			return fmt.Errorf("%w: Send of a nil *Presence", ErrNilStanza)
+		}
+	case *IQ:
+		if s == nil {
+			return fmt.Errorf("%w: Send of a nil *IQ", ErrNilStanza)
+		}
+	default:
+		return fmt.Errorf("%w: %T", ErrUnsupportedStanza, s)
+	}
+	return nil
 }
 
 // send writes s on the current link, or queues it while reconnecting. p is
@@ -785,7 +958,10 @@ func (c *Client) notePresence(s Stanza) {
 // error wrapping ErrDisconnected: the request may or may not have been
 // processed.
 func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
-	if iq == nil || (iq.Type != IQGet && iq.Type != IQSet) {
+	if iq == nil {
+		return nil, fmt.Errorf("%w: SendIQ of a nil *IQ", ErrNilStanza)
+	}
+	if iq.Type != IQGet && iq.Type != IQSet {
 		return nil, fmt.Errorf("%w: SendIQ needs type get or set", ErrInvalidIQ)
 	}
 	req := *iq
@@ -806,6 +982,7 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	}
 	c.pending[req.ID] = p // before writing: the reply may come at once
 	c.mu.Unlock()
+	defer c.waitForReader()()
 
 	if err := c.send(ctx, &req, p); err != nil {
 		c.forget(req.ID, p)
@@ -826,6 +1003,15 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 		c.forget(req.ID, p)
 		return nil, c.endedErr()
 	}
+}
+
+// waitForReader counts a call that waits for something only the reader can
+// read, so that a reader paused by a full handler queue reads on, and
+// returns the function that ends the count.
+func (c *Client) waitForReader() (done func()) {
+	c.waiters.Add(1)
+	signal(c.wake)
+	return func() { c.waiters.Add(-1) }
 }
 
 // iqResult turns a reply into SendIQ's results.
@@ -856,7 +1042,11 @@ func (c *Client) forget(id string, p *pendingIQ) {
 // reconnecting, without resumption), as its reply will not come. Requests
 // still queued are left to wait.
 func (c *Client) failPending(cause error) {
-	err := fmt.Errorf("%w: %w", ErrDisconnected, cause)
+	c.failWritten(fmt.Errorf("%w: %w", ErrDisconnected, cause))
+}
+
+// failWritten ends with err every SendIQ whose request was written.
+func (c *Client) failWritten(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for id, p := range c.pending {
@@ -870,33 +1060,41 @@ func (c *Client) failPending(cause error) {
 // Close ends the session: if broadcast available presence was sent with
 // Send (and not since ended with unavailable presence), it first sends
 // <presence type='unavailable'/> (RFC 6121 §4.5.1); then it writes
-// </stream:stream>, waits up to two seconds for the server's
-// </stream:stream> (RFC 6120 §4.4), closes the
-// connection and waits for the reader and handler goroutines to exit. Stanzas
-// still queued for handlers are dropped. Close called from a handler, or while
-// a handler runs, does not wait for that handler; the handler goroutine exits
-// when it returns. With Options.Reconnect, Close also stops a reconnection
-// in progress.
+// </stream:stream>, waits for the server's </stream:stream> (RFC 6120 §4.4)
+// and closes the connection. With Options.Reconnect, it also stops a
+// reconnection in progress. Stanzas still queued for handlers are dropped;
+// OnStatus still gets StatusClosed.
+//
+// Close is bounded whatever the state of the session: the goodbye (waiting
+// for other writers, writing, and the server's answer) gets two seconds in
+// all, after which the connection is closed anyway, so a server that stopped
+// reading, a write stuck in a flush after reconnecting, or a silent server
+// cannot hold it. It then waits up to one more second for the session's
+// goroutines, the handler goroutine included; a handler that is still
+// running then (or the handler that called Close) is not waited for, and
+// the handler goroutine exits when it returns.
 //
 // After Close, Err returns ErrClosed (unless the session had already ended
 // for another reason), and Send and SendIQ return errors wrapping
 // net.ErrClosed. Close is idempotent and returns nil.
 func (c *Client) Close() error {
+	deadline := time.Now().Add(closeTimeout)
 	c.closeOnce.Do(func() {
-		c.setCause(ErrClosed) // before a reconnecting reader can see quit
+		c.setCause(ErrClosed) // before the owner can see quit
 		close(c.quit)
-		c.cancel()
-		timer := time.NewTimer(closeTimeout)
-		defer timer.Stop()
+		c.cancel() // ends reconnecting, and writes bound to c.ctx
+		t := time.NewTimer(closeTimeout)
+		defer t.Stop()
 		l := c.cur.Load()
 		select {
 		case c.writeSem <- struct{}{}:
 			l = c.cur.Load()
 			if !l.endSent && !l.isDead() {
 				l.endSent = true
-				l.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
+				l.conn.SetWriteDeadline(deadline)
 				if c.available.Swap(false) {
-					unavailable := &Presence{Header: Header{Type: PresenceUnavailable}}
+					unavailable := &Presence{}
+					unavailable.Type = PresenceUnavailable
 					if err := c.encodeStanza(l, unavailable, true); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}
@@ -907,19 +1105,37 @@ func (c *Client) Close() error {
 			}
 			<-c.writeSem
 		case <-c.done:
-		case <-timer.C:
+		case <-t.C:
+			c.log.Debug("xmpp: a write is stuck; closing without </stream:stream>")
 		}
-		select {
-		case <-c.done:
-		case <-l.dead:
-		case <-timer.C:
-			c.log.Debug("xmpp: no </stream:stream> from server; closing")
+		if d := time.Until(deadline); d > 0 {
+			t.Reset(d)
+			select {
+			case <-c.done:
+			case <-l.dead:
+			case <-t.C:
+				c.log.Debug("xmpp: no </stream:stream> from server; closing")
+			}
 		}
 		c.shutdown(l, ErrClosed, false)
+		if cur := c.cur.Load(); cur != l {
+			c.shutdown(cur, ErrClosed, false) // stored by a reconnect meanwhile
+		}
 	})
-	<-c.done
+	t := time.NewTimer(max(time.Until(deadline), 0) + closeGrace)
+	defer t.Stop()
+	select {
+	case <-c.done:
+	case <-t.C:
+		c.log.Warn("xmpp: Close: the session's goroutines did not end in time")
+		return nil
+	}
 	if !c.inHandler.Load() {
-		<-c.dispatchDone
+		select {
+		case <-c.dispatchDone:
+		case <-t.C:
+			c.log.Warn("xmpp: Close: a handler is still running; not waiting for it")
+		}
 	}
 	return nil
 }

@@ -317,7 +317,7 @@ func TestIQError(t *testing.T) {
 	_, err = c.SendIQ(testCtx(t), &IQ{Header: Header{Type: IQResult}})
 	require.ErrorIs(t, err, ErrInvalidIQ)
 	_, err = c.SendIQ(testCtx(t), nil)
-	require.ErrorIs(t, err, ErrInvalidIQ)
+	require.ErrorIs(t, err, ErrNilStanza)
 }
 
 func pendingCount(c *Client) int {
@@ -1001,7 +1001,7 @@ func TestFullHandlerQueueBlocksReaderWithoutLoss(t *testing.T) {
 	unblock := make(chan struct{})
 	got := make(chan string, n)
 	opts := testOptions(t)
-	opts.HandlerQueue = 1
+	opts.HandlerQueueBytes = 1
 	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
 		<-unblock
 		got <- m.Body

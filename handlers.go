@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"runtime/debug"
 	"time"
 )
@@ -17,56 +18,28 @@ const endReplyTimeout = time.Second
 var errServerClosed = fmt.Errorf("xmpp: server closed the stream: %w", io.EOF)
 
 // readLoop is the reader goroutine of link l: it owns l.dec. When the
-// connection ends, it either reconnects (with Options.Reconnect, see
-// reconnect) or ends the session: the handler queue is closed, and Done is
-// closed, which fails every pending SendIQ with the cause.
+// connection ends it shuts the link down and exits; the owner goroutine
+// (run) takes it from there.
 func (c *Client) readLoop(l *link) {
+	defer close(l.readerDone)
 	err := c.readStanzas(l)
 	c.shutdown(l, err, err == errServerClosed)
-	if c.opts.Reconnect != nil {
-		c.mu.Lock()
-		err = l.err
-		c.mu.Unlock()
-		if !c.reconnect(l, err) {
-			return // a new link's reader carries on
-		}
-	}
-	c.end(l)
-}
-
-// end ends the session after link l, the last one, ended.
-func (c *Client) end(l *link) {
-	c.mu.Lock()
-	if c.cause == nil {
-		c.cause = l.err
-	}
-	cause := c.cause
-	clear(c.pending) // waiters see c.done
-	c.status = StatusClosed
-	c.mu.Unlock()
-	if c.opts.Reconnect != nil {
-		if lost := c.unsent(l); len(lost) > 0 {
-			c.handOver(lost, true)
-		}
-	}
-	c.log.Info("xmpp: session ended", "cause", cause)
-	c.notify(StatusClosed, cause)
-	close(c.queue)
-	close(c.done)
 }
 
 func (c *Client) readStanzas(l *link) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("xmpp: panic in reader: %v\n%s", r, debug.Stack())
+			err = fmt.Errorf("%w: panic in reader: %v\n%s", ErrProtocol, r, debug.Stack())
 		}
 	}()
 	for {
+		if !c.waitRoom(l) {
+			return fmt.Errorf("xmpp: read: %w", net.ErrClosed)
+		}
 		v, err := l.dec.Next()
 		l.lastRead.Store(time.Now().UnixNano())
 		if err != nil {
 			if bad, ok := errors.AsType[*BadStanzaError](err); ok {
-				smCount(l)          // a stanza all the same (XEP-0198 §4)
 				c.badStanza(l, bad) // not fatal: the stream goes on
 				continue
 			}
@@ -76,20 +49,18 @@ func (c *Client) readStanzas(l *link) (err error) {
 			}
 			return fmt.Errorf("xmpp: read: %w", err)
 		}
-		switch v.(type) {
-		case *IQ, *Message, *Presence:
-			smCount(l)
-		}
 		switch s := v.(type) {
 		case *IQ:
 			switch s.Type {
 			case IQResult, IQError:
+				smCount(l)
 				l.answered.Store(true)
 				c.deliver(s)
 			case IQGet, IQSet:
 				c.enqueue(l, s)
 			default:
-				c.log.Debug("xmpp: dropping IQ of unknown type", "type", s.Type, "id", s.ID)
+				smCount(l)
+				c.log.Debug("xmpp: dropping IQ of unknown type", "id", s.ID)
 			}
 		case *Message:
 			c.enqueue(l, s)
@@ -109,16 +80,97 @@ func (c *Client) readStanzas(l *link) (err error) {
 	}
 }
 
-// badStanza handles a stanza the decoder rejected: an IQ get or set is
-// answered with the error the decoder chose (it needs an answer, RFC 6120
-// §8.2.3); anything else, including an IQ reply, is dropped.
+// waitRoom keeps the handler queue within Options.HandlerQueueBytes before
+// the reader reads on: over the bound, the reader pauses until the
+// handlers have worked the queue down to half, unless a call waits for an
+// answer (waiters), for which it reads on up to twice the bound; past that
+// it fails those calls with ErrHandlerQueueFull and pauses too. It reports
+// false if l ended meanwhile. After Close nothing is queued, so the reader
+// never pauses then.
+func (c *Client) waitRoom(l *link) bool {
+	limit := c.opts.HandlerQueueBytes
+	for {
+		n := c.inbox.size()
+		if n <= limit || c.quitting() {
+			break
+		}
+		if c.waiters.Load() > 0 {
+			if n <= 2*limit {
+				break
+			}
+			c.failWaiters(fmt.Errorf("%w (%d bytes queued)", ErrHandlerQueueFull, n))
+		}
+		if !l.paused.Swap(true) {
+			c.log.Warn("xmpp: handlers are behind; pausing reads", "queued_bytes", n)
+		}
+		select {
+		case <-c.inbox.drained:
+		case <-c.wake:
+		case <-c.quit:
+		case <-l.dead:
+			return false
+		}
+	}
+	if l.paused.Swap(false) {
+		// The pause was ours, not the server's silence.
+		l.lastRead.Store(time.Now().UnixNano())
+		c.log.Info("xmpp: resuming reads", "queued_bytes", c.inbox.size())
+	}
+	return true
+}
+
+// failWaiters ends the calls waiting for an answer the reader will not
+// read now: the SendIQs whose requests were written, and RequestAck.
+func (c *Client) failWaiters(err error) {
+	c.failWritten(err)
+	c.mu.Lock()
+	close(c.overflow)
+	c.overflow = make(chan struct{})
+	c.mu.Unlock()
+}
+
+// overflowed returns the channel closed at the next failWaiters.
+func (c *Client) overflowed() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.overflow
+}
+
+// badStanza handles a stanza the decoder rejected, which counts all the
+// same for stream management (XEP-0198 §4): an IQ get or set is answered
+// with the error the decoder chose (it needs an answer, RFC 6120 §8.2.3); a
+// reply to a waiting SendIQ fails it with the *BadStanzaError, rather than
+// leave it waiting for a reply that came; anything else is dropped.
 func (c *Client) badStanza(l *link, bad *BadStanzaError) {
 	h := bad.Header
-	if bad.Name == "iq" && (h.Type == IQGet || h.Type == IQSet) && h.ID != "" {
-		c.log.Debug("xmpp: answering bad IQ", "id", h.ID, "condition", bad.Condition, "err", bad.Err)
-		c.enqueue(l, &badRequest{Header: h, condition: bad.Condition})
-		return
+	if bad.Name == "iq" {
+		switch h.Type {
+		case IQGet, IQSet:
+			if h.ID != "" {
+				c.log.Debug("xmpp: answering bad IQ", "id", h.ID, "condition", bad.Condition, "err", bad.Err)
+				c.enqueue(l, &badRequest{Header: h, condition: bad.Condition})
+				return
+			}
+		case IQResult, IQError:
+			smCount(l)
+			l.answered.Store(true)
+			c.mu.Lock()
+			p := c.pending[h.ID]
+			ok := p != nil && c.replyFrom(p.to, h.From)
+			if ok {
+				delete(c.pending, h.ID)
+			}
+			c.mu.Unlock()
+			if ok {
+				c.log.Debug("xmpp: failing SendIQ with a bad reply", "id", h.ID, "err", bad.Err)
+				p.ch <- iqReply{err: fmt.Errorf("xmpp: bad reply: %w", bad)}
+				return
+			}
+			c.log.Debug("xmpp: dropping bad IQ reply", "id", h.ID, "err", bad.Err)
+			return
+		}
 	}
+	smCount(l)
 	c.log.Debug("xmpp: dropping bad stanza", "name", bad.Name, "id", h.ID, "err", bad.Err)
 }
 
@@ -141,21 +193,17 @@ func (c *Client) answerEnd(l *link) {
 	_ = l.enc.WriteEnd()
 }
 
-// enqueue hands a stanza read on l to the handler goroutine, blocking while
-// the queue is full. Once Close has started, stanzas are dropped, so the
-// reader never stays blocked here. Without Options.Reconnect they are also
-// dropped once the connection is closed, as the session is ending; with it,
-// a stanza counted for stream management must reach the handlers, or it
-// would be lost across a resumption.
+// enqueue hands a stanza read on l to the handler goroutine, without
+// waiting, and only then counts it for stream management: h never
+// acknowledges a stanza the handlers will not see. Once Close has started,
+// stanzas are dropped (the stream ends for good, so the server will not
+// resend them; see Close).
 func (c *Client) enqueue(l *link, s Stanza) {
-	dead := l.dead
-	if c.opts.Reconnect != nil {
-		dead = nil
+	if c.quitting() {
+		return
 	}
-	select {
-	case c.queue <- s:
-	case <-c.quit:
-	case <-dead:
+	if c.inbox.push(s, stanzaSize(s)) {
+		smCount(l)
 	}
 }
 
@@ -193,18 +241,20 @@ func (c *Client) replyFrom(to, from JID) bool {
 }
 
 // dispatch is the handler goroutine: it runs handlers one at a time in the
-// order the stanzas arrived, until the reader closes the queue. After Close
-// has started, queued stanzas are dropped.
+// order the stanzas and events arrived, until the owner closes the inbox.
+// After Close has started, queued stanzas are dropped; events still run.
 func (c *Client) dispatch() {
 	defer close(c.dispatchDone)
-	for s := range c.queue {
+	for {
+		s, ok := c.inbox.pop()
+		if !ok {
+			return
+		}
 		switch s.(type) {
 		case *statusEvent, *unackedEvent:
 		default:
-			select {
-			case <-c.quit:
+			if c.quitting() {
 				continue
-			default:
 			}
 		}
 		c.inHandler.Store(true)
@@ -254,7 +304,8 @@ func (c *Client) sendIQError(req *Header, se *StanzaError) {
 func (c *Client) protect(name string, f func()) (ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
-			c.log.Error("xmpp: handler panicked", "handler", name, "panic", r, "stack", string(debug.Stack()))
+			c.opts.panicLogger.Error("xmpp: handler panicked", "handler", name, "panic", r, "stack", string(debug.Stack()))
+			ok = false
 		}
 	}()
 	f()

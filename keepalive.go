@@ -40,7 +40,9 @@ func (c *Client) keepalive(l *link) {
 			return
 		}
 		now := time.Now()
-		if idle > 0 && now.Sub(time.Unix(0, l.lastRead.Load())) >= idle {
+		// While the reader is held back by the handlers, the server is not
+		// silent: what it sent is waiting unread.
+		if idle > 0 && !l.paused.Load() && now.Sub(time.Unix(0, l.lastRead.Load())) >= idle {
 			if err := c.pingServer(l); err != nil {
 				c.log.Warn("xmpp: dead link", "err", err)
 				c.shutdown(l, err, false)
@@ -101,7 +103,10 @@ func (c *Client) pingServer(l *link) error {
 	for {
 		select {
 		case err := <-res:
-			if _, ok := errors.AsType[*StanzaError](err); ok || err == nil || l.isDead() {
+			if _, ok := errors.AsType[*StanzaError](err); ok || err == nil || l.isDead() || errors.Is(err, ErrHandlerQueueFull) {
+				// An error reply shows the link alive as well as a result;
+				// an overflow of the handler queue means its reply is
+				// waiting unread.
 				return nil
 			}
 			if ctx.Err() != nil {
@@ -111,6 +116,9 @@ func (c *Client) pingServer(l *link) error {
 		case <-l.dead:
 			return nil // ended for its own reason, which is the cause
 		case now := <-tick.C:
+			if l.paused.Load() {
+				return nil // see keepalive: unread, not silent
+			}
 			last := max(sent.UnixNano(), l.lastRead.Load())
 			if now.Sub(time.Unix(0, last)) >= timeout {
 				cancel(dead) // also ends a ping write that is stuck
@@ -137,6 +145,7 @@ func (c *Client) probeAck(ctx context.Context, l *link) error {
 	if err != nil {
 		return err
 	}
+	defer c.waitForReader()()
 	select {
 	case <-seen:
 		return nil

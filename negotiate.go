@@ -26,6 +26,10 @@ type negotiated struct {
 	features Element
 	sm       *smEnabled // nil unless stream management was enabled
 	resumedH uint32     // the server's h in <resumed/>, when resuming
+	// early are the stanzas the server sent after resource binding, while
+	// the negotiation went on (legacy session, enabling stream management),
+	// for the handlers; an IQ get or set among them is answered there.
+	early []Stanza
 }
 
 // negotiator holds the state of one stream negotiation (RFC 6120 §4–§7).
@@ -45,6 +49,48 @@ type negotiator struct {
 	dec      *Decoder
 	enc      *Encoder
 	features Element // the last <stream:features/> read
+
+	// bound is set once a resource is bound: from then on the server may
+	// route stanzas to the client, and the ones read during the rest of
+	// the negotiation are kept in early (within earlyBytes), not skipped.
+	bound      bool
+	early      []Stanza
+	earlyBytes int
+}
+
+// keep records a stanza read during negotiation after resource binding, for
+// the handlers. Beyond Options.HandlerQueueBytes the negotiation fails
+// rather than drop it.
+func (n *negotiator) keep(v any, err error) error {
+	if !n.bound {
+		return nil
+	}
+	var s Stanza
+	if bad, ok := errors.AsType[*BadStanzaError](err); ok {
+		h := bad.Header
+		if bad.Name != "iq" || (h.Type != IQGet && h.Type != IQSet) || h.ID == "" {
+			return nil
+		}
+		s = &badRequest{Header: h, condition: bad.Condition}
+	} else {
+		switch v := v.(type) {
+		case *Message, *Presence:
+			s = v.(Stanza)
+		case *IQ:
+			if v.Type != IQGet && v.Type != IQSet {
+				return nil // a reply to nothing the session sent
+			}
+			s = v
+		default:
+			return nil
+		}
+	}
+	n.earlyBytes += stanzaSize(s)
+	if n.earlyBytes > n.o.HandlerQueueBytes {
+		return fmt.Errorf("%w: more than %d bytes of stanzas during negotiation", ErrProtocol, n.o.HandlerQueueBytes)
+	}
+	n.early = append(n.early, s)
+	return nil
 }
 
 // streamFeatures is <stream:features/> (RFC 6120 §4.3.2), the parts the
@@ -176,6 +222,7 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 	if err != nil {
 		return nil, err
 	}
+	n.bound = true
 	if f.Session != nil && f.Session.Optional == nil {
 		if err := n.session(); err != nil {
 			return nil, err
@@ -188,7 +235,7 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 			return nil, err
 		}
 	}
-	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, sm: sm}, nil
+	return &negotiated{jid: full, domain: domain, conn: n.conn, raw: n.raw, dec: n.dec, enc: n.enc, features: n.features, sm: sm, early: n.early}, nil
 }
 
 // handshake runs a TLS client handshake over the raw connection.
@@ -532,7 +579,10 @@ func (n *negotiator) roundTrip(iq *IQ, what string) (*IQ, error) {
 		v, err := n.dec.Next()
 		if err != nil {
 			if _, ok := errors.AsType[*BadStanzaError](err); ok {
-				n.log.Debug("xmpp: skipping bad stanza during negotiation", "err", err)
+				if err := n.keep(nil, err); err != nil {
+					return nil, err
+				}
+				n.log.Debug("xmpp: bad stanza during negotiation", "err", err)
 				continue
 			}
 			if errors.Is(err, io.EOF) {
@@ -542,7 +592,10 @@ func (n *negotiator) roundTrip(iq *IQ, what string) (*IQ, error) {
 		}
 		r, ok := v.(*IQ)
 		if !ok || r.ID != iq.ID || (r.Type != IQResult && r.Type != IQError) {
-			n.log.Debug("xmpp: skipping during negotiation", "type", fmt.Sprintf("%T", v))
+			if err := n.keep(v, nil); err != nil {
+				return nil, err
+			}
+			n.log.Debug("xmpp: stanza during negotiation", "type", fmt.Sprintf("%T", v))
 			continue
 		}
 		if r.Type == IQError {

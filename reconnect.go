@@ -79,9 +79,10 @@ type ReconnectOptions struct {
 	// never acknowledged (with stream management; without it, nothing is
 	// known), and when the session ends for good, also those still queued.
 	// They may or may not have been delivered; the application decides
-	// whether to send them again. It is called from the reconnecting
-	// goroutine, after the new connection is up. Default nil: they are
-	// only logged.
+	// whether to send them again. It runs on the handler goroutine, like
+	// OnStatus: after the StatusConnected of the new connection, before the
+	// stanzas read on it, or just before StatusClosed. Default nil: they
+	// are only logged.
 	OnUnacked func(c *Client, stanzas []Stanza)
 }
 
@@ -151,9 +152,10 @@ func (c *Client) Status() Status {
 }
 
 // statusEvent is a status change for Options.OnStatus, and unackedEvent
-// stanzas for ReconnectOptions.OnUnacked; they are queued so that the
+// stanzas for ReconnectOptions.OnUnacked; the owner queues them so that the
 // callbacks run on the handler goroutine, in order with the stanzas around
-// them, and may call any method of the Client.
+// them, and may call any method of the Client. The inbox never refuses
+// them, so none is dropped.
 type statusEvent struct {
 	Header
 	status Status
@@ -168,24 +170,7 @@ type unackedEvent struct {
 // notify queues a status change for Options.OnStatus.
 func (c *Client) notify(s Status, err error) {
 	if c.opts.OnStatus != nil {
-		c.event(&statusEvent{status: s, err: err}, s == StatusClosed)
-	}
-}
-
-// event queues a callback event for the handler goroutine. Once the
-// session is ending, it does not wait for a stuck handler.
-func (c *Client) event(ev Stanza, ending bool) {
-	if ending {
-		select {
-		case c.queue <- ev:
-		default:
-			c.log.Warn("xmpp: handler queue full; event not reported", "event", fmt.Sprintf("%T", ev))
-		}
-		return
-	}
-	select {
-	case c.queue <- ev:
-	case <-c.quit:
+		c.inbox.push(&statusEvent{status: s, err: err}, 0)
 	}
 }
 
@@ -199,12 +184,12 @@ func (c *Client) quitting() bool {
 	}
 }
 
-// reconnect runs on the reader goroutine of link l, which ended with err,
-// and reconnects the session. It reports whether the session must end
-// instead; then the cause is set, unless l's error is the cause.
-func (c *Client) reconnect(l *link, err error) (end bool) {
+// reconnect runs on the owner goroutine after link l ended with err, and
+// reconnects the session. It returns the new link, or nil if the session
+// must end instead; then the cause is set, unless l's error is the cause.
+func (c *Client) reconnect(l *link, err error) *link {
 	if c.quitting() {
-		return true
+		return nil
 	}
 	// A resumed stream that the server never answered on was not really
 	// resumed: a server may go on parsing a resumed stream with the state
@@ -220,7 +205,7 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 	var se *StreamError
 	if permanent(err) && !(broken && errors.As(err, &se)) {
 		c.log.Warn("xmpp: connection ended; not reconnecting", "err", err)
-		return true
+		return nil
 	}
 	c.mu.Lock()
 	c.status = StatusReconnecting
@@ -246,21 +231,19 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 		case <-t.C:
 		case <-c.ctx.Done():
 			t.Stop()
-			return true
+			return nil
 		}
 		n, err := c.redial(res)
 		if err == nil {
-			if err = c.attach(n, res, l); err == nil {
-				return false
-			}
-			if c.quitting() {
-				return true
+			var next *link
+			if next, err = c.attach(n, res, l); err == nil {
+				return next
 			}
 		}
 		last = err
 		switch {
 		case c.quitting():
-			return true
+			return nil
 		case errors.Is(err, ErrResumeFailed):
 			c.log.Info("xmpp: stream not resumed; logging in anew", "err", err)
 			res = nil
@@ -269,13 +252,13 @@ func (c *Client) reconnect(l *link, err error) (end bool) {
 		case permanent(err):
 			c.log.Warn("xmpp: reconnecting failed for good", "err", err)
 			c.setCause(err)
-			return true
+			return nil
 		default:
 			c.log.Info("xmpp: reconnecting failed; will retry", "attempt", attempt+1, "err", err)
 		}
 	}
 	c.setCause(fmt.Errorf("xmpp: reconnecting failed after %d attempts: %w", ro.MaxAttempts, last))
-	return true
+	return nil
 }
 
 // redial makes one connection attempt: resuming with res, else a new
@@ -295,24 +278,34 @@ func (c *Client) redial(res *resumeReq) (*negotiated, error) {
 	return dialStream(ctx, c.JID(), c.password, o, nil)
 }
 
-// attach makes a negotiated stream the session's connection, replacing old:
-// it retransmits what a resumed stream needs, or restores presence on a new
-// one, then writes the stanzas queued meanwhile, and starts the link.
-func (c *Client) attach(n *negotiated, res *resumeReq, old *link) error {
+// attach makes a negotiated stream the session's connection, replacing
+// old, and returns its link. With the write lock held, so that nothing else
+// is written first, it stores the link, queues the status event (before the
+// link's reader starts, so that the event comes before the stanzas read on
+// it), starts the link, and writes what the link starts with: the
+// retransmitted stanzas of a resumed stream or the last presence on a new
+// one, then the stanzas queued meanwhile. That flush is bounded by
+// NegotiationTimeout and by Close.
+func (c *Client) attach(n *negotiated, res *resumeReq, old *link) (*link, error) {
 	var resend []Stanza
 	if res != nil {
 		var err error
 		if resend, err = resumedState(res.sm, n.resumedH); err != nil {
 			n.raw.Close()
-			return err
+			return nil, err
 		}
 	}
 	l := newLink(n, res)
-	c.writeSem <- struct{}{}
+	select {
+	case c.writeSem <- struct{}{}:
+	case <-c.ctx.Done():
+		n.raw.Close()
+		return nil, ErrClosed
+	}
 	if c.quitting() {
 		<-c.writeSem
 		n.raw.Close()
-		return ErrClosed
+		return nil, ErrClosed
 	}
 	var lost []Stanza
 	if res == nil {
@@ -323,35 +316,38 @@ func (c *Client) attach(n *negotiated, res *resumeReq, old *link) error {
 		c.jid = n.jid
 		c.mu.Unlock()
 	}
+	status := StatusConnected
+	if res != nil {
+		status = StatusResumed
+	}
 	c.cur.Store(l)
+	c.mu.Lock()
+	c.status = status
+	c.mu.Unlock()
+	c.notify(status, nil)
+	if len(lost) > 0 {
+		c.handOver(lost)
+	}
+	for _, s := range n.early {
+		c.inbox.push(s, stanzaSize(s))
+	}
+	c.log.Info("xmpp: reconnected", "jid", n.jid.String(), "resumed", res != nil, "retransmitted", len(resend))
+	c.startLink(l)
 	ctx, cancel := c.ctx, context.CancelFunc(func() {})
 	if c.opts.NegotiationTimeout > 0 { // negative: no limit
 		ctx, cancel = context.WithTimeout(ctx, c.opts.NegotiationTimeout)
 	}
 	err := c.flushAfterReconnect(ctx, l, res, resend)
 	cancel()
-	status := StatusConnected
-	if res != nil {
-		status = StatusResumed
-	}
-	c.mu.Lock()
-	c.status = status
-	c.mu.Unlock()
 	<-c.writeSem
 	if c.quitting() {
-		// Close loaded the link before it was stored: end it here.
+		// Close may have loaded the old link: end this one here.
 		c.shutdown(l, ErrClosed, false)
-	}
-	c.log.Info("xmpp: reconnected", "jid", n.jid.String(), "resumed", res != nil, "retransmitted", len(resend))
-	c.startLink(l)
-	c.notify(status, nil)
-	if len(lost) > 0 {
-		c.handOver(lost, false)
 	}
 	if err != nil {
 		c.log.Debug("xmpp: connection broke again while flushing", "err", err)
 	}
-	return nil
+	return l, nil
 }
 
 // flushAfterReconnect writes, with writeSem held, the stanzas a new link
@@ -359,7 +355,7 @@ func (c *Client) attach(n *negotiated, res *resumeReq, old *link) error {
 // available presence on a new one; then the queued ones. If the link breaks
 // meanwhile, whatever was not written stays queued for the next one.
 func (c *Client) flushAfterReconnect(ctx context.Context, l *link, res *resumeReq, resend []Stanza) error {
-	defer l.writeDeadline(ctx)()
+	defer l.bound(ctx)()
 	if res != nil {
 		if err := c.retransmit(l, resend); err != nil {
 			return err
@@ -405,19 +401,19 @@ func (c *Client) dropStream(old *link) []Stanza {
 
 // handOver gives stanzas the server may not have received to
 // ReconnectOptions.OnUnacked.
-func (c *Client) handOver(stanzas []Stanza, ending bool) {
+func (c *Client) handOver(stanzas []Stanza) {
 	c.log.Warn("xmpp: stanzas the server may not have received", "count", len(stanzas))
 	if c.opts.Reconnect.OnUnacked != nil {
-		c.event(&unackedEvent{stanzas: stanzas}, ending)
+		c.inbox.push(&unackedEvent{stanzas: stanzas}, 0)
 	}
 }
 
 // unsent returns, when a reconnecting session ends for good, the stanzas it
 // accepted that the server may not have: the last stream's unacknowledged
-// ones and the queued ones.
+// ones and the queued ones. The write lock is free by then but for Close's
+// bounded goodbye; if it is not free within closeTimeout, the queued ones
+// are left out (and logged).
 func (c *Client) unsent(l *link) []Stanza {
-	c.writeSem <- struct{}{}
-	defer func() { <-c.writeSem }()
 	var out []Stanza
 	if sm := l.sm; sm != nil {
 		sm.mu.Lock()
@@ -426,6 +422,15 @@ func (c *Client) unsent(l *link) []Stanza {
 		}
 		sm.mu.Unlock()
 	}
+	t := time.NewTimer(closeTimeout)
+	defer t.Stop()
+	select {
+	case c.writeSem <- struct{}{}:
+	case <-t.C:
+		c.log.Warn("xmpp: write lock busy at the end; queued stanzas not handed over")
+		return out
+	}
+	defer func() { <-c.writeSem }()
 	for _, q := range c.outbox {
 		out = append(out, q.s)
 	}

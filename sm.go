@@ -80,7 +80,6 @@ type smState struct {
 	acked    uint32        // last h from the server
 	unacked  []Stanza      // the last outbound - acked stanzas sent, oldest first
 	ackSeen  chan struct{} // closed and replaced at every <a/>, and when lost
-	ackAsked bool          // an <a/> reply to the server's <r/> is on its way
 	// lost is set when the stream cannot be resumed any more: a new session
 	// replaced it, and its unacknowledged stanzas were handed over.
 	lost bool
@@ -101,6 +100,9 @@ func (n *negotiator) enableSM() (*smEnabled, error) {
 		v, err := n.dec.Next()
 		if err != nil {
 			if _, ok := errors.AsType[*BadStanzaError](err); ok {
+				if err := n.keep(nil, err); err != nil {
+					return nil, err
+				}
 				continue
 			}
 			return nil, fmt.Errorf("xmpp: waiting for <enabled/>: %w", err)
@@ -108,8 +110,11 @@ func (n *negotiator) enableSM() (*smEnabled, error) {
 		el, ok := v.(*Element)
 		if !ok || el.Name.Space != nsSM {
 			// The server counts only from <enabled/> on, so nothing
-			// before it counts here either.
-			n.log.Debug("xmpp: skipping while enabling stream management", "type", fmt.Sprintf("%T", v))
+			// before it counts here either; the handlers get it all the
+			// same.
+			if err := n.keep(v, nil); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		switch el.Name.Local {
@@ -190,6 +195,8 @@ func (c *Client) RequestAck(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer c.waitForReader()()
+	overflow := c.overflowed()
 	for {
 		sm.mu.Lock()
 		done := int32(target-sm.acked) <= 0 // the ack covers target (mod 2^32)
@@ -203,6 +210,8 @@ func (c *Client) RequestAck(ctx context.Context) error {
 		}
 		select {
 		case <-seen:
+		case <-overflow:
+			return fmt.Errorf("%w: waiting for <a/>", ErrHandlerQueueFull)
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-c.done:
@@ -279,11 +288,7 @@ func (c *Client) smElement(l *link, el *Element) error {
 	sm := l.sm
 	switch el.Name.Local {
 	case "r":
-		sm.mu.Lock()
-		asked := sm.ackAsked
-		sm.ackAsked = true
-		sm.mu.Unlock()
-		if !asked {
+		if l.ackPending.CompareAndSwap(false, true) {
 			go c.writeAck(l) // never block the reader on the write lock
 		}
 	case "a":
@@ -328,31 +333,45 @@ func smAcked(prev, h uint32, pending int) (int, bool) {
 	return int(n), true
 }
 
-// writeAck answers the server's <r/> on l with <a h=”/>. The h is read with
-// the write lock held, so it covers every stanza read before the write. If
-// l is no longer the current link, the answer is dropped: a resumed stream
-// starts with the h of <resume/>.
+// writeAck answers the server's <r/> on l with <a h=”/>. It waits for the
+// write lock as long as l lives, however long another write takes, and
+// clears l.ackPending once it holds it, before reading h: an <r/> read after
+// that gets an answer of its own, and h covers every stanza queued before
+// the write. If l is no longer the current link, the answer is dropped: a
+// resumed stream starts with the h of <resume/>.
 func (c *Client) writeAck(l *link) {
-	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
-	defer cancel()
+	select {
+	case c.writeSem <- struct{}{}:
+	case <-l.dead:
+		return
+	}
+	defer func() { <-c.writeSem }()
+	l.ackPending.Store(false)
+	if c.cur.Load() != l || l.isDead() || l.endSent {
+		return
+	}
 	sm := l.sm
-	err := c.write(ctx, func(cur *link) error {
-		sm.mu.Lock()
-		sm.ackAsked = false
-		h := sm.inbound
-		sm.mu.Unlock()
-		if cur != l {
-			return nil
-		}
-		return l.enc.EncodeElement(Element{
-			Name: xml.Name{Space: nsSM, Local: "a"},
-			Raw:  "<a xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(h), 10) + "'/>", wellFormed: true,
-		})
+	sm.mu.Lock()
+	h := sm.inbound
+	sm.mu.Unlock()
+	// The server may have stopped reading: bound the write, and break the
+	// link if it does not go through.
+	l.conn.SetWriteDeadline(time.Now().Add(ackWriteTimeout))
+	err := l.enc.EncodeElement(Element{
+		Name: xml.Name{Space: nsSM, Local: "a"},
+		Raw:  "<a xmlns='" + nsSM + "' h='" + strconv.FormatUint(uint64(h), 10) + "'/>", wellFormed: true,
 	})
+	l.conn.SetWriteDeadline(time.Time{})
 	if err != nil {
 		c.log.Debug("xmpp: writing <a/>", "err", err)
+		c.shutdown(l, fmt.Errorf("xmpp: write: %w", err), false)
+		return
 	}
+	l.lastWrite.Store(time.Now().UnixNano())
 }
+
+// ackWriteTimeout bounds the write of an <a/> once the write lock is held.
+const ackWriteTimeout = 30 * time.Second
 
 // smStreamError sends a stream error for a stream management violation on
 // l and returns it as the link's cause.
@@ -424,7 +443,7 @@ func Resume(ctx context.Context, prev *Client, password string, opts *Options) (
 	select {
 	case <-prev.done:
 	default:
-		return nil, errors.New("xmpp: Resume of a session that has not ended")
+		return nil, fmt.Errorf("%w: Resume needs a session that has ended", ErrSessionRunning)
 	}
 	res := newResumeReq(prev, prev.cur.Load())
 	if res == nil {

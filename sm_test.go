@@ -368,7 +368,7 @@ func TestSMResumeNotPossible(t *testing.T) {
 		s.closeStream()
 	})
 	_, err := Resume(testCtx(t), c, testPassword, nil)
-	require.ErrorContains(t, err, "has not ended")
+	require.ErrorIs(t, err, ErrSessionRunning)
 	require.NoError(t, c.Close())
 	_, err = Resume(testCtx(t), c, testPassword, nil)
 	require.ErrorIs(t, err, ErrResumeFailed)
