@@ -479,7 +479,7 @@ func dialStream(ctx context.Context, j JID, password string, o *Options, res *re
 	}
 	if len(errs) == 0 {
 		// An SRV record with target "." (RFC 2782): no service here.
-		return nil, fmt.Errorf("xmpp: domain %s offers no XMPP client service", j.Domain())
+		return nil, fmt.Errorf("%w: %s", ErrNoService, j.Domain())
 	}
 	return nil, errors.Join(errs...)
 }
@@ -508,13 +508,13 @@ func parseHostPort(s string) (dialTarget, error) {
 		host, port = h, p
 	}
 	if host == "" {
-		return dialTarget{}, fmt.Errorf("xmpp: invalid server address %q", s)
+		return dialTarget{}, fmt.Errorf("%w: %q", ErrBadAddress, s)
 	}
 	t := dialTarget{Host: host, Port: defaultPort}
 	if port != "" {
 		n, err := strconv.ParseUint(port, 10, 16)
 		if err != nil || n == 0 {
-			return dialTarget{}, fmt.Errorf("xmpp: invalid port in server address %q", s)
+			return dialTarget{}, fmt.Errorf("%w: invalid port in %q", ErrBadAddress, s)
 		}
 		t.Port = uint16(n)
 	}
@@ -698,7 +698,7 @@ func (c *Client) Err() error {
 // has ended, Send returns an error wrapping net.ErrClosed (and the cause).
 func (c *Client) Send(ctx context.Context, s Stanza) error {
 	if s == nil {
-		return errors.New("xmpp: Send of a nil stanza")
+		return ErrNilStanza
 	}
 	return c.send(ctx, s, nil)
 }
@@ -848,7 +848,7 @@ func iqResult(r iqReply) (*IQ, error) {
 		if r.iq.Error != nil {
 			return nil, r.iq.Error
 		}
-		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: "undefined-condition"}
+		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: ErrUndefinedCondition}
 	}
 	return r.iq, nil
 }
@@ -907,7 +907,7 @@ func (c *Client) Close() error {
 				l.endSent = true
 				l.conn.SetWriteDeadline(time.Now().Add(closeTimeout))
 				if c.available.Swap(false) {
-					unavailable := &Presence{Header: Header{Type: PresenceUnavailable}}
+					unavailable := &Presence{Type: PresenceUnavailable}
 					if err := c.encodeStanza(l, unavailable, true); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}

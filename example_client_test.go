@@ -67,8 +67,8 @@ func ExampleClient_Send() {
 		log.Fatal(err)
 	}
 	err = c.Send(ctx, &xmpp.Message{
-		Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com"), Type: xmpp.MessageChat},
-		Body:   "Hello, Bob!",
+		Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat,
+		Body: "Hello, Bob!",
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -91,7 +91,7 @@ func ExampleClient_SendIQ() {
 		Raw:  "<ping xmlns='urn:xmpp:ping'/>",
 	}
 	_, err = c.SendIQ(ctx, &xmpp.IQ{
-		Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("example.com")},
+		Header: xmpp.Header{To: xmpp.MustParseJID("example.com")}, Type: xmpp.IQGet,
 		Payload: ping,
 	})
 	var stanzaErr *xmpp.StanzaError
@@ -115,8 +115,8 @@ func ExampleOptions_handlers() {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				defer cancel()
 				c.Send(ctx, &xmpp.Message{
-					Header: xmpp.Header{To: m.From, Type: xmpp.MessageChat},
-					Body:   m.Body,
+					Header: xmpp.Header{To: m.From}, Type: xmpp.MessageChat,
+					Body: m.Body,
 				})
 			}
 		},
@@ -127,7 +127,7 @@ func ExampleOptions_handlers() {
 			if iq.Type == xmpp.IQGet && iq.Payload.Name.Space == "urn:xmpp:ping" {
 				return &xmpp.IQ{}, nil // an empty result: ID, type and To are filled in
 			}
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "feature-not-implemented"}
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrFeatureNotImplemented}
 		},
 	}
 	c, err := xmpp.Dial(context.Background(), "bot@example.com", "secret", opts)

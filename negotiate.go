@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 )
@@ -70,8 +71,10 @@ type streamFeatures struct {
 
 // negotiate runs the whole negotiation over conn.
 func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (_ *negotiated, err error) {
-	if j.Local() == "" {
-		return nil, fmt.Errorf("%w: %q has no localpart to log in with", ErrInvalidJID, j.String())
+	// A JID without a localpart has no username: it can log in only with
+	// ANONYMOUS (RFC 4505), which the user must allow explicitly.
+	if j.Local() == "" && !slices.Contains(o.Mechanisms, mechAnonymous) {
+		return nil, fmt.Errorf("%w: %q has no localpart to log in with (only ANONYMOUS, which Options.Mechanisms does not list, logs in without one)", ErrInvalidJID, j.String())
 	}
 	domain, err := ParseJID(j.Domain())
 	if err != nil {
@@ -323,7 +326,12 @@ func (n *negotiator) authenticate(f *streamFeatures) error {
 			cr.ChannelBindingTypes = append(cr.ChannelBindingTypes, t.Type)
 		}
 	}
-	mech, err := selectSASL(offered, n.o.Mechanisms, cr)
+	allowed := n.o.Mechanisms
+	if cr.Username == "" {
+		// No username: nothing but ANONYMOUS can work (see negotiate).
+		allowed = []string{mechAnonymous}
+	}
+	mech, err := selectSASL(offered, allowed, cr)
 	if err != nil {
 		return fmt.Errorf("xmpp: choosing a SASL mechanism from %v: %w", offered, err)
 	}
@@ -355,7 +363,7 @@ func (n *negotiator) authenticate(f *streamFeatures) error {
 			data, err := saslData(el)
 			if err != nil {
 				n.abortSASL()
-				return &SASLError{Mechanism: name, Condition: "incorrect-encoding", Err: err}
+				return &SASLError{Mechanism: name, Condition: SASLIncorrectEncoding, Err: err}
 			}
 			resp, err := mech.Next(data)
 			if err != nil {
@@ -369,7 +377,7 @@ func (n *negotiator) authenticate(f *streamFeatures) error {
 			n.tee.line("RECV: ", redacted(el.Name.Local))
 			data, err := saslData(el)
 			if err != nil {
-				return &SASLError{Mechanism: name, Condition: "incorrect-encoding", Err: err}
+				return &SASLError{Mechanism: name, Condition: SASLIncorrectEncoding, Err: err}
 			}
 			if err := mech.Finish(data); err != nil {
 				return saslClientError(name, err)
@@ -454,7 +462,7 @@ func saslFailure(mech string, el *Element) error {
 		return e
 	}
 	for _, c := range v.Other {
-		e.Condition = c.XMLName.Local
+		e.Condition = SASLCondition(c.XMLName.Local)
 		break
 	}
 	e.Text = strings.TrimSpace(v.Text)
@@ -467,7 +475,7 @@ func saslClientError(mech string, err error) error {
 	if _, ok := errors.AsType[*SASLError](err); ok {
 		return err
 	}
-	return &SASLError{Mechanism: mech, Condition: "aborted", Err: err}
+	return &SASLError{Mechanism: mech, Condition: SASLAborted, Err: err}
 }
 
 // bind binds a resource (RFC 6120 §7); an empty resource asks the server to
@@ -479,12 +487,12 @@ func (n *negotiator) bind(resource string) (JID, error) {
 			payload = "<bind xmlns='" + nsBind + "'><resource>" + escapeText(resource) + "</resource></bind>"
 		}
 		reply, err := n.roundTrip(&IQ{
-			Header:  Header{ID: newID(), Type: IQSet},
+			Header: Header{ID: newID()}, Type: IQSet,
 			Payload: Element{Name: xml.Name{Space: nsBind, Local: "bind"}, Raw: payload},
 		}, "resource binding")
 		if err != nil {
 			var se *StanzaError
-			if attempt == 0 && resource != "" && errors.As(err, &se) && se.Condition == CondConflict {
+			if attempt == 0 && resource != "" && errors.As(err, &se) && se.Condition == ErrConflict {
 				n.log.Info("xmpp: resource conflict; asking the server for one", "resource", resource)
 				resource = ""
 				continue
@@ -512,7 +520,7 @@ func (n *negotiator) bind(resource string) (JID, error) {
 // still require it.
 func (n *negotiator) session() error {
 	_, err := n.roundTrip(&IQ{
-		Header: Header{ID: newID(), Type: IQSet, To: n.domain},
+		Header: Header{ID: newID(), To: n.domain}, Type: IQSet,
 		Payload: Element{
 			Name: xml.Name{Space: nsSession, Local: "session"},
 			Raw:  "<session xmlns='" + nsSession + "'/>",
@@ -547,7 +555,7 @@ func (n *negotiator) roundTrip(iq *IQ, what string) (*IQ, error) {
 		}
 		if r.Type == IQError {
 			if r.Error == nil {
-				return nil, fmt.Errorf("xmpp: %s: %w", what, &StanzaError{Type: ErrorTypeCancel, Condition: "undefined-condition"})
+				return nil, fmt.Errorf("xmpp: %s: %w", what, &StanzaError{Type: ErrorTypeCancel, Condition: ErrUndefinedCondition})
 			}
 			return nil, fmt.Errorf("xmpp: %s: %w", what, r.Error)
 		}

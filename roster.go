@@ -115,7 +115,7 @@ func (r *Roster) Fetch(ctx context.Context, c *Client) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: payload})
+	res, err := c.SendIQ(ctx, &IQ{Type: IQGet, Payload: payload})
 	if err != nil {
 		return fmt.Errorf("xmpp: roster get: %w", err)
 	}
@@ -198,7 +198,7 @@ func (r *Roster) set(ctx context.Context, c *Client, item rosterItemXML) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQSet}, Payload: payload}); err != nil {
+	if _, err := c.SendIQ(ctx, &IQ{Type: IQSet, Payload: payload}); err != nil {
 		return fmt.Errorf("xmpp: roster set: %w", err)
 	}
 	return nil
@@ -206,14 +206,14 @@ func (r *Roster) set(ctx context.Context, c *Client, item rosterItemXML) error {
 
 // handlePush applies a roster push (RFC 6121 §2.1.6).
 func (r *Roster) handlePush(c *Client, iq *IQ) (*IQ, error) {
-	if !iq.From.IsZero() && !iq.From.Equal(c.JID().Bare()) {
+	if !iq.From.IsZero() && iq.From != c.JID().Bare() {
 		// Not from the account: ignore it, and answer as if no one were
 		// listening.
-		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"}
+		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: ErrServiceUnavailable}
 	}
 	ver, items, err := parseRosterQuery(iq.Payload)
 	if err != nil || len(items) != 1 {
-		return nil, &StanzaError{Type: ErrorTypeModify, Condition: "bad-request"}
+		return nil, &StanzaError{Type: ErrorTypeModify, Condition: ErrBadRequest}
 	}
 	it := items[0]
 	r.mu.Lock()
@@ -323,7 +323,7 @@ func parseRosterQuery(el Element) (ver *string, items []RosterItem, err error) {
 		default:
 			it.Subscription = SubscriptionNone
 		}
-		if x.Ask == PresenceSubscribe {
+		if x.Ask == PresenceSubscribe.String() {
 			it.Ask = x.Ask
 		}
 		for _, g := range x.Groups {

@@ -33,7 +33,7 @@ import (
 
 // wantSASLError fails the test unless err is a *SASLError with condition
 // cond (any condition if cond is empty).
-func wantSASLError(t *testing.T, what string, err error, cond string) {
+func wantSASLError(t *testing.T, what string, err error, cond SASLCondition) {
 	t.Helper()
 	var se *SASLError
 	if !errors.As(err, &se) {
@@ -311,7 +311,10 @@ func TestSCRAMServerFirstErrors(t *testing.T) {
 	t.Parallel()
 	const nonce = "fyko+d2lbbFgONRv9qkxdawL"
 	const good = "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"
-	tests := []struct{ name, msg, cond string }{
+	tests := []struct {
+		name, msg string
+		cond      SASLCondition
+	}{
 		{"empty", "", saslCondMalformed},
 		{"garbage", "hello", saslCondMalformed},
 		{"mandatory extension", "m=foo," + good, saslCondMalformed},
@@ -363,7 +366,10 @@ func TestSCRAMServerFinalErrors(t *testing.T) {
 	t.Parallel()
 	const nonce = "fyko+d2lbbFgONRv9qkxdawL"
 	const serverFirst = "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"
-	tests := []struct{ name, msg, cond string }{
+	tests := []struct {
+		name, msg string
+		cond      SASLCondition
+	}{
 		{"wrong signature", "v=rmF9pqV8S7suAoZWja4dJRkFsKA=", saslCondServerSignature},
 		{"short signature", "v=AAAA", saslCondServerSignature},
 		{"server error", "e=invalid-proof", "invalid-proof"},
@@ -726,7 +732,7 @@ func TestSelectSASL(t *testing.T) {
 				if err == nil {
 					t.Fatalf("selectSASL(%q, %q) = %s, want no-mechanism error", tt.offered, tt.allowed, mech.Name())
 				}
-				wantSASLError(t, "selectSASL", err, saslCondNoMechanism)
+				wantSASLError(t, "selectSASL", err, SASLNoMechanism)
 				return
 			}
 			if err != nil {
@@ -808,7 +814,7 @@ func TestSASLSimpleMechanisms(t *testing.T) {
 func TestSASLErrorString(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("cause")
-	e := &SASLError{Mechanism: "SCRAM-SHA-1", Condition: "not-authorized", Text: "bad", Err: cause}
+	e := &SASLError{Mechanism: "SCRAM-SHA-1", Condition: SASLNotAuthorized, Text: "bad", Err: cause}
 	if got, want := e.Error(), "xmpp: sasl SCRAM-SHA-1 failed: not-authorized: bad: cause"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}

@@ -356,11 +356,11 @@ func (c *Client) writeAck(l *link) {
 
 // smStreamError sends a stream error for a stream management violation on
 // l and returns it as the link's cause.
-func (c *Client) smStreamError(l *link, cond, text, appCond string) error {
+func (c *Client) smStreamError(l *link, cond StreamCondition, text, appCond string) error {
 	se := &StreamError{Condition: cond, Offset: -1, Err: fmt.Errorf("%w: %s", ErrProtocol, text)}
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
-	raw := "<stream:error xmlns:stream='" + NSStream + "'><" + cond + " xmlns='" + NSStreams + "'/>" + appCond + "</stream:error>"
+	raw := "<stream:error xmlns:stream='" + NSStream + "'><" + string(cond) + " xmlns='" + NSStreams + "'/>" + appCond + "</stream:error>"
 	_ = c.write(ctx, func(cur *link) error {
 		if cur != l {
 			return nil
@@ -424,7 +424,7 @@ func Resume(ctx context.Context, prev *Client, password string, opts *Options) (
 	select {
 	case <-prev.done:
 	default:
-		return nil, errors.New("xmpp: Resume of a session that has not ended")
+		return nil, fmt.Errorf("%w: Resume", ErrSessionRunning)
 	}
 	res := newResumeReq(prev, prev.cur.Load())
 	if res == nil {
@@ -480,7 +480,7 @@ func (n *negotiator) resume(res *resumeReq) (uint32, error) {
 		}
 		return uint32(h), nil
 	case "failed":
-		cond := "undefined-condition"
+		cond := string(ErrUndefinedCondition)
 		for ch := range el.Children() {
 			cond = ch.Name.Local
 			break

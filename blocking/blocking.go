@@ -119,7 +119,7 @@ var blocklist = func() xmpp.Element {
 // List returns the account's block list. Asking for it also subscribes the
 // session to pushes of later changes (XEP-0191 §3.2).
 func List(ctx context.Context, c *xmpp.Client) ([]xmpp.JID, error) {
-	res, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: blocklist})
+	res, err := c.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQGet, Payload: blocklist})
 	if err != nil {
 		return nil, err
 	}
@@ -144,7 +144,7 @@ func set(ctx context.Context, c *xmpp.Client, ch Change) error {
 	if err != nil {
 		return err
 	}
-	_, err = c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: el})
+	_, err = c.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: el})
 	return err
 }
 
@@ -158,11 +158,11 @@ func set(ctx context.Context, c *xmpp.Client, ch Change) error {
 func Register(mux *xmpp.Mux, onChange func(c *xmpp.Client, ch Change)) {
 	h := func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
 		if !iq.From.IsZero() && !iq.From.Equal(c.JID().Bare()) {
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "service-unavailable"}
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrServiceUnavailable}
 		}
 		ch, err := ParseChange(iq.Payload)
 		if err != nil {
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeModify, Condition: "bad-request"}
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeModify, Condition: xmpp.ErrBadRequest}
 		}
 		if onChange != nil {
 			onChange(c, ch)

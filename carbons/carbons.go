@@ -79,13 +79,13 @@ func mustParse(raw string) xmpp.Element {
 // Enable turns carbons on for this session. A server without carbons
 // answers with a *xmpp.StanzaError.
 func Enable(ctx context.Context, c *xmpp.Client) error {
-	_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: enable})
+	_, err := c.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: enable})
 	return err
 }
 
 // Disable turns carbons off for this session.
 func Disable(ctx context.Context, c *xmpp.Client) error {
-	_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: disable})
+	_, err := c.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: disable})
 	return err
 }
 

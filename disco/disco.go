@@ -110,7 +110,7 @@ func query(ctx context.Context, c *xmpp.Client, to xmpp.JID, space, node string)
 	if err != nil {
 		return nil, err
 	}
-	return c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: el})
+	return c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: el})
 }
 
 // parseInfo reads a disco#info <query/>.

@@ -37,7 +37,7 @@ var request = func() xmpp.Element {
 // the entity reported. A zero to asks the user's own server. An error reply
 // is returned as an *xmpp.StanzaError.
 func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (t time.Time, offset time.Duration, err error) {
-	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return time.Time{}, 0, err
 	}

@@ -42,7 +42,7 @@ var request = func() xmpp.Element {
 // not subscribed to (§3), service-unavailable for an entity that does not
 // say.
 func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (seconds time.Duration, status string, err error) {
-	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return 0, "", err
 	}

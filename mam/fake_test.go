@@ -285,7 +285,7 @@ func TestBadArchive(t *testing.T) {
 			check: func(t *testing.T, err error) {
 				var se *xmpp.StanzaError
 				require.True(t, errors.As(err, &se), "err = %v, want *xmpp.StanzaError", err)
-				require.Equal(t, "item-not-found", se.Condition)
+				require.Equal(t, xmpp.ErrItemNotFound, se.Condition)
 			},
 		},
 	} {

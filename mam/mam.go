@@ -214,7 +214,7 @@ func (a *Archive) Fetch(ctx context.Context, c *xmpp.Client, archive xmpp.JID, q
 		a.mu.Unlock()
 	}()
 
-	reply, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet, To: archive}, Payload: payload})
+	reply, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: archive}, Type: xmpp.IQSet, Payload: payload})
 	if err != nil {
 		return nil, fmt.Errorf("mam: query: %w", err)
 	}

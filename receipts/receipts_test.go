@@ -65,7 +65,7 @@ func TestParseRejects(t *testing.T) {
 
 func TestRequest(t *testing.T) {
 	t.Parallel()
-	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat}, Body: "hi"}
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1"}, Type: xmpp.MessageChat, Body: "hi"}
 	require.True(t, receipts.Request(m))
 	require.True(t, receipts.Request(m), "second Request")
 	require.Len(t, m.Extensions, 1, "Request adds one element, once")
@@ -75,7 +75,7 @@ func TestRequest(t *testing.T) {
 	noID := &xmpp.Message{Body: "hi"}
 	require.False(t, receipts.Request(noID), "Request without id")
 	require.Empty(t, noID.Extensions)
-	errMsg := &xmpp.Message{Header: xmpp.Header{ID: "e", Type: xmpp.MessageError}}
+	errMsg := &xmpp.Message{Header: xmpp.Header{ID: "e"}, Type: xmpp.MessageError}
 	require.False(t, receipts.Request(errMsg), "Request on error")
 }
 

@@ -46,7 +46,7 @@ var request = func() xmpp.Element {
 // server. An error reply is returned as an *xmpp.StanzaError, e.g.
 // service-unavailable from an entity that does not say.
 func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (Info, error) {
-	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return Info{}, err
 	}

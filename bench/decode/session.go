@@ -98,8 +98,8 @@ func Mellium(ctx context.Context, addr string, visit Visit) (func() error, error
 func OursSession(ctx context.Context, addr string, visit Visit) (func() error, error) {
 	t := scriptedTarget(addr)
 	o := peers.OursOptions(t)
-	o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { visit(Message, m.Body, oursAttrs(&m.Header)) }
-	o.OnPresence = func(_ *xmpp.Client, p *xmpp.Presence) { visit(Presence, "", oursAttrs(&p.Header)) }
+	o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { visit(Message, m.Body, oursAttrs(&m.Header, m.Type)) }
+	o.OnPresence = func(_ *xmpp.Client, p *xmpp.Presence) { visit(Presence, "", oursAttrs(&p.Header, p.Type)) }
 	o.HandlerQueue = 1024
 	c, err := xmpp.Dial(ctx, t.JID(), t.Password, o)
 	if err != nil {

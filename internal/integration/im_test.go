@@ -97,9 +97,9 @@ func (ic *imClient) waitPresence(t *testing.T, from xmpp.JID, what string, match
 }
 
 // waitRequest waits for a subscription stanza of type typ from from.
-func (ic *imClient) waitRequest(t *testing.T, from xmpp.JID, typ string) {
+func (ic *imClient) waitRequest(t *testing.T, from xmpp.JID, typ xmpp.PresenceType) {
 	t.Helper()
-	waitFor(t, ic.requests, ic.bare.String()+": presence "+typ+" from "+from.String(), func(p *xmpp.Presence) bool {
+	waitFor(t, ic.requests, ic.bare.String()+": presence "+typ.String()+" from "+from.String(), func(p *xmpp.Presence) bool {
 		return p.Type == typ && p.From.Bare().Equal(from)
 	})
 }
@@ -130,7 +130,7 @@ func TestSubscriptionHandshake(t *testing.T) {
 
 			// a subscribes to b; b approves.
 			require.NoError(t, xmpp.Subscribe(ctx, a.Client, b.bare))
-			it := a.waitItem(t, b.bare, "ask=subscribe", func(it xmpp.RosterItem) bool { return it.Ask == xmpp.PresenceSubscribe })
+			it := a.waitItem(t, b.bare, "ask=subscribe", func(it xmpp.RosterItem) bool { return it.Ask == "subscribe" })
 			require.Equal(t, xmpp.SubscriptionNone, it.Subscription)
 			b.waitRequest(t, a.bare, xmpp.PresenceSubscribe)
 			require.NoError(t, xmpp.ApproveSubscription(ctx, b.Client, a.bare))

@@ -55,8 +55,8 @@ func TestMAM(t *testing.T) {
 				for i := from; i < to; i++ {
 					bodies[i] = fmt.Sprintf("mam %02d <&> 😀", i+1)
 					err := alice.Send(testCtx(t), &xmpp.Message{
-						Header: xmpp.Header{ID: fmt.Sprintf("mam-%02d", i+1), Type: xmpp.MessageChat, To: bob},
-						Body:   bodies[i],
+						Header: xmpp.Header{ID: fmt.Sprintf("mam-%02d", i+1), To: bob}, Type: xmpp.MessageChat,
+						Body: bodies[i],
 					})
 					require.NoError(t, err, "Send %d", i+1)
 				}
