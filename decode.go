@@ -82,7 +82,6 @@ type Decoder struct {
 	hdr      StreamHeader
 	hdrRead  bool
 	err      error // sticky
-	payloads map[xml.Name]func(Element) (any, error)
 	to       jidMemo
 	slowJIDs map[string]JID // see parseJID
 	codec

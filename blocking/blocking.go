@@ -157,7 +157,7 @@ func set(ctx context.Context, c *xmpp.Client, ch Change) error {
 // Pushes come only to sessions that have called [List].
 func Register(mux *xmpp.Mux, onChange func(c *xmpp.Client, ch Change)) {
 	h := func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
-		if !iq.From.IsZero() && !iq.From.Equal(c.JID().Bare()) {
+		if !iq.From.IsZero() && iq.From != c.JID().Bare() {
 			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrServiceUnavailable}
 		}
 		ch, err := ParseChange(iq.Payload)

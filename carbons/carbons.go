@@ -108,7 +108,7 @@ func Unwrap(m *xmpp.Message, account xmpp.JID) (Carbon, error) {
 	if dir == 0 {
 		return Carbon{}, ErrNotCarbon
 	}
-	if account.IsZero() || !m.From.Equal(account.Bare()) {
+	if account.IsZero() || m.From != account.Bare() {
 		return Carbon{}, fmt.Errorf("%w: from %q", ErrForged, m.From.String())
 	}
 	fw, ok := wrapper.Child(forward.NS, "forwarded")

@@ -202,7 +202,7 @@ func (a *Archive) Fetch(ctx context.Context, c *xmpp.Client, archive xmpp.JID, q
 	p := &pending{
 		c:       c,
 		archive: archive,
-		own:     archive.IsZero() || archive.Equal(c.JID().Bare()),
+		own:     archive.IsZero() || archive == c.JID().Bare(),
 		notify:  make(chan struct{}, 1),
 	}
 	a.mu.Lock()
@@ -310,9 +310,9 @@ func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) bool {
 	}
 	var by xmpp.JID
 	switch {
-	case p.own && (m.From.IsZero() || m.From.Equal(c.JID().Bare())):
+	case p.own && (m.From.IsZero() || m.From == c.JID().Bare()):
 		by = c.JID().Bare()
-	case !p.own && m.From.Equal(p.archive):
+	case !p.own && m.From == p.archive:
 		by = p.archive
 	default:
 		a.ignore("sender is not the archive queried", m, qid)

@@ -281,7 +281,7 @@ func TestFeaturesClientToClient(t *testing.T) {
 				require.NoError(t, err)
 				p := waitFor(t, presences, "presence from "+to.String(), func(p *xmpp.Presence) bool {
 					_, ok := caps.Parse(p)
-					return p.From.Equal(to) && ok
+					return p.From == to && ok
 				})
 				c, _ := caps.Parse(p)
 				require.Equal(t, caps.Caps{Node: bobNode, Ver: bob.ver, Hash: caps.HashSHA1}, c)

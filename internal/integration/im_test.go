@@ -82,7 +82,7 @@ func offer[T any](ch chan T, v T) {
 func (ic *imClient) waitItem(t *testing.T, j xmpp.JID, what string, match func(xmpp.RosterItem) bool) xmpp.RosterItem {
 	t.Helper()
 	return waitFor(t, ic.items, ic.bare.String()+": roster item "+j.String()+" "+what, func(it xmpp.RosterItem) bool {
-		return it.JID.Equal(j) && match(it)
+		return it.JID == j && match(it)
 	})
 }
 
@@ -91,7 +91,7 @@ func (ic *imClient) waitItem(t *testing.T, j xmpp.JID, what string, match func(x
 func (ic *imClient) waitPresence(t *testing.T, from xmpp.JID, what string, match func(xmpp.Presence) bool) xmpp.Presence {
 	t.Helper()
 	return waitFor(t, ic.presence, ic.bare.String()+": presence from "+from.String()+" "+what, func(p xmpp.Presence) bool {
-		ok := p.From.Equal(from) || (from.Resource() == "" && p.From.Bare().Equal(from))
+		ok := p.From == from || (from.Resource() == "" && p.From.Bare() == from)
 		return ok && match(p)
 	})
 }
@@ -100,7 +100,7 @@ func (ic *imClient) waitPresence(t *testing.T, from xmpp.JID, what string, match
 func (ic *imClient) waitRequest(t *testing.T, from xmpp.JID, typ xmpp.PresenceType) {
 	t.Helper()
 	waitFor(t, ic.requests, ic.bare.String()+": presence "+typ.String()+" from "+from.String(), func(p *xmpp.Presence) bool {
-		return p.Type == typ && p.From.Bare().Equal(from)
+		return p.Type == typ && p.From.Bare() == from
 	})
 }
 

@@ -72,7 +72,7 @@ func TestMessages(t *testing.T) {
 						})
 						require.NoError(t, err, "Send")
 						m := waitFor(t, dir.in, "message "+id, func(m *xmpp.Message) bool {
-							return m.From.Equal(dir.from.JID()) && m.ID == id
+							return m.From == dir.from.JID() && m.ID == id
 						})
 						require.Equal(t, xmpp.MessageChat, m.Type, "type")
 						require.Equal(t, dir.to.JID().String(), m.To.String(), "to")
@@ -98,7 +98,7 @@ func TestPresenceOnClose(t *testing.T) {
 			bobIn, onBob := inbox[*xmpp.Presence]()
 			bob := mustLogin(t, conn{srv: srv, user: "bob", onPresence: onBob})
 			alice := mustLogin(t, conn{srv: srv, user: "alice"})
-			fromAlice := func(p *xmpp.Presence) bool { return p.From.Equal(alice.JID()) }
+			fromAlice := func(p *xmpp.Presence) bool { return p.From == alice.JID() }
 
 			err := alice.Send(testCtx(t), &xmpp.Presence{Header: xmpp.Header{To: bob.JID()}, Status: "directed"})
 			require.NoError(t, err, "Send directed presence")
