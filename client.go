@@ -107,7 +107,8 @@ type Options struct {
 	// SCRAM, stronger hashes first, PLAIN last and only inside TLS (or with
 	// InsecureAllowPlaintext); EXTERNAL only with a client certificate. If
 	// none is usable, Dial/NewClient return a *SASLError with Condition
-	// "no-mechanism" before sending credentials.
+	// SASLNoMechanism before sending credentials. ANONYMOUS is never used
+	// unless listed; a JID without a localpart can use nothing else.
 	Mechanisms []string
 
 	// InsecureAllowPlaintext lets the session continue without TLS when the
@@ -417,6 +418,14 @@ type iqReply struct {
 // once, to host[:port] (port 5222 when none is given), keeping the kind of
 // connection (STARTTLS or direct TLS) and the TLS server name of the
 // original.
+//
+// A JID without a localpart, just a domain, logs in with SASL ANONYMOUS
+// (RFC 4505) if Options.Mechanisms lists it, and only then; the server
+// assigns the session its JID, which Client.JID reports:
+//
+//	c, err := xmpp.Dial(ctx, "anon.example.com", "", &xmpp.Options{
+//		Mechanisms: []string{"ANONYMOUS"},
+//	})
 //
 // ctx bounds connecting and negotiating; once Dial has returned, cancelling
 // it has no effect on the session. With Options.Reconnect, the first

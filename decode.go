@@ -307,6 +307,64 @@ func (d *Decoder) Next() (any, error) {
 	return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0), wellFormed: true}, nil
 }
 
+// DecodeStanza decodes el, a <message/>, <presence/> or <iq/> element in
+// the jabber:client namespace or in no namespace, into a *Message,
+// *Presence or *IQ, with the checks and limits of a [Decoder]: the default
+// [Limits] and the restrictions of RFC 6120 §11.1. Its errors are those of
+// Decoder.Next for the same element: a *StreamError (with Offset relative
+// to el.Raw) for XML the Decoder would reject, a *BadStanzaError for a
+// stanza that breaks the stanza rules. An element that is not a stanza is
+// an error wrapping ErrUnsupportedStanza.
+//
+// It is for stanzas carried inside other elements, such as a forwarded
+// message (XEP-0297) or an archived one (XEP-0313). An el returned by a
+// Decoder whose MaxStanzaSize is above the default, and which is larger
+// than the default, is not refused for its size: it was accepted once.
+// Like those of a Decoder, the values returned share memory with el.Raw
+// and are never modified.
+func DecodeStanza(el Element) (Stanza, error) {
+	if el.Raw == "" {
+		return nil, fmt.Errorf("%w: empty element", ErrUnsupportedStanza)
+	}
+	var p xmltok.Parser
+	if el.wellFormed && len(el.Raw) > xmltok.DefaultMaxSize {
+		p.SetLimits(xmltok.Limits{MaxSize: len(el.Raw)})
+	}
+	toks, err := p.Parse([]byte(el.Raw))
+	if err != nil {
+		if te, ok := errors.AsType[*xmltok.Error](err); ok {
+			return nil, &StreamError{Condition: StreamCondition(te.Condition), Offset: te.Offset, Err: te}
+		}
+		return nil, err
+	}
+	var d Decoder
+	d.uris = p.URIs()
+	s := el.Raw
+	root := &toks[0]
+	local := s[root.Local:root.Name.End]
+	space := d.uris[root.NS]
+	var v Stanza
+	switch {
+	case space != NSClient && space != "":
+		return nil, fmt.Errorf("%w: <%s xmlns='%s'>", ErrUnsupportedStanza, local, space)
+	case local == "message":
+		v, err = d.message(s, toks)
+	case local == "presence":
+		v, err = d.presence(s, toks)
+	case local == "iq":
+		v, err = d.iq(s, toks)
+	default:
+		return nil, fmt.Errorf("%w: <%s xmlns='%s'>", ErrUnsupportedStanza, local, space)
+	}
+	if err != nil {
+		if be, ok := err.(*BadStanzaError); ok {
+			be.Name, be.Raw = local, s
+		}
+		return nil, err
+	}
+	return v, nil
+}
+
 // stanzaString returns data as a string followed by the unescaped values of
 // the escaped attributes and texts of the element and its children, which
 // are what the stanza fields take; it points those tokens at their values

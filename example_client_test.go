@@ -28,6 +28,9 @@ func ExampleDial() {
 		},
 	})
 	if err != nil {
+		if errors.Is(err, xmpp.SASLNotAuthorized) {
+			log.Fatal("wrong password")
+		}
 		var saslErr *xmpp.SASLError
 		if errors.As(err, &saslErr) {
 			log.Fatalf("login refused: %s", saslErr.Condition)
@@ -40,6 +43,20 @@ func ExampleDial() {
 	// Wait until the server or the network ends the session.
 	<-c.Done()
 	log.Print(c.Err())
+}
+
+// A JID that is only a domain logs in anonymously (SASL ANONYMOUS, RFC
+// 4505), which must be allowed in Options.Mechanisms; the server picks the
+// session's JID.
+func ExampleDial_anonymous() {
+	c, err := xmpp.Dial(context.Background(), "anon.example.com", "", &xmpp.Options{
+		Mechanisms: []string{"ANONYMOUS"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	log.Printf("logged in as %s", c.JID())
 }
 
 // Options.Server skips the SRV lookup, for a server at a known address such

@@ -27,6 +27,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // ---- helpers ----
@@ -887,4 +889,57 @@ func FuzzSCRAM(f *testing.F) {
 		}
 		typed("Finish(server-final)", c.Finish(serverFinal))
 	})
+}
+
+// TestAnonymousDomainJID logs in with a JID that is only a domain: SASL
+// ANONYMOUS (RFC 4505), allowed explicitly, and a server-assigned JID.
+func TestAnonymousDomainJID(t *testing.T) {
+	t.Parallel()
+	const assigned = "x7k2q@" + testDomain + "/r1"
+	conn, _ := startFakeServer(t, func(s *fakeServer) {
+		s.open(featStartTLS)
+		s.startTLS()
+		s.open(featMechs("SCRAM-SHA-256", "PLAIN", "ANONYMOUS"))
+		e := s.expect(nsSASL, "auth")
+		if m := e.attr("mechanism"); m != mechAnonymous {
+			s.fail("mechanism %q, want ANONYMOUS", m)
+		}
+		s.send("<success xmlns='" + nsSASL + "'/>")
+		s.open(featBind)
+		b := s.expect(NSClient, "iq")
+		if b.attr("type") != IQSet.String() || !strings.Contains(b.Inner, nsBind) {
+			s.fail("want bind request, got %s", b.Inner)
+		}
+		s.send("<iq type='result' id='" + b.attr("id") + "'><bind xmlns='" + nsBind + "'><jid>" + assigned + "</jid></bind></iq>")
+		s.closeStream()
+	})
+	opts := testOptions(t)
+	opts.Resource = ""
+	opts.Mechanisms = []string{mechAnonymous, mechPlain}
+	c, err := NewClient(testCtx(t), conn, testDomain, "", opts)
+	require.NoError(t, err, "NewClient(%q) with ANONYMOUS", testDomain)
+	require.Equal(t, assigned, c.JID().String())
+	require.NoError(t, c.Close())
+}
+
+// TestDomainJIDNeedsAnonymous checks that a JID without a localpart is
+// refused before anything is sent unless ANONYMOUS is allowed, and that it
+// never logs in with another mechanism.
+func TestDomainJIDNeedsAnonymous(t *testing.T) {
+	t.Parallel()
+	client, server := net.Pipe()
+	t.Cleanup(func() { server.Close() })
+	_, err := NewClient(testCtx(t), client, testDomain, "secret", testOptions(t))
+	require.ErrorIs(t, err, ErrInvalidJID, "NewClient(%q) without ANONYMOUS", testDomain)
+
+	conn, _ := startFakeServer(t, func(s *fakeServer) {
+		s.open(featStartTLS)
+		s.startTLS()
+		s.open(featMechs("PLAIN"))
+		s.expectClosed()
+	})
+	opts := testOptions(t)
+	opts.Mechanisms = []string{mechAnonymous, mechPlain}
+	_, err = NewClient(testCtx(t), conn, testDomain, "secret", opts)
+	require.ErrorIs(t, err, SASLNoMechanism, "NewClient(%q) with only PLAIN offered", testDomain)
 }
