@@ -18,7 +18,7 @@ import (
 
 // Defaults for [Options] fields left zero.
 const (
-	defaultMaxStanzaSize = 256 << 10
+	defaultMaxStanzaSize     = 256 << 10
 	defaultHandlerQueueBytes = 4 << 20
 	// defaultNegotiationTimeout bounds one connection's negotiation.
 	defaultNegotiationTimeout = 30 * time.Second
@@ -62,17 +62,6 @@ var (
 	// the reader stopped reading until the handlers catch up. Nothing
 	// inbound was dropped. The request itself was sent.
 	ErrHandlerQueueFull = errors.New("xmpp: handler queue full; the answer was not read")
-
-	// ErrSessionRunning is returned by Resume for a session that has not
-	// ended.
-	ErrSessionRunning = errors.New("xmpp: session still running")
-
-	// ErrNilStanza is returned by Send and SendIQ for a nil stanza.
-	ErrNilStanza = errors.New("xmpp: nil stanza")
-
-	// ErrUnsupportedStanza is returned for a Stanza that is not a
-	// *Message, *Presence or *IQ.
-	ErrUnsupportedStanza = errors.New("xmpp: unsupported stanza type")
 )
 
 // Options configure a session. A nil *Options means all defaults. Dial and
@@ -128,7 +117,8 @@ type Options struct {
 	// SCRAM, stronger hashes first, PLAIN last and only inside TLS (or with
 	// InsecureAllowPlaintext); EXTERNAL only with a client certificate. If
 	// none is usable, Dial/NewClient return a *SASLError with Condition
-	// "no-mechanism" before sending credentials.
+	// SASLNoMechanism before sending credentials. ANONYMOUS is never used
+	// unless listed; a JID without a localpart can use nothing else.
 	Mechanisms []string
 
 	// InsecureAllowPlaintext lets the session continue without TLS when the
@@ -488,6 +478,14 @@ type iqReply struct {
 // connection (STARTTLS or direct TLS) and the TLS server name of the
 // original.
 //
+// A JID without a localpart, just a domain, logs in with SASL ANONYMOUS
+// (RFC 4505) if Options.Mechanisms lists it, and only then; the server
+// assigns the session its JID, which Client.JID reports:
+//
+//	c, err := xmpp.Dial(ctx, "anon.example.com", "", &xmpp.Options{
+//		Mechanisms: []string{"ANONYMOUS"},
+//	})
+//
 // ctx bounds connecting and negotiating; once Dial has returned, cancelling
 // it has no effect on the session. With Options.Reconnect, the first
 // connection is not retried: Dial returns its error, and only a session
@@ -549,7 +547,7 @@ func dialStream(ctx context.Context, j JID, password string, o *Options, res *re
 	}
 	if len(errs) == 0 {
 		// An SRV record with target "." (RFC 2782): no service here.
-		return nil, fmt.Errorf("xmpp: domain %s offers no XMPP client service", j.Domain())
+		return nil, fmt.Errorf("%w: %s", ErrNoService, j.Domain())
 	}
 	return nil, errors.Join(errs...)
 }
@@ -578,13 +576,13 @@ func parseHostPort(s string) (dialTarget, error) {
 		host, port = h, p
 	}
 	if host == "" {
-		return dialTarget{}, fmt.Errorf("xmpp: invalid server address %q", s)
+		return dialTarget{}, fmt.Errorf("%w: %q", ErrBadAddress, s)
 	}
 	t := dialTarget{Host: host, Port: defaultPort}
 	if port != "" {
 		n, err := strconv.ParseUint(port, 10, 16)
 		if err != nil || n == 0 {
-			return dialTarget{}, fmt.Errorf("xmpp: invalid port in server address %q", s)
+			return dialTarget{}, fmt.Errorf("%w: invalid port in %q", ErrBadAddress, s)
 		}
 		t.Port = uint16(n)
 	}
@@ -1023,7 +1021,7 @@ func iqResult(r iqReply) (*IQ, error) {
 		if r.iq.Error != nil {
 			return nil, r.iq.Error
 		}
-		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: "undefined-condition"}
+		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: ErrUndefinedCondition}
 	}
 	return r.iq, nil
 }
@@ -1093,8 +1091,7 @@ func (c *Client) Close() error {
 				l.endSent = true
 				l.conn.SetWriteDeadline(deadline)
 				if c.available.Swap(false) {
-					unavailable := &Presence{}
-					unavailable.Type = PresenceUnavailable
+					unavailable := &Presence{Type: PresenceUnavailable}
 					if err := c.encodeStanza(l, unavailable, true); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}

@@ -30,6 +30,9 @@ func ExampleDial() {
 		Handler:  mux,
 	})
 	if err != nil {
+		if errors.Is(err, xmpp.SASLNotAuthorized) {
+			log.Fatal("wrong password")
+		}
 		var saslErr *xmpp.SASLError
 		if errors.As(err, &saslErr) {
 			log.Fatalf("login refused: %s", saslErr.Condition)
@@ -42,6 +45,20 @@ func ExampleDial() {
 	// Wait until the server or the network ends the session.
 	<-c.Done()
 	log.Print(c.Err())
+}
+
+// A JID that is only a domain logs in anonymously (SASL ANONYMOUS, RFC
+// 4505), which must be allowed in Options.Mechanisms; the server picks the
+// session's JID.
+func ExampleDial_anonymous() {
+	c, err := xmpp.Dial(context.Background(), "anon.example.com", "", &xmpp.Options{
+		Mechanisms: []string{"ANONYMOUS"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	log.Printf("logged in as %s", c.JID())
 }
 
 // Options.Server skips the SRV lookup, for a server at a known address such
@@ -69,8 +86,8 @@ func ExampleClient_Send() {
 		log.Fatal(err)
 	}
 	err = c.Send(ctx, &xmpp.Message{
-		Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com"), Type: xmpp.MessageChat},
-		Body:   "Hello, Bob!",
+		Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat,
+		Body: "Hello, Bob!",
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -93,7 +110,7 @@ func ExampleClient_SendIQ() {
 		Raw:  "<ping xmlns='urn:xmpp:ping'/>",
 	}
 	_, err = c.SendIQ(ctx, &xmpp.IQ{
-		Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("example.com")},
+		Header: xmpp.Header{To: xmpp.MustParseJID("example.com")}, Type: xmpp.IQGet,
 		Payload: ping,
 	})
 	var stanzaErr *xmpp.StanzaError
@@ -116,8 +133,8 @@ func (echoHandler) OnMessage(s xmpp.Session, m *xmpp.Message) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		s.Send(ctx, &xmpp.Message{
-			Header: xmpp.Header{To: m.From, Type: xmpp.MessageChat},
-			Body:   m.Body,
+			Header: xmpp.Header{To: m.From}, Type: xmpp.MessageChat,
+			Body: m.Body,
 		})
 	}
 }
@@ -130,7 +147,7 @@ func (echoHandler) OnIQ(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 	if iq.Type == xmpp.IQGet && iq.Payload.Name.Space == "urn:xmpp:ping" {
 		return &xmpp.IQ{}, nil // an empty result: ID, type and To are filled in
 	}
-	return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "feature-not-implemented"}
+	return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrFeatureNotImplemented}
 }
 
 // A Handler's methods run one at a time, in arrival order, on a goroutine

@@ -11,8 +11,8 @@ import (
 func ExampleEncoder() {
 	e := xmpp.NewEncoder(os.Stdout)
 	err := e.Encode(&xmpp.Message{
-		Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, To: xmpp.MustParseJID("juliet@example.com")},
-		Body:   "</body><evil/> & more",
+		Header: xmpp.Header{ID: "m1", To: xmpp.MustParseJID("juliet@example.com")}, Type: xmpp.MessageChat,
+		Body: "</body><evil/> & more",
 	})
 	fmt.Println()
 	fmt.Println(err)

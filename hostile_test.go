@@ -154,7 +154,7 @@ func waitDone(t *testing.T, c *xmpp.Client) error {
 
 // wantStreamError checks that err holds a *xmpp.StreamError with condition
 // cond, found by the client itself (Offset >= 0), and returns it.
-func wantStreamError(t *testing.T, err error, cond string) *xmpp.StreamError {
+func wantStreamError(t *testing.T, err error, cond xmpp.StreamCondition) *xmpp.StreamError {
 	t.Helper()
 	se, ok := errors.AsType[*xmpp.StreamError](err)
 	if !ok {
@@ -230,7 +230,7 @@ func sendAll(pieces ...string) func(t *testing.T, c *xmpp.Client, s *fake.Server
 	}
 }
 
-func wantCondition(cond string) func(t *testing.T, err error) {
+func wantCondition(cond xmpp.StreamCondition) func(t *testing.T, err error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
 		wantStreamError(t, err, cond)
@@ -500,7 +500,7 @@ func testSlowloris(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		iq, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: mustJID(t, "example.test")},
+		iq, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: mustJID(t, "example.test")}, Type: xmpp.IQGet,
 			Payload: xmpp.Element{Raw: `<ping xmlns='urn:xmpp:ping'/>`}})
 		res <- result{iq, err}
 	}()

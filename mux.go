@@ -38,7 +38,7 @@ type Mux struct {
 type IQHandlerFunc func(s Session, iq *IQ) (*IQ, error)
 
 type iqRoute struct {
-	typ  string
+	typ  IQType
 	name xml.Name
 }
 
@@ -56,7 +56,7 @@ func NewMux() *Mux {
 // handler is not, since most are pushes from the account's own server (a
 // roster push is no feature of the client); use AddFeature for those that
 // are.
-func (m *Mux) HandleIQ(typ, space, local string, h IQHandlerFunc) {
+func (m *Mux) HandleIQ(typ IQType, space, local string, h IQHandlerFunc) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.iq[iqRoute{typ, xml.Name{Space: space, Local: local}}] = h

@@ -13,15 +13,15 @@ func TestMuxRoutesIQByTypeAndPayload(t *testing.T) {
 	m.HandleIQ(IQGet, "urn:xmpp:ping", "ping", func(c Session, iq *IQ) (*IQ, error) {
 		return &IQ{Header: Header{ID: "answered"}}, nil
 	})
-	got, err := m.OnIQ(nil, &IQ{Header: Header{Type: IQGet}, Payload: ping})
+	got, err := m.OnIQ(nil, &IQ{Type: IQGet, Payload: ping})
 	require.NoError(t, err)
 	require.Equal(t, "answered", got.ID)
 
 	// Same payload, other type: no handler, so (nil, nil) → service-unavailable.
-	got, err = m.OnIQ(nil, &IQ{Header: Header{Type: IQSet}, Payload: ping})
+	got, err = m.OnIQ(nil, &IQ{Type: IQSet, Payload: ping})
 	require.NoError(t, err)
 	require.Nil(t, got)
-	got, err = m.OnIQ(nil, &IQ{Header: Header{Type: IQGet}, Payload: mustElement(t, `<query xmlns='jabber:iq:version'/>`)})
+	got, err = m.OnIQ(nil, &IQ{Type: IQGet, Payload: mustElement(t, `<query xmlns='jabber:iq:version'/>`)})
 	require.NoError(t, err)
 	require.Nil(t, got)
 }

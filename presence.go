@@ -14,7 +14,7 @@ import (
 // subscribed to the user's presence (§4.2, §4.4), or set To first for
 // directed presence to one entity (§4.6). More status texts, each in its own
 // language, go in Statuses.
-func Available(show, status string, priority int8) *Presence {
+func Available(show Show, status string, priority int8) *Presence {
 	return &Presence{Show: show, Status: status, Priority: priority, HasPriority: true}
 }
 
@@ -61,14 +61,14 @@ func Unsubscribe(ctx context.Context, s Session, j JID) error {
 func PreApprove(ctx context.Context, s Session, j JID) error {
 	features, _ := featuresOf(s)
 	if _, ok := features.Child(nsPreApproval, "sub"); !ok {
-		return &StanzaError{Type: ErrorTypeCancel, Condition: "feature-not-implemented",
+		return &StanzaError{Type: ErrorTypeCancel, Condition: ErrFeatureNotImplemented,
 			Text: "server does not support subscription pre-approval"}
 	}
 	return sendSubscription(ctx, s, PresenceSubscribed, j)
 }
 
-func sendSubscription(ctx context.Context, s Session, typ string, j JID) error {
-	return s.Send(ctx, &Presence{Header: Header{Type: typ, To: j.Bare()}})
+func sendSubscription(ctx context.Context, s Session, typ PresenceType, j JID) error {
+	return s.Send(ctx, &Presence{Header: Header{To: j.Bare()}, Type: typ})
 }
 
 // PresenceTracker keeps the presence of every entity that sends the user
@@ -190,7 +190,7 @@ func compareTracked(a, b trackedPresence) int {
 }
 
 // showRank ranks show values, most available highest.
-func showRank(show string) int {
+func showRank(show Show) int {
 	switch show {
 	case ShowChat:
 		return 5

@@ -20,12 +20,12 @@ func TestAvailable(t *testing.T) {
 // type of RFC 6121 §3, to the contact's bare JID.
 func TestSubscriptionStanzas(t *testing.T) {
 	t.Parallel()
-	want := []string{PresenceSubscribe, PresenceSubscribed, PresenceUnsubscribed, PresenceUnsubscribed, PresenceUnsubscribe, PresenceSubscribed}
+	want := []PresenceType{PresenceSubscribe, PresenceSubscribed, PresenceUnsubscribed, PresenceUnsubscribed, PresenceUnsubscribe, PresenceSubscribed}
 	done := make(chan struct{})
 	c, srv := imSession(t, NewMux(), "<sub xmlns='urn:xmpp:features:pre-approval'/>", func(s *fakeServer) {
 		for _, typ := range want {
 			p := s.expect(NSClient, "presence")
-			if p.attr("type") != typ || p.attr("to") != "bob@example.test" {
+			if p.attr("type") != typ.String() || p.attr("to") != "bob@example.test" {
 				s.fail("got presence %v, want type %s to bob@example.test", p.Attrs, typ)
 			}
 		}
@@ -58,11 +58,11 @@ func TestPreApproveNeedsServerSupport(t *testing.T) {
 	err := PreApprove(testCtx(t), c, MustParseJID("bob@example.test"))
 	var se *StanzaError
 	require.True(t, errors.As(err, &se), "PreApprove error %v is not a *StanzaError", err)
-	require.Equal(t, "feature-not-implemented", se.Condition)
+	require.Equal(t, ErrFeatureNotImplemented, se.Condition)
 }
 
-func pres(from, typ, show string, prio int8) *Presence {
-	return &Presence{Header: Header{From: MustParseJID(from), Type: typ}, Show: show, Priority: prio, HasPriority: true}
+func pres(from string, typ PresenceType, show Show, prio int8) *Presence {
+	return &Presence{Header: Header{From: MustParseJID(from)}, Type: typ, Show: show, Priority: prio, HasPriority: true}
 }
 
 func TestPresenceTracker(t *testing.T) {
@@ -73,7 +73,7 @@ func TestPresenceTracker(t *testing.T) {
 	var seen []string
 	tr.OnChange = func(p Presence) {
 		mu.Lock()
-		seen = append(seen, p.From.String()+":"+p.Type)
+		seen = append(seen, p.From.String()+":"+p.Type.attr())
 		mu.Unlock()
 	}
 	bob := MustParseJID("bob@example.test")
@@ -96,13 +96,13 @@ func TestPresenceTracker(t *testing.T) {
 	require.False(t, ok, "Best of an unknown contact")
 	require.Empty(t, tr.Resources(bob))
 
-	mux.OnPresence(nil, pres("bob@example.test/phone", "", ShowAway, 5))
-	mux.OnPresence(nil, pres("bob@example.test/laptop", "", "", 5))
-	mux.OnPresence(nil, pres("bob@example.test/tablet", "", ShowChat, 1))
+	mux.OnPresence(nil, pres("bob@example.test/phone", PresenceAvailable, ShowAway, 5))
+	mux.OnPresence(nil, pres("bob@example.test/laptop", PresenceAvailable, "", 5))
+	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceAvailable, ShowChat, 1))
 	require.Equal(t, "laptop", best(), "same priority: available beats away")
 	require.Equal(t, []string{"laptop", "phone", "tablet"}, resources())
 
-	mux.OnPresence(nil, pres("bob@example.test/tablet", "", ShowDND, 10))
+	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceAvailable, ShowDND, 10))
 	require.Equal(t, "tablet", best(), "priority first")
 	p, _ := tr.Best(MustParseJID("bob@example.test/anything"))
 	require.Equal(t, ShowDND, p.Show, "Best of a full JID looks up its bare JID")
@@ -116,12 +116,12 @@ func TestPresenceTracker(t *testing.T) {
 	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceUnavailable, "", 0))
 	require.Equal(t, []string{"laptop", "phone"}, resources())
 	// An error from one resource takes it offline.
-	mux.OnPresence(nil, &Presence{Header: Header{From: MustParseJID("bob@example.test/laptop"), Type: PresenceError},
-		Error: &StanzaError{Type: ErrorTypeCancel, Condition: "remote-server-not-found"}})
+	mux.OnPresence(nil, &Presence{Header: Header{From: MustParseJID("bob@example.test/laptop")}, Type: PresenceError,
+		Error: &StanzaError{Type: ErrorTypeCancel, Condition: ErrRemoteServerNotFound}})
 	require.Equal(t, []string{"phone"}, resources())
 
 	// Ties on priority and show: the most recent wins.
-	mux.OnPresence(nil, pres("bob@example.test/desk", "", ShowAway, 5))
+	mux.OnPresence(nil, pres("bob@example.test/desk", PresenceAvailable, ShowAway, 5))
 	require.Equal(t, "desk", best())
 
 	// Unavailable from the bare JID: all resources are gone.
@@ -141,7 +141,7 @@ func TestPresenceTracker(t *testing.T) {
 
 func TestShowRanking(t *testing.T) {
 	t.Parallel()
-	order := []string{ShowChat, "", ShowAway, ShowXA, ShowDND, "bogus"}
+	order := []Show{ShowChat, "", ShowAway, ShowXA, ShowDND, "bogus"}
 	for i := 1; i < len(order); i++ {
 		require.Greater(t, showRank(order[i-1]), showRank(order[i]), "showRank(%q) vs showRank(%q)", order[i-1], order[i])
 	}

@@ -120,7 +120,7 @@ func (r *Roster) Fetch(ctx context.Context, s Session) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: payload})
+	res, err := s.SendIQ(ctx, &IQ{Type: IQGet, Payload: payload})
 	if err != nil {
 		return fmt.Errorf("xmpp: roster get: %w", err)
 	}
@@ -203,7 +203,7 @@ func (r *Roster) set(ctx context.Context, s Session, item rosterItemXML) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.SendIQ(ctx, &IQ{Header: Header{Type: IQSet}, Payload: payload}); err != nil {
+	if _, err := s.SendIQ(ctx, &IQ{Type: IQSet, Payload: payload}); err != nil {
 		return fmt.Errorf("xmpp: roster set: %w", err)
 	}
 	return nil
@@ -211,14 +211,14 @@ func (r *Roster) set(ctx context.Context, s Session, item rosterItemXML) error {
 
 // handlePush applies a roster push (RFC 6121 §2.1.6).
 func (r *Roster) handlePush(s Session, iq *IQ) (*IQ, error) {
-	if !iq.From.IsZero() && !iq.From.Equal(s.JID().Bare()) {
+	if !iq.From.IsZero() && iq.From != s.JID().Bare() {
 		// Not from the account: ignore it, and answer as if no one were
 		// listening.
-		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"}
+		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: ErrServiceUnavailable}
 	}
 	ver, items, err := parseRosterQuery(iq.Payload)
 	if err != nil || len(items) != 1 {
-		return nil, &StanzaError{Type: ErrorTypeModify, Condition: "bad-request"}
+		return nil, &StanzaError{Type: ErrorTypeModify, Condition: ErrBadRequest}
 	}
 	it := items[0]
 	r.mu.Lock()
@@ -329,7 +329,7 @@ func parseRosterQuery(el Element) (ver *string, items []RosterItem, err error) {
 		default:
 			it.Subscription = SubscriptionNone
 		}
-		if x.Ask == PresenceSubscribe {
+		if x.Ask == PresenceSubscribe.String() {
 			it.Ask = x.Ask
 		}
 		for _, g := range x.Groups {

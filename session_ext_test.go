@@ -41,7 +41,7 @@ func uptime(ctx context.Context, s xmpp.Session, server xmpp.JID) (string, error
 	if err != nil {
 		return "", err
 	}
-	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: server}, Payload: q})
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: server}, Type: xmpp.IQGet, Payload: q})
 	if err != nil {
 		return "", err
 	}

@@ -249,7 +249,7 @@ func TestSMQueueBound(t *testing.T) {
 		require.NoError(t, c.Send(ctx, m))
 	}
 	require.ErrorIs(t, c.Send(ctx, m), ErrUnackedFull)
-	_, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+	_, err := c.SendIQ(ctx, &IQ{Type: IQGet, Payload: pingPayload()})
 	require.ErrorIs(t, err, ErrUnackedFull)
 	require.NoError(t, c.Err(), "a full queue does not end the session")
 	require.NoError(t, c.RequestAck(ctx))

@@ -122,7 +122,7 @@ var blocklist = func() xmpp.Element {
 // session to pushes of later changes (XEP-0191 §3.2). A result that is not
 // a block list is an *xmpp.MalformedError.
 func List(ctx context.Context, s xmpp.Session) ([]xmpp.JID, error) {
-	res, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: blocklist})
+	res, err := s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQGet, Payload: blocklist})
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func set(ctx context.Context, s xmpp.Session, ch Change) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: el})
+	_, err = s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: el})
 	return err
 }
 
@@ -161,12 +161,12 @@ func set(ctx context.Context, s xmpp.Session, ch Change) error {
 // Pushes come only to sessions that have called [List].
 func Register(mux *xmpp.Mux, onChange func(s xmpp.Session, ch Change)) {
 	h := func(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
-		if !iq.From.IsZero() && !iq.From.Equal(s.JID().Bare()) {
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "service-unavailable"}
+		if !iq.From.IsZero() && iq.From != s.JID().Bare() {
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrServiceUnavailable}
 		}
 		ch, err := ParseChange(iq.Payload)
 		if err != nil {
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeModify, Condition: "bad-request"}
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeModify, Condition: xmpp.ErrBadRequest}
 		}
 		if onChange != nil {
 			onChange(s, ch)

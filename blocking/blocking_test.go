@@ -64,7 +64,7 @@ func TestIsBlocked(t *testing.T) {
 		`<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><blocked xmlns='urn:xmpp:blocking:errors'/></error></message>`)
 	require.True(t, blocking.IsBlocked(m.Error))
 	require.True(t, blocking.IsBlocked(fmt.Errorf("wrapped: %w", m.Error)))
-	require.False(t, blocking.IsBlocked(&xmpp.StanzaError{Condition: "not-acceptable"}))
+	require.False(t, blocking.IsBlocked(&xmpp.StanzaError{Condition: xmpp.ErrNotAcceptable}))
 	require.False(t, blocking.IsBlocked(nil))
 }
 
@@ -73,7 +73,7 @@ func TestRegisterRoutes(t *testing.T) {
 	mux := xmpp.NewMux()
 	blocking.Register(mux, nil)
 	// A blocklist get is not a push; the Mux leaves it unanswered (service-unavailable).
-	got, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: fake.Element(t, `<blocklist xmlns='urn:xmpp:blocking'/>`)})
+	got, err := mux.OnIQ(nil, &xmpp.IQ{Type: xmpp.IQGet, Payload: fake.Element(t, `<blocklist xmlns='urn:xmpp:blocking'/>`)})
 	require.NoError(t, err)
 	require.Nil(t, got)
 }

@@ -23,13 +23,13 @@ func TestPushes(t *testing.T) {
 
 	for _, tc := range []struct {
 		name, from, payload string
-		cond                string // "" for a result
+		cond                xmpp.StanzaCondition // "" for a result
 	}{
-		{"stranger", "mallory@evil.test", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, "service-unavailable"},
-		{"other resource", "alice@example.test/desktop", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, "service-unavailable"},
-		{"domain", "example.test", `<unblock xmlns='urn:xmpp:blocking'/>`, "service-unavailable"},
-		{"malformed", "", `<block xmlns='urn:xmpp:blocking'/>`, "bad-request"},
-		{"bad jid", "", `<block xmlns='urn:xmpp:blocking'><item jid='a@@b'/></block>`, "bad-request"},
+		{"stranger", "mallory@evil.test", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, xmpp.ErrServiceUnavailable},
+		{"other resource", "alice@example.test/desktop", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, xmpp.ErrServiceUnavailable},
+		{"domain", "example.test", `<unblock xmlns='urn:xmpp:blocking'/>`, xmpp.ErrServiceUnavailable},
+		{"malformed", "", `<block xmlns='urn:xmpp:blocking'/>`, xmpp.ErrBadRequest},
+		{"bad jid", "", `<block xmlns='urn:xmpp:blocking'><item jid='a@@b'/></block>`, xmpp.ErrBadRequest},
 		{"no from", "", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, ""},
 		{"bare JID", "alice@example.test", `<unblock xmlns='urn:xmpp:blocking'/>`, ""},
 	} {
@@ -38,7 +38,7 @@ func TestPushes(t *testing.T) {
 			from = " from='" + tc.from + "'"
 		}
 		s.Send(`<iq type='set' id='push-` + tc.name + `'` + from + `>` + tc.payload + `</iq>`)
-		reply := s.ExpectIQ(ctx, "", "", "")
+		reply := s.ExpectIQ(ctx, 0, "", "")
 		require.Equal(t, "push-"+tc.name, reply.ID, tc.name)
 		if tc.cond == "" {
 			require.Equal(t, xmpp.IQResult, reply.Type, tc.name)

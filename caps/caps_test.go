@@ -191,7 +191,7 @@ func TestAdvertise(t *testing.T) {
 
 	// The node#ver is answered with the same information.
 	r, err := mux.OnIQ(nil, &xmpp.IQ{
-		Header:  xmpp.Header{Type: xmpp.IQGet},
+		Type:    xmpp.IQGet,
 		Payload: fake.Element(t, `<query xmlns='http://jabber.org/protocol/disco#info' node='https://gojabber.example#`+ver+`'/>`),
 	})
 	require.NoError(t, err)

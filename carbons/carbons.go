@@ -76,13 +76,13 @@ func mustParse(raw string) xmpp.Element {
 // Enable turns carbons on for the session s. A server without carbons
 // answers with a *xmpp.StanzaError.
 func Enable(ctx context.Context, s xmpp.Session) error {
-	_, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: enable})
+	_, err := s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: enable})
 	return err
 }
 
 // Disable turns carbons off for the session s.
 func Disable(ctx context.Context, s xmpp.Session) error {
-	_, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: disable})
+	_, err := s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: disable})
 	return err
 }
 
@@ -105,7 +105,7 @@ func Unwrap(m *xmpp.Message, account xmpp.JID) (Carbon, error) {
 	if dir == 0 {
 		return Carbon{}, ErrNotCarbon
 	}
-	if account.IsZero() || !m.From.Equal(account.Bare()) {
+	if account.IsZero() || m.From != account.Bare() {
 		return Carbon{}, fmt.Errorf("%w: from %q", ErrForged, m.From.String())
 	}
 	fw, ok := wrapper.Child(forward.NS, "forwarded")

@@ -80,5 +80,5 @@ func TestEnableDisable(t *testing.T) {
 	err := <-errc
 	se, ok := err.(*xmpp.StanzaError)
 	require.True(t, ok, "Disable error = %v, want *xmpp.StanzaError", err)
-	require.Equal(t, "feature-not-implemented", se.Condition)
+	require.Equal(t, xmpp.ErrFeatureNotImplemented, se.Condition)
 }

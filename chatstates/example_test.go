@@ -24,7 +24,7 @@ func Example() {
 	}
 	defer c.Close()
 
-	m := &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}}
+	m := &xmpp.Message{Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat}
 	if err := chatstates.Add(m, chatstates.Composing); err == nil {
 		_ = c.Send(ctx, m)
 	}

@@ -84,7 +84,7 @@ func Add(m *xmpp.Message, id string) error {
 // full JID as orig (Business Rules).
 func Applies(orig, corr *xmpp.Message) bool {
 	r, ok := From(corr)
-	return ok && orig.ID != "" && r.ID == orig.ID && orig.From.Equal(corr.From)
+	return ok && orig.ID != "" && r.ID == orig.ID && orig.From == corr.From
 }
 
 // Register adds the message correction feature to mux; a client that

@@ -19,9 +19,9 @@ func Example() {
 	defer c.Close()
 
 	bob := xmpp.MustParseJID("bob@example.com")
-	_ = c.Send(ctx, &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, To: bob}, Body: "Helo"})
+	_ = c.Send(ctx, &xmpp.Message{Header: xmpp.Header{ID: "m1", To: bob}, Type: xmpp.MessageChat, Body: "Helo"})
 
-	fix := &xmpp.Message{Header: xmpp.Header{ID: "m2", Type: xmpp.MessageChat, To: bob}, Body: "Hello"}
+	fix := &xmpp.Message{Header: xmpp.Header{ID: "m2", To: bob}, Type: xmpp.MessageChat, Body: "Hello"}
 	if err := correction.Add(fix, "m1"); err == nil {
 		_ = c.Send(ctx, fix)
 	}

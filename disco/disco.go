@@ -101,7 +101,7 @@ func query(ctx context.Context, s xmpp.Session, to xmpp.JID, space, node string)
 	if err != nil {
 		return nil, err
 	}
-	return s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: el})
+	return s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: el})
 }
 
 // parseInfo reads a disco#info <query/>.

@@ -12,7 +12,7 @@ import (
 
 func get(t *testing.T, mux *xmpp.Mux, payload string) (*xmpp.IQ, error) {
 	t.Helper()
-	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "q1"}, Payload: fake.Element(t, payload)})
+	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "q1"}, Type: xmpp.IQGet, Payload: fake.Element(t, payload)})
 }
 
 func TestRegisterAnswersInfoWithMuxFeatures(t *testing.T) {
@@ -65,7 +65,7 @@ func TestRegisterNodes(t *testing.T) {
 		_, err := get(t, mux, `<query xmlns='`+ns+`' node='https://gojabber.example#abc'/>`)
 		var se *xmpp.StanzaError
 		require.True(t, errors.As(err, &se), "unknown node: error %v, want a *StanzaError", err)
-		require.Equal(t, "item-not-found", se.Condition)
+		require.Equal(t, xmpp.ErrItemNotFound, se.Condition)
 		require.Equal(t, xmpp.ErrorTypeCancel, se.Type)
 	}
 	h.AddNode("https://gojabber.example#abc")

@@ -97,7 +97,7 @@ func (h *Handler) items(_ xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 }
 
 func itemNotFound() error {
-	return &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "item-not-found"}
+	return &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrItemNotFound}
 }
 
 // Element returns info as the <query/> of a disco#info result for node ("" for

@@ -28,7 +28,7 @@ var request = func() xmpp.Element {
 // (no <time xmlns='urn:xmpp:time'/>, a missing or invalid <tzo/> or <utc/>)
 // as an *xmpp.MalformedError.
 func Get(ctx context.Context, s xmpp.Session, to xmpp.JID) (t time.Time, offset time.Duration, err error) {
-	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return time.Time{}, 0, err
 	}

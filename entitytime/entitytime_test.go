@@ -31,7 +31,7 @@ func TestRegisterClock(t *testing.T) {
 			mux := xmpp.NewMux()
 			RegisterClock(mux, func() time.Time { return tc.now })
 			require.Equal(t, []string{NS}, mux.Features())
-			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "t1"}, Payload: request})
+			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "t1"}, Type: xmpp.IQGet, Payload: request})
 			require.NoError(t, err)
 			require.Equal(t, tc.want, r.Payload.Raw)
 
@@ -51,7 +51,7 @@ func TestRegister(t *testing.T) {
 	mux := xmpp.NewMux()
 	Register(mux)
 	before := time.Now().Truncate(time.Millisecond)
-	r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: request})
+	r, err := mux.OnIQ(nil, &xmpp.IQ{Type: xmpp.IQGet, Payload: request})
 	require.NoError(t, err)
 	got, _, err := parse(r.Payload)
 	require.NoError(t, err)

@@ -104,22 +104,15 @@ func From(m *xmpp.Message) (Forwarded, bool) {
 	return Forwarded{}, false
 }
 
-// streamHead opens the synthetic stream DecodeMessage decodes in.
-const streamHead = "<stream:stream xmlns='" + xmpp.NSClient + "' xmlns:stream='" + xmpp.NSStream + "'>"
-
 // DecodeMessage decodes el, a {jabber:client}message element, into a
-// Message with the library's Decoder, as if it had come on the stream. An
+// Message with xmpp.DecodeStanza, as if it had come on the stream. An
 // element that is not a message, or does not decode, is an
 // *xmpp.MalformedError for XEP-0297.
 func DecodeMessage(el xmpp.Element) (*xmpp.Message, error) {
 	if el.Name.Space != xmpp.NSClient || el.Name.Local != "message" {
 		return nil, malformed(el.Raw, nil, "<%s xmlns='%s'> is not a message", el.Name.Local, el.Name.Space)
 	}
-	d := xmpp.NewDecoder(strings.NewReader(streamHead + el.Raw))
-	// The message was part of a stanza the session accepted: let it be as
-	// big as it is.
-	d.SetLimits(xmpp.Limits{MaxStanzaSize: len(el.Raw) + 1024})
-	v, err := d.Next()
+	v, err := xmpp.DecodeStanza(el)
 	if err != nil {
 		return nil, malformed(el.Raw, err, "inner message")
 	}

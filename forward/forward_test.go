@@ -17,8 +17,8 @@ func TestElementRoundTrip(t *testing.T) {
 	t.Parallel()
 	d := &delay.Delay{Stamp: time.Date(2010, 7, 10, 23, 8, 25, 0, time.UTC)}
 	inner := &xmpp.Message{
-		Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, From: xmpp.MustParseJID("romeo@montague.lit/orchard"), To: xmpp.MustParseJID("juliet@capulet.lit/balcony")},
-		Body:   `A kiss & a <tag> "quote"`,
+		Header: xmpp.Header{ID: "m1", From: xmpp.MustParseJID("romeo@montague.lit/orchard"), To: xmpp.MustParseJID("juliet@capulet.lit/balcony")}, Type: xmpp.MessageChat,
+		Body: `A kiss & a <tag> "quote"`,
 	}
 	inner.Extensions = []xmpp.Element{fake.Element(t, `<active xmlns='http://jabber.org/protocol/chatstates'/>`)}
 	el, err := forward.Forwarded{Delay: d, Message: inner}.Element()

@@ -20,7 +20,7 @@ func TestPeerRequest(t *testing.T) {
 	last.Register(mux, func() time.Time { return idleSince })
 	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='last1' from='` + peer + `'><query xmlns='jabber:iq:last'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, `<query xmlns='jabber:iq:last' seconds='123'/>`, r.Payload.Raw)
 }

@@ -32,7 +32,7 @@ var request = func() xmpp.Element {
 // xmlns='jabber:iq:last'/>, or one whose seconds attribute is missing or not
 // a number of seconds) is an *xmpp.MalformedError.
 func Get(ctx context.Context, s xmpp.Session, to xmpp.JID) (seconds time.Duration, status string, err error) {
-	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return 0, "", err
 	}

@@ -27,7 +27,7 @@ func TestRegister(t *testing.T) {
 			mux := xmpp.NewMux()
 			Register(mux, func() time.Time { return tc.idleSince })
 			require.Equal(t, []string{NS}, mux.Features())
-			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "l1"}, Payload: request})
+			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "l1"}, Type: xmpp.IQGet, Payload: request})
 			require.NoError(t, err)
 			require.Equal(t, tc.want, r.Payload.Raw)
 		})

@@ -135,7 +135,7 @@ func TestSpoofedResults(t *testing.T) {
 	require.NoError(t, f.err)
 	require.Equal(t, []string{"one", "two"}, bodies(f.page))
 	require.Equal(t, "1", f.page.Messages[0].ID)
-	require.True(t, f.page.Messages[1].By.Equal(xmpp.MustParseJID("alice@example.test")), "By")
+	require.Equal(t, xmpp.MustParseJID("alice@example.test"), f.page.Messages[1].By, "By")
 	require.Equal(t, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), f.page.Messages[0].Stamp)
 	require.True(t, f.page.Complete)
 	require.Equal(t, rsm.Result{First: "1", FirstIndex: 0, Last: "2", Count: 2}, f.page.RSM)
@@ -167,7 +167,7 @@ func TestRoomArchive(t *testing.T) {
 		return ss.archive.Fetch(ctx, ss.c, room, mam.Query{})
 	})
 	req := ss.s.ExpectIQ(t.Context(), xmpp.IQSet, mam.NS, "query")
-	require.True(t, req.To.Equal(room), "query to %s", req.To)
+	require.Equal(t, room, req.To, "query to %s", req.To)
 	qid := req.Payload.Attr("queryid")
 	ss.s.Send(resultMsg("", qid, "e1", "forged"))
 	ss.s.Send(resultMsg("alice@example.test", qid, "e2", "forged"))
@@ -177,7 +177,7 @@ func TestRoomArchive(t *testing.T) {
 	f := wait(t, done)
 	require.NoError(t, f.err)
 	require.Equal(t, []string{"room"}, bodies(f.page))
-	require.True(t, f.page.Messages[0].By.Equal(room), "By")
+	require.Equal(t, room, f.page.Messages[0].By, "By")
 	require.Equal(t, int64(3), ss.archive.Ignored())
 }
 
@@ -282,7 +282,7 @@ func TestBadArchive(t *testing.T) {
 			check: func(t *testing.T, err error) {
 				var se *xmpp.StanzaError
 				require.True(t, errors.As(err, &se), "err = %v, want *xmpp.StanzaError", err)
-				require.Equal(t, "item-not-found", se.Condition)
+				require.Equal(t, xmpp.ErrItemNotFound, se.Condition)
 			},
 		},
 	} {

@@ -187,7 +187,7 @@ func (a *Archive) Fetch(ctx context.Context, s xmpp.Session, archive xmpp.JID, q
 	p := &pending{
 		s:       s,
 		archive: archive,
-		own:     archive.IsZero() || archive.Equal(s.JID().Bare()),
+		own:     archive.IsZero() || archive == s.JID().Bare(),
 		notify:  make(chan struct{}, 1),
 	}
 	a.mu.Lock()
@@ -199,7 +199,7 @@ func (a *Archive) Fetch(ctx context.Context, s xmpp.Session, archive xmpp.JID, q
 		a.mu.Unlock()
 	}()
 
-	reply, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet, To: archive}, Payload: payload})
+	reply, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: archive}, Type: xmpp.IQSet, Payload: payload})
 	if err != nil {
 		return nil, fmt.Errorf("mam: query: %w", err)
 	}
@@ -303,9 +303,9 @@ func (a *Archive) handleMessage(s xmpp.Session, m *xmpp.Message) bool {
 	}
 	var by xmpp.JID
 	switch {
-	case p.own && (m.From.IsZero() || m.From.Equal(s.JID().Bare())):
+	case p.own && (m.From.IsZero() || m.From == s.JID().Bare()):
 		by = s.JID().Bare()
-	case !p.own && m.From.Equal(p.archive):
+	case !p.own && m.From == p.archive:
 		by = p.archive
 	default:
 		a.ignore("sender is not the archive queried", m, qid)

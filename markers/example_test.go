@@ -23,7 +23,7 @@ func Example() {
 	}
 	defer c.Close()
 
-	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}, Body: "Read me"}
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat, Body: "Read me"}
 	markers.AddMarkable(m)
 	_ = c.Send(ctx, m)
 }

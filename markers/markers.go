@@ -143,7 +143,7 @@ func Reply(m *xmpp.Message, k Kind) (*xmpp.Message, bool) {
 	if m.Type == xmpp.MessageGroupchat {
 		to = m.From.Bare() // to the room, not the occupant
 	}
-	return &xmpp.Message{Header: xmpp.Header{Type: m.Type, To: to}, Extensions: []xmpp.Element{el}}, true
+	return &xmpp.Message{Header: xmpp.Header{To: to}, Type: m.Type, Extensions: []xmpp.Element{el}}, true
 }
 
 // Register adds the chat markers feature to mux.

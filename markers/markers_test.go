@@ -62,7 +62,7 @@ func TestFrom(t *testing.T) {
 
 func TestAddMarkableAndReply(t *testing.T) {
 	t.Parallel()
-	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, From: xmpp.MustParseJID("alice@example.com/phone")}}
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", From: xmpp.MustParseJID("alice@example.com/phone")}, Type: xmpp.MessageChat}
 	require.False(t, markers.HasMarkable(m))
 	require.True(t, markers.AddMarkable(m))
 	require.True(t, markers.AddMarkable(m))
@@ -83,7 +83,7 @@ func TestAddMarkableAndReply(t *testing.T) {
 	_, ok = markers.Reply(&xmpp.Message{Header: xmpp.Header{ID: "m1", From: m.From}}, markers.KindDisplayed)
 	require.False(t, ok, "Reply to a message that is not markable")
 
-	gc := &xmpp.Message{Header: xmpp.Header{ID: "g1", Type: xmpp.MessageGroupchat, From: xmpp.MustParseJID("room@muc.example.com/nick")}}
+	gc := &xmpp.Message{Header: xmpp.Header{ID: "g1", From: xmpp.MustParseJID("room@muc.example.com/nick")}, Type: xmpp.MessageGroupchat}
 	markers.AddMarkable(gc)
 	r, ok = markers.Reply(gc, markers.KindDisplayed)
 	require.True(t, ok)

@@ -25,7 +25,7 @@ var request = func() xmpp.Element {
 // even for accounts that do not exist (§4.3), so a result from a bare JID
 // says nothing about the user.
 func Ping(ctx context.Context, s xmpp.Session, to xmpp.JID) error {
-	_, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+	_, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	return err
 }
 

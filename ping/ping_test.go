@@ -13,7 +13,7 @@ func TestRegister(t *testing.T) {
 	mux := xmpp.NewMux()
 	Register(mux)
 	require.Equal(t, []string{NS}, mux.Features())
-	r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "p1"}, Payload: request})
+	r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "p1"}, Type: xmpp.IQGet, Payload: request})
 	require.NoError(t, err)
 	require.NotNil(t, r, "no answer to a ping")
 	require.True(t, r.Payload.IsZero(), "pong carries a payload: %s", r.Payload.Raw)
@@ -21,7 +21,7 @@ func TestRegister(t *testing.T) {
 	require.Empty(t, r.Type, "the session fills in type result")
 
 	// Only get: a ping of type set is not answered with a pong.
-	r, err = mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet, ID: "p2"}, Payload: request})
+	r, err = mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "p2"}, Type: xmpp.IQSet, Payload: request})
 	require.NoError(t, err)
 	require.Nil(t, r)
 }

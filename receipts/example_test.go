@@ -26,8 +26,8 @@ func Example() {
 	defer c.Close()
 
 	m := &xmpp.Message{
-		Header: xmpp.Header{ID: "msg-1", Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")},
-		Body:   "Did you get this?",
+		Header: xmpp.Header{ID: "msg-1", To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat,
+		Body: "Did you get this?",
 	}
 	receipts.AddRequest(m)
 	_ = c.Send(ctx, m)

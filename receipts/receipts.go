@@ -114,7 +114,7 @@ func Reply(m *xmpp.Message) (*xmpp.Message, bool) {
 		return nil, false
 	}
 	return &xmpp.Message{
-		Header:     xmpp.Header{ID: rand.Text(), Type: m.Type, To: m.From},
+		Header: xmpp.Header{ID: rand.Text(), To: m.From}, Type: m.Type,
 		Extensions: []xmpp.Element{el},
 	}, true
 }

@@ -64,7 +64,7 @@ func TestParseRejects(t *testing.T) {
 
 func TestAddRequest(t *testing.T) {
 	t.Parallel()
-	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat}, Body: "hi"}
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1"}, Type: xmpp.MessageChat, Body: "hi"}
 	require.True(t, receipts.AddRequest(m))
 	require.True(t, receipts.AddRequest(m), "second Request")
 	require.Len(t, m.Extensions, 1, "Request adds one element, once")
@@ -74,7 +74,7 @@ func TestAddRequest(t *testing.T) {
 	noID := &xmpp.Message{Body: "hi"}
 	require.False(t, receipts.AddRequest(noID), "Request without id")
 	require.Empty(t, noID.Extensions)
-	errMsg := &xmpp.Message{Header: xmpp.Header{ID: "e", Type: xmpp.MessageError}}
+	errMsg := &xmpp.Message{Header: xmpp.Header{ID: "e"}, Type: xmpp.MessageError}
 	require.False(t, receipts.AddRequest(errMsg), "Request on error")
 }
 

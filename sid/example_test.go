@@ -24,7 +24,7 @@ func Example() {
 	}
 	defer c.Close()
 
-	m := &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}, Body: "hi"}
+	m := &xmpp.Message{Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat, Body: "hi"}
 	sid.AddOrigin(m)
 	_ = c.Send(ctx, m)
 }

@@ -111,7 +111,7 @@ func From(m *xmpp.Message, by xmpp.JID) (StanzaID, bool) {
 			continue
 		}
 		s, err := Parse(el)
-		if err != nil || !s.By.Equal(by) {
+		if err != nil || s.By != by {
 			continue
 		}
 		if ok && s.ID != found.ID {

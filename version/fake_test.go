@@ -18,15 +18,15 @@ func TestPeerRequest(t *testing.T) {
 	version.Register(mux, "gojabber", "1.0", "")
 	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='v1' from='` + peer + `'><query xmlns='jabber:iq:version'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, peer, r.To.String())
 	require.Equal(t, `<query xmlns='jabber:iq:version'><name>gojabber</name><version>1.0</version></query>`, r.Payload.Raw)
 
 	s.Send(`<iq type='set' id='v2' from='` + peer + `'><query xmlns='jabber:iq:version'/></iq>`)
-	r = s.ExpectIQ(t.Context(), "", "", "")
+	r = s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQError, r.Type)
-	require.Equal(t, "service-unavailable", r.Error.Condition)
+	require.Equal(t, xmpp.ErrServiceUnavailable, r.Error.Condition)
 }
 
 func TestGet(t *testing.T) {

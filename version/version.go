@@ -37,7 +37,7 @@ var request = func() xmpp.Element {
 // without the <name/> or <version/> that §2 requires) as an
 // *xmpp.MalformedError.
 func Get(ctx context.Context, s xmpp.Session, to xmpp.JID) (Info, error) {
-	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return Info{}, err
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 func ask(t *testing.T, mux *xmpp.Mux) (*xmpp.IQ, error) {
-	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "v1"}, Payload: request})
+	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "v1"}, Type: xmpp.IQGet, Payload: request})
 }
 
 func TestRegister(t *testing.T) {

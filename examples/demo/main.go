@@ -232,7 +232,7 @@ func (w *waiter) probe(bob xmpp.JID) error {
 }
 
 func chat(to xmpp.JID, body string) *xmpp.Message {
-	return &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: to}, Body: body}
+	return &xmpp.Message{Header: xmpp.Header{To: to}, Type: xmpp.MessageChat, Body: body}
 }
 
 // build compiles examples/echobot into bin.

@@ -261,8 +261,8 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 			}
 		}
 		m := &xmpp.Message{
-			Header: xmpp.Header{ID: fmt.Sprintf("fault-%05d", i), To: to, Type: xmpp.MessageChat},
-			Body:   faultBody(i),
+			Header: xmpp.Header{ID: fmt.Sprintf("fault-%05d", i), To: to}, Type: xmpp.MessageChat,
+			Body: faultBody(i),
 			// Not archived (XEP-0334): the test is about the link, not the
 			// servers' archives, which slow ejabberd down a lot.
 			Extensions: []xmpp.Element{noStore},

@@ -68,7 +68,7 @@ func TestStreamManagement(t *testing.T) {
 			const n = 25
 			ctx := testCtx(t)
 			for i := range n {
-				m := &xmpp.Message{Header: xmpp.Header{To: c.JID(), Type: xmpp.MessageChat}, Body: "sm " + strconv.Itoa(i)}
+				m := &xmpp.Message{Header: xmpp.Header{To: c.JID()}, Type: xmpp.MessageChat, Body: "sm " + strconv.Itoa(i)}
 				require.NoError(t, c.Send(ctx, m))
 			}
 			for range n {
@@ -114,7 +114,7 @@ func TestStreamManagement(t *testing.T) {
 			}
 
 			// The session is still healthy: an IQ round trip works.
-			_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID(srv.Domain)},
+			_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: xmpp.MustParseJID(srv.Domain)}, Type: xmpp.IQGet,
 				Payload: fake.Element(t, "<ping xmlns='urn:xmpp:ping'/>")})
 			require.NoError(t, err)
 			require.NoError(t, c.Err())
@@ -243,7 +243,7 @@ func TestStreamResumption(t *testing.T) {
 			})
 			ctx := testCtx(t)
 			msg := func(body string) *xmpp.Message {
-				return &xmpp.Message{Header: xmpp.Header{To: bob.JID(), Type: xmpp.MessageChat}, Body: body}
+				return &xmpp.Message{Header: xmpp.Header{To: bob.JID()}, Type: xmpp.MessageChat, Body: body}
 			}
 			require.NoError(t, alice.Send(ctx, msg("before")))
 			require.NoError(t, alice.RequestAck(ctx))
@@ -261,7 +261,7 @@ func TestStreamResumption(t *testing.T) {
 			require.Len(t, alice.Unacked(), 3, "kept after the session ended")
 
 			// While alice is away, bob writes to her full JID.
-			require.NoError(t, bob.Send(ctx, &xmpp.Message{Header: xmpp.Header{To: alice.JID(), Type: xmpp.MessageChat}, Body: "while away"}))
+			require.NoError(t, bob.Send(ctx, &xmpp.Message{Header: xmpp.Header{To: alice.JID()}, Type: xmpp.MessageChat, Body: "while away"}))
 
 			alice2, err := xmpp.Resume(ctx, alice, srv.Password("alice"), nil)
 			require.NoError(t, err, "Resume\nwire:\n%s\nserver log:\n%s", wire, srv.LogTail(30))

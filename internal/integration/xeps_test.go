@@ -83,12 +83,12 @@ func barrier(t *testing.T, c *xmpp.Client) {
 	require.NoError(t, err)
 	domain, err := xmpp.ParseJID(c.JID().Domain())
 	require.NoError(t, err)
-	_, err = c.SendIQ(testCtx(t), &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: domain}, Payload: ping})
+	_, err = c.SendIQ(testCtx(t), &xmpp.IQ{Header: xmpp.Header{To: domain}, Type: xmpp.IQGet, Payload: ping})
 	require.NoError(t, err, "ping %s", domain)
 }
 
 func chat(to xmpp.JID, id, body string) *xmpp.Message {
-	return &xmpp.Message{Header: xmpp.Header{ID: id, Type: xmpp.MessageChat, To: to}, Body: body}
+	return &xmpp.Message{Header: xmpp.Header{ID: id, To: to}, Type: xmpp.MessageChat, Body: body}
 }
 
 // TestReceipts: alice asks bob for a receipt; bob's client, with
@@ -292,7 +292,7 @@ func TestBlocking(t *testing.T) {
 			require.NoError(t, bob.Send(testCtx(t), chat(bob.JID(), selfID, "note to self")))
 			waitFor(t, bobIn.ch, "bob's note to himself", func(m *xmpp.Message) bool { return m.ID == selfID })
 			bounced := bobIn.seen(func(m *xmpp.Message) bool {
-				return m.ID == blockedID && m.Type == xmpp.MessageError && m.Error != nil && m.Error.Condition == "service-unavailable"
+				return m.ID == blockedID && m.Type == xmpp.MessageError && m.Error != nil && m.Error.Condition == xmpp.ErrServiceUnavailable
 			})
 			// What each server does (XEP-0191 leaves it open): Prosody
 			// drops the message silently, ejabberd bounces it with

@@ -139,7 +139,7 @@ func testPresenceBot(t *testing.T, srv *xmpptest.Server, bin string) {
 	}
 
 	// Chat: a receipt and a reply with a chat state.
-	m := &xmpp.Message{Header: xmpp.Header{ID: "q1", Type: xmpp.MessageChat, To: botFull}, Body: "hello <bot> & co"}
+	m := &xmpp.Message{Header: xmpp.Header{ID: "q1", To: botFull}, Type: xmpp.MessageChat, Body: "hello <bot> & co"}
 	require.True(t, receipts.AddRequest(m))
 	require.NoError(t, c.Send(lctx, m))
 	var gotReceipt, gotReply bool

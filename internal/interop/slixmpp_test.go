@@ -327,8 +327,8 @@ func TestSlixmppEcho(t *testing.T) {
 		defer cancel()
 		for i, body := range trickyBodies {
 			err := alice.Send(ctx, &xmpp.Message{
-				Header: xmpp.Header{Type: xmpp.MessageChat, To: bob.JID, ID: fmt.Sprintf("echo-%d", i)},
-				Body:   body,
+				Header: xmpp.Header{To: bob.JID, ID: fmt.Sprintf("echo-%d", i)}, Type: xmpp.MessageChat,
+				Body: body,
 			})
 			if err != nil {
 				t.Fatalf("Send(body %d) = %v", i, err)
@@ -350,7 +350,7 @@ func TestSlixmppEcho(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reply, err := alice.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: bob.JID}, Payload: ping})
+		reply, err := alice.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: bob.JID}, Type: xmpp.IQGet, Payload: ping})
 		if err != nil {
 			t.Fatalf("SendIQ(ping to %s) = %v", bob.JID, err)
 		}

@@ -46,7 +46,7 @@ func Example() {
 	go func() {
 		payload, _ := xmpp.ParseElement(`<query xmlns='jabber:iq:version'/>`)
 		iq, err := c.SendIQ(ctx, &xmpp.IQ{
-			Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("bob@example.test/laptop")},
+			Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.test/laptop")}, Type: xmpp.IQGet,
 			Payload: payload,
 		})
 		if err != nil {

@@ -71,7 +71,7 @@ func TestIQWithoutHandler(t *testing.T) {
 	if iq.ID != "q1" || iq.To.String() != "example.test" {
 		t.Errorf("reply id %q to %q, want id q1 to example.test", iq.ID, iq.To)
 	}
-	if iq.Error == nil || iq.Error.Condition != "service-unavailable" {
+	if iq.Error == nil || iq.Error.Condition != xmpp.ErrServiceUnavailable {
 		t.Errorf("reply error = %v, want service-unavailable", iq.Error)
 	}
 }
@@ -87,7 +87,7 @@ func TestSendIQIgnoresSpoofedReply(t *testing.T) {
 	go func() {
 		payload, _ := xmpp.ParseElement(`<query xmlns='http://jabber.org/protocol/disco#info'/>`)
 		iq, err := c.SendIQ(t.Context(), &xmpp.IQ{
-			Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("pubsub.example.test")},
+			Header: xmpp.Header{To: xmpp.MustParseJID("pubsub.example.test")}, Type: xmpp.IQGet,
 			Payload: payload,
 		})
 		done <- result{iq, err}
@@ -125,7 +125,7 @@ func TestAnswerIQs(t *testing.T) {
 		return fake.Result(iq, `<query xmlns='jabber:iq:version'><name>fake</name></query>`), true
 	})
 	payload, _ := xmpp.ParseElement(`<query xmlns='jabber:iq:version'/>`)
-	iq, err := c.SendIQ(t.Context(), &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("example.test")}, Payload: payload})
+	iq, err := c.SendIQ(t.Context(), &xmpp.IQ{Header: xmpp.Header{To: xmpp.MustParseJID("example.test")}, Type: xmpp.IQGet, Payload: payload})
 	if err != nil {
 		t.Fatalf("SendIQ: %v", err)
 	}
