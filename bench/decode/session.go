@@ -96,11 +96,11 @@ func Mellium(ctx context.Context, addr string, visit Visit) (func() error, error
 type oursHandler struct{ visit Visit }
 
 func (h oursHandler) OnMessage(_ xmpp.Session, m *xmpp.Message) {
-	h.visit(Message, m.Body, oursAttrs(&m.Header))
+	h.visit(Message, m.Body, oursAttrs(&m.Header, m.Type))
 }
 
 func (h oursHandler) OnPresence(_ xmpp.Session, p *xmpp.Presence) {
-	h.visit(Presence, "", oursAttrs(&p.Header))
+	h.visit(Presence, "", oursAttrs(&p.Header, p.Type))
 }
 
 func (oursHandler) OnIQ(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return nil, nil }
@@ -113,7 +113,7 @@ func OursSession(ctx context.Context, addr string, visit Visit) (func() error, e
 	t := scriptedTarget(addr)
 	o := peers.OursOptions(t)
 	o.Handler = oursHandler{visit}
-	o.HandlerQueue = 1024
+	o.HandlerQueueBytes = 8 << 20
 	c, err := xmpp.Dial(ctx, t.JID(), t.Password, o)
 	if err != nil {
 		return nil, err
