@@ -561,15 +561,42 @@ func TestBindConflictRetried(t *testing.T) {
 
 func TestOptionalSessionSkipped(t *testing.T) {
 	t.Parallel()
-	connect(t, testOptions(t), func(s *fakeServer) {
-		s.open(featStartTLS)
-		s.startTLS()
-		s.open(featMechs("PLAIN"))
-		s.authPLAIN()
-		s.open(featBind + "<session xmlns='" + nsSession + "'><optional/></session>")
-		s.bind()
-		s.closeStream() // fails if a session IQ arrives first
-	})
+	// The legacy session of RFC 3921 §3 is established only when the
+	// server advertises it without <optional/> (RFC 6121 Appendix E).
+	for _, tt := range []struct {
+		name    string
+		feature string
+		want    int // session IQs the server receives
+	}{
+		{"optional", "<session xmlns='" + nsSession + "'><optional/></session>", 0},
+		{"required", "<session xmlns='" + nsSession + "'/>", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var sessionIQs int // written by the script, read after s.wait
+			c, s := connect(t, testOptions(t), func(s *fakeServer) {
+				s.open(featStartTLS)
+				s.startTLS()
+				s.open(featMechs("PLAIN"))
+				s.authPLAIN()
+				s.open(featBind + tt.feature)
+				s.bind()
+				// Answer every session request, so that a client that
+				// sends one when it must not is not stuck waiting, and
+				// count them until the client ends the stream.
+				for e := s.next(); e != nil; e = s.next() {
+					if e.is(NSClient, "iq") && strings.Contains(e.Inner, nsSession) {
+						sessionIQs++
+						s.send("<iq type='result' id='" + e.attr("id") + "'/>")
+					}
+				}
+				s.send("</stream:stream>")
+			})
+			require.NoError(t, c.Close())
+			s.wait()
+			require.Equal(t, tt.want, sessionIQs, "session IQs sent with %s", tt.feature)
+		})
+	}
 }
 
 func TestDirectTLS(t *testing.T) {
@@ -997,36 +1024,6 @@ func TestSCRAMPlusWithAdvertisedChannelBinding(t *testing.T) {
 		s.closeStream()
 	})
 	require.Equal(t, testJID+"/test", c.JID().String())
-}
-
-func TestFullHandlerQueueBlocksReaderWithoutLoss(t *testing.T) {
-	t.Parallel()
-	const n = 20
-	unblock := make(chan struct{})
-	got := make(chan string, n)
-	opts := testOptions(t)
-	opts.HandlerQueueBytes = 1
-	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
-		<-unblock
-		got <- m.Body
-	}}
-	connect(t, opts, func(s *fakeServer) {
-		s.login()
-		for i := range n {
-			s.send(fmt.Sprintf("<message from='bob@example.test/x'><body>%d</body></message>", i))
-		}
-		s.closeStream()
-	})
-	time.Sleep(50 * time.Millisecond) // let the reader fill the queue
-	close(unblock)
-	for i := range n {
-		select {
-		case b := <-got:
-			require.Equal(t, fmt.Sprint(i), b)
-		case <-time.After(10 * time.Second):
-			t.Fatalf("message %d not handled", i)
-		}
-	}
 }
 
 func TestBadIQAnsweredAndSessionGoesOn(t *testing.T) {

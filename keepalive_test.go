@@ -113,9 +113,11 @@ func TestKeepAliveHealthyServer(t *testing.T) {
 	require.ErrorIs(t, c.Err(), ErrClosed)
 }
 
-// A server that answers a ping with an error is alive all the same.
+// A server that answers a ping with an error is alive all the same: the
+// pings are sent (and answered with errors), and the session lives on.
 func TestDeadLinkPingErrorIsAlive(t *testing.T) {
 	t.Parallel()
+	var pings atomic.Int32
 	opts := testOptions(t)
 	opts.PingIdle = 50 * time.Millisecond
 	opts.PingTimeout = 200 * time.Millisecond
@@ -127,11 +129,15 @@ func TestDeadLinkPingErrorIsAlive(t *testing.T) {
 				s.send("</stream:stream>")
 				return
 			}
+			if e.is(NSClient, "iq") && strings.Contains(e.Inner, "urn:xmpp:ping") {
+				pings.Add(1)
+			}
 			s.send("<iq type='error' from='" + testDomain + "' id='" + e.attr("id") + "'><error type='cancel'><service-unavailable xmlns='" + NSStanzas + "'/></error></iq>")
 		}
 	})
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(600 * time.Millisecond)
 	require.NoError(t, c.Err())
+	require.GreaterOrEqual(t, pings.Load(), int32(3), "pings answered with an error")
 }
 
 // With the unacked queue full there is no room for a ping; an ack request

@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"container/list"
 	"context"
 	"slices"
 	"sync"
@@ -78,6 +79,11 @@ func sendSubscription(ctx context.Context, s Session, typ PresenceType, j JID) e
 // and from a bare JID all of them; so does presence of type error (RFC 6121
 // §4.7.1). Subscription requests and probes are left to other handlers.
 //
+// Anyone can send the user directed presence (RFC 6121 §4.6), from as many
+// JIDs as they like, so the tracker is bounded: it keeps at most
+// MaxResources resources, and with Roster set it tracks only the user's
+// contacts.
+//
 // The tracker knows only what it is told: after the session ends its state
 // is stale until the next session's presence arrives.
 //
@@ -88,26 +94,61 @@ type PresenceTracker struct {
 	// the session starts.
 	OnChange func(Presence)
 
+	// MaxResources is the most resources (full JIDs, over all bare JIDs)
+	// the tracker keeps. When available presence from a resource it does
+	// not track yet would exceed it, the tracked resource whose last
+	// presence is the oldest is dropped first, without a call to
+	// OnChange, and the newcomer is tracked. (Refusing newcomers instead
+	// would let a flood of made-up JIDs lock out every contact who comes
+	// online after it; to keep strangers out altogether, set Roster.)
+	// Default 0: 10,000. Negative: no limit. Set it before the session
+	// starts.
+	MaxResources int
+
+	// Roster, if not nil, restricts the tracker to presence from the bare
+	// JIDs that are items of Roster, whatever their subscription state, and
+	// from the user's own other resources; presence from anyone else, MUC
+	// rooms included, is ignored and not passed to OnChange. Resources of
+	// a contact removed from the roster stay until they go unavailable.
+	// Fetch the roster before sending initial presence, as contacts'
+	// presence follows it (RFC 6121 §4.2). Default nil: presence from
+	// everyone is tracked, up to MaxResources. Set it before the session
+	// starts.
+	Roster *Roster
+
 	mu      sync.Mutex
 	seq     uint64                             // guarded by mu
 	entries map[JID]map[string]trackedPresence // bare JID → resource; guarded by mu
+	// byAge holds the tracked resources as trackedKeys, the one whose last
+	// presence is the oldest first; guarded by mu.
+	byAge *list.List
 }
 
+// defaultMaxTrackedResources is PresenceTracker.MaxResources when it is 0.
+const defaultMaxTrackedResources = 10000
+
 type trackedPresence struct {
-	p   Presence
-	seq uint64 // arrival order
+	p    Presence
+	seq  uint64        // arrival order
+	elem *list.Element // in byAge
+}
+
+// trackedKey names a tracked resource in PresenceTracker.byAge.
+type trackedKey struct {
+	bare JID
+	res  string
 }
 
 // NewPresenceTracker returns an empty PresenceTracker and registers its
 // presence handler on mux.
 func NewPresenceTracker(mux *Mux) *PresenceTracker {
-	t := &PresenceTracker{entries: make(map[JID]map[string]trackedPresence)}
+	t := &PresenceTracker{entries: make(map[JID]map[string]trackedPresence), byAge: list.New()}
 	mux.HandlePresence(t.handle)
 	return t
 }
 
-func (t *PresenceTracker) handle(_ Session, p *Presence) {
-	if p.From.IsZero() {
+func (t *PresenceTracker) handle(s Session, p *Presence) {
+	if p.From.IsZero() || !t.accepts(s, p.From.Bare()) {
 		return
 	}
 	bare, res := p.From.Bare(), p.From.Resource()
@@ -115,21 +156,9 @@ func (t *PresenceTracker) handle(_ Session, p *Presence) {
 	switch p.Type {
 	case PresenceAvailable:
 		t.seq++
-		m := t.entries[bare]
-		if m == nil {
-			m = make(map[string]trackedPresence)
-			t.entries[bare] = m
-		}
-		m[res] = trackedPresence{p: *p, seq: t.seq}
+		t.store(bare, res, *p)
 	case PresenceUnavailable, PresenceError:
-		if res == "" {
-			delete(t.entries, bare)
-		} else if m := t.entries[bare]; m != nil {
-			delete(m, res)
-			if len(m) == 0 {
-				delete(t.entries, bare)
-			}
-		}
+		t.remove(bare, res)
 	default:
 		t.mu.Unlock()
 		return
@@ -138,6 +167,62 @@ func (t *PresenceTracker) handle(_ Session, p *Presence) {
 	if t.OnChange != nil {
 		t.OnChange(*p)
 	}
+}
+
+// accepts reports whether presence from the bare JID is tracked, as
+// Roster says.
+func (t *PresenceTracker) accepts(s Session, bare JID) bool {
+	if t.Roster == nil {
+		return true
+	}
+	if s != nil && bare == s.JID().Bare() {
+		return true
+	}
+	_, ok := t.Roster.Item(bare)
+	return ok
+}
+
+// remove drops the resource res of bare, or all of bare's resources if res
+// is empty. t.mu is held.
+func (t *PresenceTracker) remove(bare JID, res string) {
+	m := t.entries[bare]
+	if res == "" {
+		for _, tp := range m {
+			t.byAge.Remove(tp.elem)
+		}
+		clear(m)
+	} else if tp, ok := m[res]; ok {
+		t.byAge.Remove(tp.elem)
+		delete(m, res)
+	}
+	if len(m) == 0 {
+		delete(t.entries, bare)
+	}
+}
+
+// store records p as the last presence of the resource res of bare, the
+// newest, dropping the oldest resources beyond MaxResources. t.mu is held.
+func (t *PresenceTracker) store(bare JID, res string, p Presence) {
+	m := t.entries[bare]
+	if tp, ok := m[res]; ok {
+		t.byAge.MoveToBack(tp.elem)
+		m[res] = trackedPresence{p: p, seq: t.seq, elem: tp.elem}
+		return
+	}
+	limit := t.MaxResources
+	if limit == 0 {
+		limit = defaultMaxTrackedResources
+	}
+	for limit > 0 && t.byAge.Len() >= limit {
+		old := t.byAge.Front().Value.(trackedKey)
+		t.remove(old.bare, old.res)
+	}
+	m = t.entries[bare] // dropped above if it held only the oldest
+	if m == nil {
+		m = make(map[string]trackedPresence)
+		t.entries[bare] = m
+	}
+	m[res] = trackedPresence{p: p, seq: t.seq, elem: t.byAge.PushBack(trackedKey{bare, res})}
 }
 
 // Resources returns the last available presence of each online resource of

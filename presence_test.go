@@ -1,7 +1,10 @@
 package xmpp
 
 import (
+	"crypto/rand"
 	"errors"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -145,4 +148,134 @@ func TestShowRanking(t *testing.T) {
 	for i := 1; i < len(order); i++ {
 		require.Greater(t, showRank(order[i-1]), showRank(order[i]), "showRank(%q) vs showRank(%q)", order[i-1], order[i])
 	}
+}
+
+// trackedCount returns how many resources tr tracks, by its map and by its
+// age list, which must agree.
+func trackedCount(t *testing.T, tr *PresenceTracker) int {
+	t.Helper()
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	n := 0
+	for _, m := range tr.entries {
+		require.NotEmpty(t, m, "a bare JID without resources stays in the map")
+		n += len(m)
+	}
+	require.Equal(t, n, tr.byAge.Len(), "resources in the map and in the age list")
+	return n
+}
+
+// TestPresenceTrackerBounded: directed presence from 100,000 distinct
+// random JIDs keeps the tracker at its bound, and the newest stay.
+func TestPresenceTrackerBounded(t *testing.T) {
+	t.Parallel()
+	const flood = 100_000
+	for _, tt := range []struct {
+		name string
+		max  int
+		want int
+	}{
+		{"default", 0, defaultMaxTrackedResources},
+		{"set", 500, 500},
+		{"one", 1, 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			mux := NewMux()
+			tr := NewPresenceTracker(mux)
+			tr.MaxResources = tt.max
+			changes := 0
+			tr.OnChange = func(Presence) { changes++ }
+			jids := make([]string, flood)
+			for i := range jids {
+				jids[i] = strings.ToLower(rand.Text()[:12]) + "@spam.example/" + strconv.Itoa(i)
+				mux.OnPresence(nil, pres(jids[i], PresenceAvailable, "", 0))
+			}
+			require.Equal(t, tt.want, trackedCount(t, tr), "resources tracked after %d presences", flood)
+			require.Equal(t, flood, changes, "OnChange calls (evictions are not changes reported)")
+			// Oldest first out: the last want senders are tracked, the
+			// one before them is not.
+			_, ok := tr.Best(MustParseJID(jids[flood-1]))
+			require.True(t, ok, "Best(newest)")
+			_, ok = tr.Best(MustParseJID(jids[flood-tt.want]))
+			require.True(t, ok, "Best(oldest kept)")
+			_, ok = tr.Best(MustParseJID(jids[flood-tt.want-1]))
+			require.False(t, ok, "Best(newest dropped)")
+		})
+	}
+}
+
+// TestPresenceTrackerEvictsOldest: the resource dropped at the bound is the
+// one whose last presence is the oldest, not the first one that arrived.
+func TestPresenceTrackerEvictsOldest(t *testing.T) {
+	t.Parallel()
+	mux := NewMux()
+	tr := NewPresenceTracker(mux)
+	tr.MaxResources = 3
+	has := func(j string) bool {
+		for _, p := range tr.Resources(MustParseJID(j)) {
+			if p.From.String() == j {
+				return true
+			}
+		}
+		return false
+	}
+	mux.OnPresence(nil, pres("bob@example.test/phone", PresenceAvailable, "", 0))
+	mux.OnPresence(nil, pres("bob@example.test/laptop", PresenceAvailable, "", 0))
+	mux.OnPresence(nil, pres("carol@example.test/a", PresenceAvailable, "", 0))
+	mux.OnPresence(nil, pres("bob@example.test/phone", PresenceAvailable, ShowAway, 0)) // phone is now the newest
+	mux.OnPresence(nil, pres("dave@example.test/x", PresenceAvailable, "", 0))          // drops laptop
+	require.True(t, has("bob@example.test/phone"), "updated resource kept")
+	require.False(t, has("bob@example.test/laptop"), "oldest resource dropped")
+	require.True(t, has("carol@example.test/a"))
+	require.True(t, has("dave@example.test/x"))
+	require.Equal(t, 3, trackedCount(t, tr))
+
+	// Going unavailable frees room: nothing is dropped for the next one.
+	mux.OnPresence(nil, pres("carol@example.test", PresenceUnavailable, "", 0))
+	mux.OnPresence(nil, pres("erin@example.test/y", PresenceAvailable, "", 0))
+	require.Equal(t, 3, trackedCount(t, tr))
+	require.True(t, has("bob@example.test/phone"))
+	require.True(t, has("dave@example.test/x"))
+
+	// No limit.
+	tr.MaxResources = -1
+	for i := range 50 {
+		mux.OnPresence(nil, pres("f"+strconv.Itoa(i)+"@example.test/z", PresenceAvailable, "", 0))
+	}
+	require.Equal(t, 53, trackedCount(t, tr))
+}
+
+// TestPresenceTrackerRoster: with a roster, only contacts and the user's own
+// resources are tracked.
+func TestPresenceTrackerRoster(t *testing.T) {
+	t.Parallel()
+	mux := NewMux()
+	tr := NewPresenceTracker(mux)
+	tr.Roster = NewRoster(mux)
+	bob := MustParseJID("bob@example.test")
+	tr.Roster.items[bob] = RosterItem{JID: bob, Subscription: SubscriptionNone}
+	c := &Client{jid: MustParseJID("alice@example.test/phone")}
+	var changed []string
+	tr.OnChange = func(p Presence) { changed = append(changed, p.From.String()) }
+
+	for _, from := range []string{
+		"bob@example.test/laptop",                  // a contact
+		"alice@example.test/desk",                  // the user's other resource
+		"mallory@example.test/x",                   // a stranger
+		"room@conference.example.test/nick",        // a MUC occupant
+		"bob@example.test.evil/laptop",             // not bob
+		"stranger@example.test/" + rand.Text()[:8], // another stranger
+	} {
+		mux.OnPresence(c, pres(from, PresenceAvailable, "", 0))
+	}
+	mux.OnPresence(c, pres("mallory@example.test/x", PresenceUnavailable, "", 0))
+	require.Equal(t, []string{"bob@example.test/laptop", "alice@example.test/desk"}, changed)
+	require.Equal(t, 2, trackedCount(t, tr))
+	_, ok := tr.Best(bob)
+	require.True(t, ok, "Best(contact)")
+	_, ok = tr.Best(MustParseJID("alice@example.test"))
+	require.True(t, ok, "Best(own account)")
+	_, ok = tr.Best(MustParseJID("mallory@example.test"))
+	require.False(t, ok, "Best(stranger)")
 }

@@ -339,11 +339,10 @@ func (c *Client) attach(n *negotiated, res *resumeReq, old *link) (*link, error)
 	}
 	err := c.flushAfterReconnect(ctx, l, res, resend)
 	cancel()
+	// A Close that started meanwhile waits for writeSem and then says
+	// goodbye on this link (or, if the flush was stuck, shuts it down as
+	// the current one).
 	<-c.writeSem
-	if c.quitting() {
-		// Close may have loaded the old link: end this one here.
-		c.shutdown(l, ErrClosed, false)
-	}
 	if err != nil {
 		c.log.Debug("xmpp: connection broke again while flushing", "err", err)
 	}

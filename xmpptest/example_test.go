@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"os/exec"
 	"testing"
 
 	"github.com/gojabber/xmpp/xmpptest"
@@ -60,4 +61,28 @@ func ExampleShared() {
 		_ = srv.JID("bob")
 	}
 	_, _ = testMain, testRoster
+}
+
+// Load in a program that did not start the server: a CI job started it
+// with the scripts (bash start-prosody.sh prints XMPP_DIR=...), and the
+// program gets the TLS configuration and CA file for it.
+func ExampleLoad() {
+	srv, err := xmpptest.Load(os.Getenv("XMPP_DIR"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Not srv.Stop(): the job that started the server stops it.
+
+	// In this process: pass srv.TLSConfig() as xmpp.Options.TLSConfig and
+	// dial srv.C2SAddr.
+	conn, err := tls.Dial("tcp", srv.DirectTLSAddr, srv.TLSConfig())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+
+	// In another Go program: trust the CA through SSL_CERT_FILE.
+	cmd := exec.Command("./echobot", "-jid", srv.JID("bob"), "-password", srv.Password("bob"), "-server", srv.C2SAddr)
+	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+srv.CAFile)
+	_ = cmd
 }

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"slices"
@@ -32,6 +33,15 @@ const (
 // ErrPortInUse is returned (wrapped) when a server could not bind the ports
 // picked for it, twice in a row.
 var ErrPortInUse = errors.New("xmpptest: port already in use")
+
+// ErrNotInstalled is returned (wrapped) when a server cannot run on this
+// machine at all: its Debian package is missing and could not be installed
+// (the start script exits with code 69), bash is missing, or the system is
+// not Linux. It is the only start error that [Prosody], [Ejabberd] and
+// [Shared.Server] turn into a skip, and only outside CI. Every other error,
+// such as an invalid option or a server that rejects the generated
+// configuration, fails the test.
+var ErrNotInstalled = errors.New("xmpptest: server not installed")
 
 // Options configure a server. A nil *Options means the defaults. Options
 // are copied on entry.
@@ -130,10 +140,10 @@ func start(ctx context.Context, kind string, opts *Options) (*Server, error) {
 		return nil, fmt.Errorf("xmpptest: unknown server kind %q", kind)
 	}
 	if runtime.GOOS != "linux" {
-		return nil, fmt.Errorf("xmpptest: %s needs Linux, not %s: %w", kind, runtime.GOOS, errors.ErrUnsupported)
+		return nil, fmt.Errorf("%w: %s needs Linux, not %s (%w)", ErrNotInstalled, kind, runtime.GOOS, errors.ErrUnsupported)
 	}
 	if _, err := exec.LookPath("bash"); err != nil {
-		return nil, fmt.Errorf("xmpptest: %w", err)
+		return nil, fmt.Errorf("%w: the start scripts need bash: %w", ErrNotInstalled, err)
 	}
 	var o Options
 	if opts != nil {
@@ -237,12 +247,22 @@ func startOnce(ctx context.Context, kind string, o *Options, env []string) (*Ser
 		if errors.As(err, &ee) && ee.ExitCode() == 75 {
 			return nil, fmt.Errorf("%w: starting %s: %s", ErrPortInUse, kind, msg)
 		}
+		if errors.As(err, &ee) && ee.ExitCode() == 69 {
+			return nil, fmt.Errorf("%w: starting %s: %s", ErrNotInstalled, kind, msg)
+		}
 		if ctx.Err() != nil {
 			err = fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
 		return nil, fmt.Errorf("xmpptest: starting %s: %w\n%s", kind, err, msg)
 	}
-	return newServer(kind, parseEnv(stdout.String()), o)
+	srv, err := newServer(kind, parseEnv(stdout.String()))
+	if err != nil && srv != nil {
+		srv.Stop() // up, but unusable: stop what the script started
+	}
+	if err != nil {
+		return nil, err
+	}
+	return srv, nil
 }
 
 func parseEnv(s string) map[string]string {
@@ -257,7 +277,38 @@ func parseEnv(s string) map[string]string {
 	return m
 }
 
-func newServer(kind string, env map[string]string, o *Options) (*Server, error) {
+// Load returns the server whose instance directory is dir, for a program
+// that did not start it itself: one started by start-prosody.sh or
+// start-ejabberd.sh (see [WriteScripts]) from a shell or a CI job, or by
+// another process with [StartProsody]. It reads dir/instance.env, which the
+// start script writes once the server is up, and the CA certificate, so
+// that [Server.TLSConfig], [Server.CAFile], [Server.JID] and
+// [Server.Password] work as for a server started with StartProsody.
+//
+// The returned Server controls the same instance: its Stop stops the
+// server and removes dir. A program that only connects to the server must
+// not call Stop; whoever started it does.
+func Load(dir string) (*Server, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "instance.env"))
+	if err != nil {
+		return nil, fmt.Errorf("xmpptest: loading the instance: %w", err)
+	}
+	env := parseEnv(string(b))
+	kind := env["XMPP_KIND"]
+	if kind != KindProsody && kind != KindEjabberd {
+		return nil, fmt.Errorf("xmpptest: %s: unknown server kind %q", dir, kind)
+	}
+	s, err := newServer(kind, env)
+	if err != nil {
+		return nil, err // the instance keeps running: it is not ours
+	}
+	return s, nil
+}
+
+// newServer returns the server that env (an instance.env) describes. On
+// error it returns the server too, when it knows the instance directory, so
+// that the caller can stop it.
+func newServer(kind string, env map[string]string) (*Server, error) {
 	s := &Server{
 		Kind:          kind,
 		Domain:        env["XMPP_DOMAIN"],
@@ -283,8 +334,11 @@ func newServer(kind string, env map[string]string, o *Options) (*Server, error) 
 			s.Users[u] = p
 		}
 	}
-	if s.Dir == "" || s.C2SAddr == "" || s.DirectTLSAddr == "" || s.CAFile == "" || s.ctl == "" {
+	if s.Dir == "" {
 		return nil, fmt.Errorf("xmpptest: start-%s.sh printed an incomplete instance.env: %v", kind, env)
+	}
+	if s.C2SAddr == "" || s.DirectTLSAddr == "" || s.CAFile == "" || s.ctl == "" {
+		return s, fmt.Errorf("xmpptest: start-%s.sh printed an incomplete instance.env: %v", kind, env)
 	}
 	pem, err := os.ReadFile(s.CAFile)
 	if err == nil {
@@ -294,14 +348,18 @@ func newServer(kind string, env map[string]string, o *Options) (*Server, error) 
 		}
 	}
 	if err != nil {
-		s.Stop()
-		return nil, fmt.Errorf("xmpptest: reading the CA: %w", err)
+		return s, fmt.Errorf("xmpptest: reading the CA: %w", err)
 	}
 	return s, nil
 }
 
 // TLSConfig returns a new TLS configuration that trusts only the server's
-// throwaway CA and verifies the certificate against the XMPP domain.
+// throwaway CA and verifies the certificate against the XMPP domain
+// (RootCAs and ServerName set, nothing else), for a client in a test or a
+// program: pass it as xmpp.Options.TLSConfig. The caller may modify it. A
+// program in another process, such as one started with exec.Command, can
+// trust the same CA through its file, CAFile; Go programs that use the
+// system roots do so with SSL_CERT_FILE=CAFile in their environment.
 func (s *Server) TLSConfig() *tls.Config {
 	return &tls.Config{RootCAs: s.roots, ServerName: s.Domain}
 }

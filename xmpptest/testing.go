@@ -2,6 +2,7 @@ package xmpptest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strconv"
 	"sync"
@@ -14,8 +15,10 @@ import (
 const startTimeout = 10 * time.Minute
 
 // Prosody starts a Prosody server for one test and stops it when the test
-// and its subtests are done. If the server cannot be started, the test is
-// skipped, or fails when the environment variable CI is true.
+// and its subtests are done. If Prosody is not installed and cannot be
+// installed (the error wraps [ErrNotInstalled]), the test is skipped, unless
+// the environment variable CI is set, when it fails. Any other start error,
+// an invalid option included, fails the test.
 func Prosody(tb testing.TB, opts *Options) *Server {
 	tb.Helper()
 	return startForTest(tb, KindProsody, opts)
@@ -43,18 +46,37 @@ func startForTest(tb testing.TB, kind string, opts *Options) *Server {
 	return srv
 }
 
-// unavailable skips the test, or fails it in CI.
+// unavailable reports a start error: it skips the test when the server is
+// not installed and CI is not set, and fails it otherwise.
 func unavailable(tb testing.TB, err error) {
 	tb.Helper()
-	if inCI() {
-		tb.Fatalf("%v\n(CI is set: a server that cannot be started is a failure)", err)
-	}
-	tb.Skipf("skipping: %v", err)
+	report(tb, err, inCI())
 }
 
+// report is unavailable with the CI setting given.
+func report(tb testing.TB, err error, ci bool) {
+	tb.Helper()
+	switch {
+	case !errors.Is(err, ErrNotInstalled):
+		tb.Fatalf("%v", err)
+	case ci:
+		tb.Fatalf("%v\n(CI is set: a missing server is a failure, not a reason to skip)", err)
+	default:
+		tb.Skipf("skipping: %v", err)
+	}
+}
+
+// inCI reports whether the environment variable CI is set: to anything
+// but the empty string or a value strconv.ParseBool reads as false ("0",
+// "false", "FALSE", ...), so that CI=true (GitHub Actions, GitLab) and CI=1
+// both count.
 func inCI() bool {
-	ci, _ := strconv.ParseBool(os.Getenv("CI"))
-	return ci
+	ci := os.Getenv("CI")
+	if ci == "" {
+		return false
+	}
+	b, err := strconv.ParseBool(ci)
+	return err != nil || b
 }
 
 // Shared is a server shared by the tests of one test binary: started by the
@@ -79,9 +101,10 @@ type Shared struct {
 	started bool    // guarded by mu
 }
 
-// Server returns the shared server, starting it on first use. If it cannot
-// be started, the test is skipped, or fails when CI is true; later calls
-// report the same error without trying again.
+// Server returns the shared server, starting it on first use. A start
+// error is reported as by [Prosody]: a skip if the server is not installed
+// and CI is not set, a failure otherwise. Later calls report the same error
+// without trying again.
 func (s *Shared) Server(tb testing.TB) *Server {
 	tb.Helper()
 	s.mu.Lock()

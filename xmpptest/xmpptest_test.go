@@ -3,12 +3,16 @@ package xmpptest
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -267,7 +271,7 @@ func TestShared(t *testing.T) {
 func TestPortInUse(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("prosody"); err != nil {
-		t.Skip("prosody not installed")
+		unavailable(t, fmt.Errorf("%w: %w", ErrNotInstalled, err))
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -293,9 +297,154 @@ func TestBadOptions(t *testing.T) {
 	} {
 		_, err := StartProsody(ctx, opts)
 		require.Error(t, err, "StartProsody(%+v)", opts)
+		require.NotErrorIs(t, err, ErrNotInstalled, "StartProsody(%+v)", opts)
 	}
 	_, err := Start(ctx, "openfire", nil)
 	require.Error(t, err)
+	require.NotErrorIs(t, err, ErrNotInstalled)
+}
+
+// recorder is a testing.TB whose Fatalf and Skipf record the message and
+// stop the goroutine, as a test's do.
+type recorder struct {
+	testing.TB // only for its unexported method; never called
+	mu         sync.Mutex
+	fatal      string
+	skip       string
+	cleanups   []func()
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Cleanup(f func()) {
+	r.mu.Lock()
+	r.cleanups = append(r.cleanups, f)
+	r.mu.Unlock()
+}
+func (r *recorder) Errorf(format string, a ...any) { r.Fatalf(format, a...) }
+func (r *recorder) Fatalf(format string, a ...any) {
+	r.mu.Lock()
+	r.fatal = fmt.Sprintf(format, a...)
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+func (r *recorder) Skipf(format string, a ...any) {
+	r.mu.Lock()
+	r.skip = fmt.Sprintf(format, a...)
+	r.mu.Unlock()
+	runtime.Goexit()
+}
+
+// run calls f with r in a new goroutine, runs the cleanups, and returns
+// the Fatalf and Skipf messages.
+func (r *recorder) run(f func(tb testing.TB)) (fatal, skip string) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f(r)
+	}()
+	<-done
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range slices.Backward(r.cleanups) {
+		c()
+	}
+	return r.fatal, r.skip
+}
+
+// TestReport: only a missing server outside CI is a skip.
+func TestReport(t *testing.T) {
+	t.Parallel()
+	missing := fmt.Errorf("%w: starting prosody: missing Debian packages: prosody", ErrNotInstalled)
+	other := errors.New("xmpptest: starting prosody: exit status 1\nprosody exited during startup")
+	for _, tt := range []struct {
+		name      string
+		err       error
+		ci        bool
+		wantFatal bool
+	}{
+		{"missing", missing, false, false},
+		{"missing in CI", missing, true, true},
+		{"other", other, false, true},
+		{"other in CI", other, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fatal, skip := (&recorder{}).run(func(tb testing.TB) { report(tb, tt.err, tt.ci) })
+			if gotFatal := fatal != ""; gotFatal != tt.wantFatal || (fatal == "") == (skip == "") {
+				t.Errorf("report(%v, ci=%v): Fatalf(%q), Skipf(%q); want fatal %v", tt.err, tt.ci, fatal, skip, tt.wantFatal)
+			}
+		})
+	}
+}
+
+// TestStartErrorsFail: a server that cannot start because of what the test
+// asked for fails the test, in CI or not; it is never skipped.
+func TestStartErrorsFail(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name string
+		kind string
+		opts *Options
+		want string
+	}{
+		{"bad domain", KindProsody, &Options{Domain: "Bad Domain"}, "bad domain"},
+		{"bad localpart", KindEjabberd, &Options{Users: map[string]string{"Alice": "x"}}, "bad localpart"},
+		{"bad admin", KindProsody, &Options{Admin: "a@b"}, "bad admin"},
+		{"unknown kind", "openfire", nil, "unknown server kind"},
+		// Rejected by the start script itself (exit code 64).
+		{"bad script setting", KindProsody, &Options{Env: []string{"XMPP_DOMAIN=Bad_Domain"}}, "bad XMPP_DOMAIN"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			fatal, skip := (&recorder{}).run(func(tb testing.TB) { startForTest(tb, tt.kind, tt.opts) })
+			if skip != "" || !strings.Contains(fatal, tt.want) {
+				t.Errorf("startForTest(%s, %+v): Fatalf(%q), Skipf(%q); want Fatalf containing %q", tt.kind, tt.opts, fatal, skip, tt.want)
+			}
+		})
+	}
+}
+
+func TestInCI(t *testing.T) {
+	for _, tt := range []struct {
+		v    string
+		want bool
+	}{{"", false}, {"0", false}, {"false", false}, {"FALSE", false}, {"1", true}, {"true", true}, {"yes", true}} {
+		t.Setenv("CI", tt.v)
+		if got := inCI(); got != tt.want {
+			t.Errorf("inCI() with CI=%q = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+// TestLoad: a program that did not start the server finds it by its
+// instance directory, with a TLS configuration that verifies it.
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	srv := sharedProsody.Server(t)
+	got, err := Load(srv.Dir)
+	require.NoError(t, err, "Load(%s)", srv.Dir)
+	require.Equal(t, srv.Kind, got.Kind)
+	require.Equal(t, srv.Domain, got.Domain)
+	require.Equal(t, srv.C2SAddr, got.C2SAddr)
+	require.Equal(t, srv.DirectTLSAddr, got.DirectTLSAddr)
+	require.Equal(t, srv.CAFile, got.CAFile)
+	require.Equal(t, srv.Users, got.Users)
+	require.Equal(t, srv.PIDs, got.PIDs)
+	cfg := got.TLSConfig()
+	require.Equal(t, srv.Domain, cfg.ServerName)
+	require.NotNil(t, cfg.RootCAs)
+	checkDirectTLS(t, got)
+
+	// The configuration trusts only the throwaway CA.
+	other := &Server{Domain: srv.Domain, DirectTLSAddr: srv.DirectTLSAddr, roots: x509.NewCertPool()}
+	conn, err := tls.Dial("tcp", other.DirectTLSAddr, other.TLSConfig())
+	if err == nil {
+		conn.Close()
+	}
+	require.ErrorContains(t, err, "certificate signed by unknown authority", "TLS with an empty pool")
+
+	_, err = Load(t.TempDir())
+	require.ErrorIs(t, err, os.ErrNotExist, "Load of a dir without instance.env")
 }
 
 func TestLogTail(t *testing.T) {

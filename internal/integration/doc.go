@@ -3,8 +3,9 @@
 // [github.com/gojabber/xmpp/xmpptest] starts on loopback.
 //
 // The package has no code of its own. Its tests are skipped when a server
-// cannot be started, and fail instead when the environment variable CI is
-// true:
+// is not installed, and fail instead when the environment variable CI is
+// set; any other reason a server does not start fails them too. The only
+// other skip is TestLoad's, in -short mode:
 //
 //	CI=true go test -race -count=1 ./internal/integration/
 //
@@ -19,4 +20,7 @@
 //     failed attempt first.
 //   - SASL failures, messages, presence, IQ round trips and errors, and SRV
 //     discovery with a fallback over a dead target.
+//   - A message handler that calls SendIQ while another client floods its
+//     session with 10,000 messages (handler_flood_test.go): the reply must
+//     reach it behind the flood.
 package integration
