@@ -50,6 +50,7 @@ var (
 
 	// ErrInvalidIQ is returned by SendIQ for an IQ it cannot send: one whose
 	// type is not get or set, or whose id is already waiting for a reply.
+	// Encoder.Encode (and so Send) wraps it for an IQ without a type.
 	ErrInvalidIQ = errors.New("xmpp: invalid IQ")
 
 	// ErrNegotiationTimeout is the cause of a negotiation that took longer

@@ -95,7 +95,7 @@ func ExampleClient_Send() {
 }
 
 // SendIQ waits for the reply to a get or set; a reply of type error comes
-// back as a *StanzaError.
+// back as a *StanzaError, which errors.Is matches against its condition.
 func ExampleClient_SendIQ() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -110,11 +110,14 @@ func ExampleClient_SendIQ() {
 		Raw:  "<ping xmlns='urn:xmpp:ping'/>",
 	}
 	_, err = c.SendIQ(ctx, &xmpp.IQ{
-		Header: xmpp.Header{To: xmpp.MustParseJID("example.com")}, Type: xmpp.IQGet,
+		Header:  xmpp.Header{To: xmpp.MustParseJID("example.com")},
+		Type:    xmpp.IQGet,
 		Payload: ping,
 	})
 	var stanzaErr *xmpp.StanzaError
 	switch {
+	case errors.Is(err, xmpp.ErrServiceUnavailable), errors.Is(err, xmpp.ErrFeatureNotImplemented):
+		log.Print("the server does not answer pings")
 	case errors.As(err, &stanzaErr):
 		log.Printf("server answered %s", stanzaErr.Condition)
 	case err != nil:

@@ -1,7 +1,9 @@
 package xmpp_test
 
 import (
+	"errors"
 	"fmt"
+	"log"
 	"os"
 
 	"github.com/gojabber/xmpp"
@@ -19,6 +21,30 @@ func ExampleEncoder() {
 	// Output:
 	// <message id='m1' type='chat' to='juliet@example.com'><body>&lt;/body&gt;&lt;evil/&gt; &amp; more</body></message>
 	// <nil>
+}
+
+// DecodeStanza decodes a stanza carried inside another element, such as
+// the message in a XEP-0297 <forwarded/>.
+func ExampleDecodeStanza() {
+	forwarded, err := xmpp.ParseElement(`<forwarded xmlns='urn:xmpp:forward:0'>` +
+		`<message xmlns='jabber:client' from='romeo@example.net/orchard' type='chat'><body>Hi</body></message>` +
+		`</forwarded>`)
+	if err != nil {
+		log.Fatal(err)
+	}
+	inner, _ := forwarded.Child(xmpp.NSClient, "message")
+	s, err := xmpp.DecodeStanza(inner)
+	if err != nil {
+		log.Fatal(err)
+	}
+	m := s.(*xmpp.Message)
+	fmt.Println(m.Type, m.From, m.Body)
+
+	_, err = xmpp.DecodeStanza(forwarded)
+	fmt.Println(errors.Is(err, xmpp.ErrUnsupportedStanza))
+	// Output:
+	// chat romeo@example.net/orchard Hi
+	// true
 }
 
 // A Mux lets several handlers share a session; features register IQ

@@ -401,7 +401,7 @@ func TestPermanentErrors(t *testing.T) {
 		want bool
 	}{
 		{&SASLError{Condition: SASLNotAuthorized}, true},
-		{fmt.Errorf("x: %w", &SASLError{Condition: "temporary-auth-failure"}), false},
+		{fmt.Errorf("x: %w", &SASLError{Condition: SASLTemporaryAuthFailure}), false},
 		{&StreamError{Condition: CondConflict, Offset: -1}, true},
 		{&StreamError{Condition: CondPolicyViolation, Offset: -1}, true},
 		{&StreamError{Condition: "system-shutdown", Offset: -1}, false},

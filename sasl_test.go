@@ -823,7 +823,7 @@ func TestSASLErrorString(t *testing.T) {
 	if !errors.Is(e, cause) {
 		t.Errorf("errors.Is(SASLError, cause) = false")
 	}
-	if got, want := (&SASLError{Condition: "no-mechanism"}).Error(), "xmpp: sasl failed: no-mechanism"; got != want {
+	if got, want := (&SASLError{Condition: SASLNoMechanism}).Error(), "xmpp: sasl failed: no-mechanism"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
