@@ -355,8 +355,8 @@ func TestEncodeRoundTrip(t *testing.T) {
 // fromBaseline converts a baseline struct, with its xmlns attributes
 // dropped (see decodeBaselineForEncoding), into the package's stanza type.
 func fromBaseline(v any) (xmpp.Stanza, error) {
-	header := func(id, typ, from, to, lang string) (xmpp.Header, error) {
-		h := xmpp.Header{ID: id, Type: typ, Lang: lang}
+	header := func(id, from, to, lang string) (xmpp.Header, error) {
+		h := xmpp.Header{ID: id, Lang: lang}
 		var err error
 		if from != "" {
 			if h.From, err = xmpp.ParseJID(from); err != nil {
@@ -370,8 +370,8 @@ func fromBaseline(v any) (xmpp.Stanza, error) {
 	}
 	switch v := v.(type) {
 	case *baselineMessage:
-		h, err := header(v.ID, v.Type, v.From, v.To, v.Lang)
-		m := &xmpp.Message{Header: h, Extensions: elements(v.Extensions)}
+		h, err := header(v.ID, v.From, v.To, v.Lang)
+		m := &xmpp.Message{Header: h, Type: wireTypes[v.Type].m, Extensions: elements(v.Extensions)}
 		m.Subject, m.Subjects = texts(v.Subjects)
 		m.Body, m.Bodies = texts(v.Bodies)
 		if v.Thread != nil {
@@ -380,8 +380,8 @@ func fromBaseline(v any) (xmpp.Stanza, error) {
 		m.Error = stanzaError(v.Error)
 		return m, err
 	case *baselinePresence:
-		h, err := header(v.ID, v.Type, v.From, v.To, v.Lang)
-		p := &xmpp.Presence{Header: h, Show: v.Show, Extensions: elements(v.Extensions)}
+		h, err := header(v.ID, v.From, v.To, v.Lang)
+		p := &xmpp.Presence{Header: h, Type: wireTypes[v.Type].p, Show: xmpp.Show(v.Show), Extensions: elements(v.Extensions)}
 		p.Status, p.Statuses = texts(v.Statuses)
 		if v.Priority != nil {
 			p.Priority, p.HasPriority = *v.Priority, true
@@ -389,8 +389,8 @@ func fromBaseline(v any) (xmpp.Stanza, error) {
 		p.Error = stanzaError(v.Error)
 		return p, err
 	case *baselineIQ:
-		h, err := header(v.ID, v.Type, v.From, v.To, v.Lang)
-		iq := &xmpp.IQ{Header: h, Error: stanzaError(v.Error)}
+		h, err := header(v.ID, v.From, v.To, v.Lang)
+		iq := &xmpp.IQ{Header: h, Type: wireTypes[v.Type].iq, Error: stanzaError(v.Error)}
 		if v.Payload != nil {
 			iq.Payload = element(*v.Payload)
 		}
@@ -399,11 +399,39 @@ func fromBaseline(v any) (xmpp.Stanza, error) {
 	return nil, fmt.Errorf("not a stanza: %T", v)
 }
 
+// wireTypes maps a type attribute's value to the stanza types it stands
+// for; the values the corpus does not use are absent.
+var wireTypes = map[string]struct {
+	m  xmpp.MessageType
+	p  xmpp.PresenceType
+	iq xmpp.IQType
+}{
+	"chat":        {m: xmpp.MessageChat},
+	"groupchat":   {m: xmpp.MessageGroupchat},
+	"headline":    {m: xmpp.MessageHeadline},
+	"error":       {m: xmpp.MessageError, p: xmpp.PresenceError, iq: xmpp.IQError},
+	"unavailable": {p: xmpp.PresenceUnavailable},
+	"subscribe":   {p: xmpp.PresenceSubscribe},
+	"probe":       {p: xmpp.PresenceProbe},
+	"get":         {iq: xmpp.IQGet},
+	"set":         {iq: xmpp.IQSet},
+	"result":      {iq: xmpp.IQResult},
+}
+
+// wireType returns the type attribute a stanza type is written as.
+func wireType(t fmt.Stringer) string {
+	switch t {
+	case xmpp.MessageNormal, xmpp.PresenceAvailable:
+		return ""
+	}
+	return t.String()
+}
+
 func stanzaError(e *baselineError) *xmpp.StanzaError {
 	if e == nil {
 		return nil
 	}
-	se := &xmpp.StanzaError{Type: e.Type}
+	se := &xmpp.StanzaError{Type: xmpp.ErrorType(e.Type)}
 	if e.By != "" {
 		se.By, _ = xmpp.ParseJID(e.By)
 	}
@@ -412,7 +440,7 @@ func stanzaError(e *baselineError) *xmpp.StanzaError {
 	}
 	for _, c := range e.Conditions {
 		if se.Condition == "" && c.XMLName.Space == baselineNSStanzas {
-			se.Condition = c.XMLName.Local
+			se.Condition = xmpp.StanzaCondition(c.XMLName.Local)
 			continue
 		}
 		se.Extensions = append(se.Extensions, element(c))
@@ -521,7 +549,7 @@ func summarizeOurs(v any) string {
 	switch v := v.(type) {
 	case *xmpp.Message:
 		h := v.Header
-		s.header("message", h.ID, h.Type, h.From.String(), h.To.String(), h.Lang)
+		s.header("message", h.ID, wireType(v.Type), h.From.String(), h.To.String(), h.Lang)
 		s.field("subject", v.Subject)
 		s.texts("subjects", v.Subjects)
 		s.field("body", v.Body)
@@ -532,8 +560,8 @@ func summarizeOurs(v any) string {
 		s.oursExtensions("ext", v.Extensions)
 	case *xmpp.Presence:
 		h := v.Header
-		s.header("presence", h.ID, h.Type, h.From.String(), h.To.String(), h.Lang)
-		s.field("show", v.Show)
+		s.header("presence", h.ID, wireType(v.Type), h.From.String(), h.To.String(), h.Lang)
+		s.field("show", string(v.Show))
 		s.field("status", v.Status)
 		s.texts("statuses", v.Statuses)
 		if v.HasPriority {
@@ -543,7 +571,7 @@ func summarizeOurs(v any) string {
 		s.oursExtensions("ext", v.Extensions)
 	case *xmpp.IQ:
 		h := v.Header
-		s.header("iq", h.ID, h.Type, h.From.String(), h.To.String(), h.Lang)
+		s.header("iq", h.ID, wireType(v.Type), h.From.String(), h.To.String(), h.Lang)
 		s.oursError(v.Error)
 		if !v.Payload.IsZero() {
 			s.oursExtensions("ext", []xmpp.Element{v.Payload})
@@ -559,7 +587,7 @@ func summarizeOurs(v any) string {
 
 func (s *summary) oursError(e *xmpp.StanzaError) {
 	if e != nil {
-		s.stanzaError(e.Type, e.Condition, e.Text, e.Lang, e.By.String())
+		s.stanzaError(string(e.Type), string(e.Condition), e.Text, e.Lang, e.By.String())
 		s.oursExtensions("errext", e.Extensions)
 	}
 }
@@ -599,7 +627,7 @@ func summarizeBaseline(v any) string {
 		s.baselineExtensions("ext", v.Extensions)
 	case *baselinePresence:
 		s.header("presence", v.ID, v.Type, v.From, v.To, v.Lang)
-		s.field("show", v.Show)
+		s.field("show", string(v.Show))
 		status, statuses := texts(v.Statuses)
 		s.field("status", status)
 		s.texts("statuses", statuses)

@@ -18,7 +18,7 @@ import (
 
 // Defaults for [Options] fields left zero.
 const (
-	defaultMaxStanzaSize = 256 << 10
+	defaultMaxStanzaSize     = 256 << 10
 	defaultHandlerQueueBytes = 4 << 20
 	// defaultNegotiationTimeout bounds one connection's negotiation.
 	defaultNegotiationTimeout = 30 * time.Second
@@ -50,6 +50,7 @@ var (
 
 	// ErrInvalidIQ is returned by SendIQ for an IQ it cannot send: one whose
 	// type is not get or set, or whose id is already waiting for a reply.
+	// Encoder.Encode (and so Send) wraps it for an IQ without a type.
 	ErrInvalidIQ = errors.New("xmpp: invalid IQ")
 
 	// ErrNegotiationTimeout is the cause of a negotiation that took longer
@@ -62,17 +63,6 @@ var (
 	// the reader stopped reading until the handlers catch up. Nothing
 	// inbound was dropped. The request itself was sent.
 	ErrHandlerQueueFull = errors.New("xmpp: handler queue full; the answer was not read")
-
-	// ErrSessionRunning is returned by Resume for a session that has not
-	// ended.
-	ErrSessionRunning = errors.New("xmpp: session still running")
-
-	// ErrNilStanza is returned by Send and SendIQ for a nil stanza.
-	ErrNilStanza = errors.New("xmpp: nil stanza")
-
-	// ErrUnsupportedStanza is returned for a Stanza that is not a
-	// *Message, *Presence or *IQ.
-	ErrUnsupportedStanza = errors.New("xmpp: unsupported stanza type")
 )
 
 // Options configure a session. A nil *Options means all defaults. Dial and
@@ -128,7 +118,8 @@ type Options struct {
 	// SCRAM, stronger hashes first, PLAIN last and only inside TLS (or with
 	// InsecureAllowPlaintext); EXTERNAL only with a client certificate. If
 	// none is usable, Dial/NewClient return a *SASLError with Condition
-	// "no-mechanism" before sending credentials.
+	// SASLNoMechanism before sending credentials. ANONYMOUS is never used
+	// unless listed; a JID without a localpart can use nothing else.
 	Mechanisms []string
 
 	// InsecureAllowPlaintext lets the session continue without TLS when the
@@ -178,22 +169,11 @@ type Options struct {
 	// Default 0: 30 seconds. A negative value means no limit beyond ctx.
 	NegotiationTimeout time.Duration
 
-	// OnMessage is called for every inbound <message/>. Default nil: messages
-	// are dropped.
-	OnMessage func(c *Client, m *Message)
-
-	// OnPresence is called for every inbound <presence/>. Default nil:
-	// presences are dropped.
-	OnPresence func(c *Client, p *Presence)
-
-	// OnIQ is called for every inbound IQ of type get or set (results and
-	// errors go to SendIQ). A non-nil reply is sent, with Type "result", ID
-	// and To (the request's sender) filled in where empty. A returned error
-	// is sent as an IQ error: a *StanzaError (found with errors.As) as is,
-	// anything else as internal-server-error without its text. (nil, nil) is
-	// answered with service-unavailable (RFC 6120 §8.4), and so is every
-	// request when OnIQ is nil (the default).
-	OnIQ func(c *Client, iq *IQ) (*IQ, error)
+	// Handler receives the inbound messages, presences and IQ requests
+	// (results and errors go to SendIQ), usually a *Mux. Default nil:
+	// messages and presences are dropped, and IQ requests are answered
+	// with service-unavailable (RFC 6120 §8.4).
+	Handler Handler
 
 	// KeepAlive, if positive, makes the session write a whitespace
 	// keepalive (a single space, RFC 6120 §4.6.1) whenever nothing has been
@@ -499,6 +479,14 @@ type iqReply struct {
 // connection (STARTTLS or direct TLS) and the TLS server name of the
 // original.
 //
+// A JID without a localpart, just a domain, logs in with SASL ANONYMOUS
+// (RFC 4505) if Options.Mechanisms lists it, and only then; the server
+// assigns the session its JID, which Client.JID reports:
+//
+//	c, err := xmpp.Dial(ctx, "anon.example.com", "", &xmpp.Options{
+//		Mechanisms: []string{"ANONYMOUS"},
+//	})
+//
 // ctx bounds connecting and negotiating; once Dial has returned, cancelling
 // it has no effect on the session. With Options.Reconnect, the first
 // connection is not retried: Dial returns its error, and only a session
@@ -560,7 +548,7 @@ func dialStream(ctx context.Context, j JID, password string, o *Options, res *re
 	}
 	if len(errs) == 0 {
 		// An SRV record with target "." (RFC 2782): no service here.
-		return nil, fmt.Errorf("xmpp: domain %s offers no XMPP client service", j.Domain())
+		return nil, fmt.Errorf("%w: %s", ErrNoService, j.Domain())
 	}
 	return nil, errors.Join(errs...)
 }
@@ -589,13 +577,13 @@ func parseHostPort(s string) (dialTarget, error) {
 		host, port = h, p
 	}
 	if host == "" {
-		return dialTarget{}, fmt.Errorf("xmpp: invalid server address %q", s)
+		return dialTarget{}, fmt.Errorf("%w: %q", ErrBadAddress, s)
 	}
 	t := dialTarget{Host: host, Port: defaultPort}
 	if port != "" {
 		n, err := strconv.ParseUint(port, 10, 16)
 		if err != nil || n == 0 {
-			return dialTarget{}, fmt.Errorf("xmpp: invalid port in server address %q", s)
+			return dialTarget{}, fmt.Errorf("%w: invalid port in %q", ErrBadAddress, s)
 		}
 		t.Port = uint16(n)
 	}
@@ -1034,7 +1022,7 @@ func iqResult(r iqReply) (*IQ, error) {
 		if r.iq.Error != nil {
 			return nil, r.iq.Error
 		}
-		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: "undefined-condition"}
+		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: ErrUndefinedCondition}
 	}
 	return r.iq, nil
 }
@@ -1104,8 +1092,7 @@ func (c *Client) Close() error {
 				l.endSent = true
 				l.conn.SetWriteDeadline(deadline)
 				if c.available.Swap(false) {
-					unavailable := &Presence{}
-					unavailable.Type = PresenceUnavailable
+					unavailable := &Presence{Type: PresenceUnavailable}
 					if err := c.encodeStanza(l, unavailable, true); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}

@@ -42,9 +42,9 @@ func TestCloseSendsUnavailable(t *testing.T) {
 			[]string{"presence:", "presence:unavailable", "/stream"}},
 		{"directed-only", []*Presence{{Header: Header{To: MustParseJID("bob@example.test")}}},
 			[]string{"presence:", "/stream"}},
-		{"ended-by-user", []*Presence{{}, {Header: Header{Type: PresenceUnavailable}}},
+		{"ended-by-user", []*Presence{{}, {Type: PresenceUnavailable}},
 			[]string{"presence:", "presence:unavailable", "/stream"}},
-		{"subscribe", []*Presence{{Header: Header{Type: PresenceSubscribe, To: MustParseJID("bob@example.test")}}},
+		{"subscribe", []*Presence{{Header: Header{To: MustParseJID("bob@example.test")}, Type: PresenceSubscribe}},
 			[]string{"presence:subscribe", "/stream"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

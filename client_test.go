@@ -49,7 +49,7 @@ func TestHappyPathSCRAM(t *testing.T) {
 	t.Parallel()
 	got := make(chan *Message, 1)
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) { got <- m }
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) { got <- m }}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.open(featStartTLS)
 		s.startTLS()
@@ -67,7 +67,7 @@ func TestHappyPathSCRAM(t *testing.T) {
 
 		// IQ round trip.
 		iq := s.expect(NSClient, "iq")
-		if iq.attr("type") != IQGet || iq.attr("to") != testDomain || iq.attr("id") == "" {
+		if iq.attr("type") != IQGet.String() || iq.attr("to") != testDomain || iq.attr("id") == "" {
 			s.fail("iq %v", iq.Attrs)
 		}
 		s.send("<iq type='result' from='" + testDomain + "' id='" + iq.attr("id") + "'><query xmlns='jabber:iq:version'><name>fake</name></query></iq>")
@@ -76,7 +76,7 @@ func TestHappyPathSCRAM(t *testing.T) {
 	require.Equal(t, testJID+"/test", c.JID().String())
 
 	ctx := testCtx(t)
-	require.NoError(t, c.Send(ctx, &Message{Header: Header{To: MustParseJID("bob@example.test"), Type: MessageChat}, Body: "hello"}))
+	require.NoError(t, c.Send(ctx, &Message{Header: Header{To: MustParseJID("bob@example.test")}, Type: MessageChat, Body: "hello"}))
 	select {
 	case m := <-got:
 		require.Equal(t, "hi alice", m.Body)
@@ -86,7 +86,7 @@ func TestHappyPathSCRAM(t *testing.T) {
 	}
 
 	reply, err := c.SendIQ(ctx, &IQ{
-		Header:  Header{Type: IQGet, To: MustParseJID(testDomain)},
+		Header: Header{To: MustParseJID(testDomain)}, Type: IQGet,
 		Payload: Element{Name: xml.Name{Space: "jabber:iq:version", Local: "query"}, Raw: "<query xmlns='jabber:iq:version'/>"},
 	})
 	require.NoError(t, err)
@@ -97,7 +97,7 @@ func TestHappyPathSCRAM(t *testing.T) {
 	<-c.Done()
 	require.ErrorIs(t, c.Err(), net.ErrClosed)
 	require.ErrorIs(t, c.Send(ctx, &Presence{}), net.ErrClosed)
-	_, err = c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: Element{Name: xml.Name{Local: "ping", Space: "urn:xmpp:ping"}, Raw: "<ping xmlns='urn:xmpp:ping'/>"}})
+	_, err = c.SendIQ(ctx, &IQ{Type: IQGet, Payload: Element{Name: xml.Name{Local: "ping", Space: "urn:xmpp:ping"}, Raw: "<ping xmlns='urn:xmpp:ping'/>"}})
 	require.ErrorIs(t, err, net.ErrClosed)
 }
 
@@ -217,7 +217,7 @@ func TestSASLFailure(t *testing.T) {
 	_, err := NewClient(testCtx(t), conn, testJID, testPassword, testOptions(t))
 	var se *SASLError
 	require.ErrorAs(t, err, &se)
-	require.Equal(t, "not-authorized", se.Condition)
+	require.Equal(t, SASLNotAuthorized, se.Condition)
 	require.Equal(t, "bad password", se.Text)
 	require.Equal(t, "PLAIN", se.Mechanism)
 }
@@ -251,7 +251,7 @@ func TestSpoofedIQReplyIgnored(t *testing.T) {
 		s.closeStream()
 	})
 	reply, err := c.SendIQ(testCtx(t), &IQ{
-		Header:  Header{Type: IQGet, To: MustParseJID("bob@example.test/res")},
+		Header: Header{To: MustParseJID("bob@example.test/res")}, Type: IQGet,
 		Payload: Element{Name: xml.Name{Space: "urn:xmpp:ping", Local: "ping"}, Raw: "<ping xmlns='urn:xmpp:ping'/>"},
 	})
 	require.NoError(t, err)
@@ -306,15 +306,15 @@ func TestIQError(t *testing.T) {
 		s.closeStream()
 	})
 	_, err := c.SendIQ(testCtx(t), &IQ{
-		Header:  Header{Type: IQGet},
+		Type:    IQGet,
 		Payload: Element{Name: xml.Name{Space: "jabber:iq:roster", Local: "query"}, Raw: "<query xmlns='jabber:iq:roster'/>"},
 	})
 	var se *StanzaError
 	require.ErrorAs(t, err, &se)
-	require.Equal(t, "item-not-found", se.Condition)
+	require.Equal(t, ErrItemNotFound, se.Condition)
 	require.Equal(t, ErrorTypeCancel, se.Type)
 
-	_, err = c.SendIQ(testCtx(t), &IQ{Header: Header{Type: IQResult}})
+	_, err = c.SendIQ(testCtx(t), &IQ{Type: IQResult})
 	require.ErrorIs(t, err, ErrInvalidIQ)
 	_, err = c.SendIQ(testCtx(t), nil)
 	require.ErrorIs(t, err, ErrNilStanza)
@@ -338,7 +338,7 @@ func TestSendIQCancelForgets(t *testing.T) {
 	ctx, cancel := context.WithCancel(testCtx(t))
 	errc := make(chan error, 1)
 	go func() {
-		_, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet, ID: "q1"}, Payload: pingPayload()})
+		_, err := c.SendIQ(ctx, &IQ{Header: Header{ID: "q1"}, Type: IQGet, Payload: pingPayload()})
 		errc <- err
 	}()
 	require.Equal(t, "q1", <-sent)
@@ -373,7 +373,7 @@ func TestConnDeathFailsPendingIQs(t *testing.T) {
 	errs := make([]error, n)
 	for i := range n {
 		wg.Go(func() {
-			_, errs[i] = c.SendIQ(testCtx(t), &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+			_, errs[i] = c.SendIQ(testCtx(t), &IQ{Type: IQGet, Payload: pingPayload()})
 		})
 	}
 	wg.Wait()
@@ -411,7 +411,7 @@ func TestInboundIQWithoutHandler(t *testing.T) {
 		s.login()
 		s.send("<iq type='get' id='srv1' from='bob@example.test/x'><query xmlns='jabber:iq:version'/></iq>")
 		r := s.expect(NSClient, "iq")
-		if r.attr("type") != IQError || r.attr("id") != "srv1" || r.attr("to") != "bob@example.test/x" ||
+		if r.attr("type") != IQError.String() || r.attr("id") != "srv1" || r.attr("to") != "bob@example.test/x" ||
 			!strings.Contains(r.Inner, "<service-unavailable") {
 			s.fail("reply %v %s", r.Attrs, r.Inner)
 		}
@@ -425,22 +425,26 @@ func TestOnIQReplies(t *testing.T) {
 	t.Parallel()
 	checked := make(chan struct{})
 	opts := testOptions(t)
-	opts.OnIQ = func(c *Client, iq *IQ) (*IQ, error) {
+	opts.Handler = funcHandler{onIQ: func(c *Client, iq *IQ) (*IQ, error) {
 		switch iq.ID {
 		case "ok":
 			return &IQ{Payload: Element{Name: xml.Name{Space: "x", Local: "pong"}, Raw: "<pong xmlns='x'/>"}}, nil
 		case "forbidden":
-			return nil, fmt.Errorf("no: %w", &StanzaError{Type: ErrorTypeAuth, Condition: "forbidden"})
+			return nil, fmt.Errorf("no: %w", &StanzaError{Type: ErrorTypeAuth, Condition: ErrForbidden})
 		case "internal":
 			return nil, errors.New("secret detail")
 		case "panic":
 			panic("boom")
 		}
 		return nil, nil
-	}
+	}}
 	_, srv := connect(t, opts, func(s *fakeServer) {
 		s.login()
-		for _, tc := range []struct{ id, typ, want string }{
+		for _, tc := range []struct {
+			id   string
+			typ  IQType
+			want string
+		}{
 			{"ok", IQResult, "<pong"},
 			{"forbidden", IQError, "<forbidden"},
 			{"internal", IQError, "<internal-server-error"},
@@ -449,7 +453,7 @@ func TestOnIQReplies(t *testing.T) {
 		} {
 			s.send("<iq type='set' id='" + tc.id + "' from='bob@example.test/x'><q xmlns='x'/></iq>")
 			r := s.expect(NSClient, "iq")
-			if r.attr("id") != tc.id || r.attr("type") != tc.typ || r.attr("to") != "bob@example.test/x" ||
+			if r.attr("id") != tc.id || r.attr("type") != tc.typ.String() || r.attr("to") != "bob@example.test/x" ||
 				!strings.Contains(r.Inner, tc.want) || strings.Contains(r.Inner, "secret") {
 				s.fail("%s: reply %v %s", tc.id, r.Attrs, r.Inner)
 			}
@@ -468,11 +472,11 @@ func TestHandlersInOrderAndSendIQFromHandler(t *testing.T) {
 	)
 	all := make(chan struct{})
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) {
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
 		if m.Body == "1" {
 			// A round trip from inside a handler: the reader keeps routing
 			// replies while this handler waits.
-			r, err := c.SendIQ(testCtx(t), &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+			r, err := c.SendIQ(testCtx(t), &IQ{Type: IQGet, Payload: pingPayload()})
 			if err != nil || r.Type != IQResult {
 				t.Errorf("SendIQ from handler = %v, %v", r, err)
 			}
@@ -483,12 +487,11 @@ func TestHandlersInOrderAndSendIQFromHandler(t *testing.T) {
 			close(all)
 		}
 		mu.Unlock()
-	}
-	opts.OnPresence = func(c *Client, p *Presence) {
+	}, onPresence: func(c *Client, p *Presence) {
 		mu.Lock()
 		order = append(order, "presence")
 		mu.Unlock()
-	}
+	}}
 	connect(t, opts, func(s *fakeServer) {
 		s.login()
 		s.send("<message from='bob@example.test/x'><body>1</body></message>")
@@ -513,7 +516,7 @@ func TestCloseFromHandler(t *testing.T) {
 	t.Parallel()
 	closed := make(chan error, 1)
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) { closed <- c.Close() }
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) { closed <- c.Close() }}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		s.send("<message from='bob@example.test/x'><body>bye</body></message>")
@@ -1025,13 +1028,13 @@ func TestBadIQAnsweredAndSessionGoesOn(t *testing.T) {
 	t.Parallel()
 	got := make(chan string, 1)
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) { got <- m.Body }
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) { got <- m.Body }}
 	connect(t, opts, func(s *fakeServer) {
 		s.login()
 		// Two payloads: the decoder rejects it as bad-request.
 		s.send("<iq type='get' id='bad1' from='bob@example.test/x'><a xmlns='x'/><b xmlns='x'/></iq>")
 		r := s.expect(NSClient, "iq")
-		if r.attr("type") != IQError || r.attr("id") != "bad1" || !strings.Contains(r.Inner, "<bad-request") {
+		if r.attr("type") != IQError.String() || r.attr("id") != "bad1" || !strings.Contains(r.Inner, "<bad-request") {
 			s.fail("reply %v %s", r.Attrs, r.Inner)
 		}
 		s.send("<message from='bob@example.test/x'><body>still here</body></message>")

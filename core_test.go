@@ -93,12 +93,12 @@ func TestCloseBoundedHandlerBlocked(t *testing.T) {
 	defer close(block)
 	entered := make(chan struct{})
 	mux := NewMux()
-	mux.HandleMessage(func(_ *Client, _ *Message) {
+	mux.HandleMessage(func(_ Session, _ *Message) {
 		close(entered)
 		<-block
 	})
 	opts := testOptions(t)
-	opts.OnMessage = mux.OnMessage
+	opts.Handler = mux
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		s.send("<message from='bob@example.test/x'><body>hi</body></message>")
@@ -186,7 +186,7 @@ func TestReconnectNewLinkEndsAtOnce(t *testing.T) {
 				close(closed)
 			}
 		}
-		opts.OnMessage = func(*Client, *Message) { time.Sleep(time.Millisecond) }
+		opts.Handler = funcHandler{onMessage: func(*Client, *Message) { time.Sleep(time.Millisecond) }}
 		c, err := Dial(testCtx(t), testJID, testPassword, opts)
 		require.NoError(t, err)
 		select {
@@ -254,18 +254,17 @@ func TestHandlerSendIQUnderFlood(t *testing.T) {
 	iqDone := make(chan error, 1)
 	allHandled := make(chan struct{})
 	opts := testOptions(t)
-	opts.OnMessage = func(c *Client, m *Message) {
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
 		iq := &IQ{Payload: pingPayload()}
 		iq.Type = IQGet
 		iq.To = MustParseJID(testDomain)
 		_, err := c.SendIQ(context.Background(), iq)
 		iqDone <- err
-	}
-	opts.OnPresence = func(*Client, *Presence) {
+	}, onPresence: func(*Client, *Presence) {
 		if handled.Add(1) == flood {
 			close(allHandled)
 		}
-	}
+	}}
 	connect(t, opts, func(s *fakeServer) {
 		s.login()
 		s.send("<message from='bob@example.test/x'><body>go</body></message>")
@@ -307,12 +306,12 @@ func TestSlowHandlerNoFalseDeadLink(t *testing.T) {
 	opts := testOptions(t)
 	opts.PingIdle = 100 * time.Millisecond
 	opts.PingTimeout = 300 * time.Millisecond
-	opts.OnMessage = func(_ *Client, m *Message) {
+	opts.Handler = funcHandler{onMessage: func(_ *Client, m *Message) {
 		if m.Body == "0" {
 			time.Sleep(1500 * time.Millisecond)
 		}
 		handled.Add(1)
-	}
+	}}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		for i := range 400 {
@@ -341,10 +340,10 @@ func TestSMCountsOnlyQueuedStanzas(t *testing.T) {
 	block := make(chan struct{})
 	var handled atomic.Int32
 	opts := smOptions(t)
-	opts.OnMessage = func(*Client, *Message) {
+	opts.Handler = funcHandler{onMessage: func(*Client, *Message) {
 		<-block
 		handled.Add(1)
-	}
+	}}
 	c, s := connect(t, opts, func(s *fakeServer) {
 		s.smLogin(enabledResumable("cnt"))
 		for i := range n {
@@ -375,7 +374,7 @@ func TestStatusClosedNotDropped(t *testing.T) {
 	block := make(chan struct{})
 	closed := make(chan error, 1)
 	opts := testOptions(t)
-	opts.OnMessage = func(*Client, *Message) { <-block }
+	opts.Handler = funcHandler{onMessage: func(*Client, *Message) { <-block }}
 	opts.OnStatus = func(_ *Client, s Status, err error) {
 		if s == StatusClosed {
 			closed <- err
@@ -412,7 +411,7 @@ func TestStanzasDuringNegotiationKept(t *testing.T) {
 			answered := make(chan string, 1)
 			opts := testOptions(t)
 			opts.StreamManagement = name == "sm"
-			opts.OnMessage = func(_ *Client, m *Message) { got <- m.Body }
+			opts.Handler = funcHandler{onMessage: func(_ *Client, m *Message) { got <- m.Body }}
 			early := "<message from='bob@example.test/x'><body>early</body></message>" +
 				"<iq type='get' id='q1' from='bob@example.test/x'><query xmlns='urn:x:unknown'/></iq>"
 			connect(t, opts, func(s *fakeServer) {
@@ -492,10 +491,10 @@ func TestHandlerQueueBoundPausesReader(t *testing.T) {
 	got := make(chan string, n)
 	opts := testOptions(t)
 	opts.HandlerQueueBytes = 8 << 10
-	opts.OnMessage = func(c *Client, m *Message) {
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
 		<-unblock
 		got <- m.Body
-	}
+	}}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		for i := range n {
@@ -526,10 +525,10 @@ func TestHandlerQueueOverflowFailsWaiter(t *testing.T) {
 	var handled atomic.Int32
 	opts := testOptions(t)
 	opts.HandlerQueueBytes = 8 << 10
-	opts.OnMessage = func(*Client, *Message) {
+	opts.Handler = funcHandler{onMessage: func(*Client, *Message) {
 		<-unblock
 		handled.Add(1)
-	}
+	}}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.login()
 		e := s.expect(NSClient, "iq")
@@ -556,12 +555,12 @@ func TestHandlerPanicLogged(t *testing.T) {
 	opts := testOptions(t)
 	opts.Logger = debugLogger(&logs)
 	handled := make(chan struct{})
-	opts.OnMessage = func(_ *Client, m *Message) {
+	opts.Handler = funcHandler{onMessage: func(_ *Client, m *Message) {
 		if m.Body == "boom" {
 			panic("boom")
 		}
 		close(handled)
-	}
+	}}
 	connect(t, opts, func(s *fakeServer) {
 		s.login()
 		s.send("<message from='bob@example.test/x'><body>boom</body></message><message from='bob@example.test/x'><body>after</body></message>")

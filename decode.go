@@ -32,21 +32,29 @@ type StreamHeader struct {
 
 // BadStanzaError reports a stanza that is well-formed XML but breaks the
 // stanza rules of RFC 6120 §8 and RFC 6121: an unparsable from or to
-// address, a presence priority that is not an integer in -128..127, an IQ
-// without an id, with an unknown type or with the wrong number of payloads.
+// address, a presence of a type RFC 6121 §4.7.1 does not define, a
+// presence priority that is not an integer in -128..127, an IQ without an
+// id, without a type or of an undefined one, or with the wrong number of
+// payloads. (A message of an unknown type is not an error: it is a normal
+// message, RFC 6121 §5.2.2.)
 //
 // It is not fatal: the Decoder drops the stanza and the next call to Next
-// continues with the following element. Header holds the attributes that
-// could be read (an invalid address is left zero), so that the session can
-// answer an IQ get or set with a stanza error of the given Condition.
+// continues with the following element. Header and Type hold the
+// attributes that could be read (an invalid address is left zero), so that
+// the session can answer an IQ whose Type is "get" or "set" with a stanza
+// error of the given Condition.
 type BadStanzaError struct {
 	// Name is the stanza's element name: "message", "presence" or "iq".
 	Name string
 	// Header holds the stanza's readable attributes.
 	Header Header
-	// Condition is the stanza error condition that fits, "jid-malformed" or
-	// "bad-request" (RFC 6120 §8.3.3).
-	Condition string
+	// Type is the stanza's type attribute as it was sent, "" when absent.
+	// It is a string, not a MessageType, PresenceType or IQType, as the
+	// value may be one no type constant stands for.
+	Type string
+	// Condition is the stanza error condition that fits, ErrJIDMalformed or
+	// ErrBadRequest (RFC 6120 §8.3.3).
+	Condition StanzaCondition
 	// Raw is the stanza's XML text.
 	Raw string
 	// Offset is the stanza's byte offset in the stream.
@@ -74,7 +82,6 @@ type Decoder struct {
 	hdr      StreamHeader
 	hdrRead  bool
 	err      error // sticky
-	payloads map[xml.Name]func(Element) (any, error)
 	to       jidMemo
 	slowJIDs map[string]JID // see parseJID
 	codec
@@ -164,13 +171,13 @@ func (d *Decoder) Reset() {
 func (d *Decoder) fail(err error) error {
 	var te *xmltok.Error
 	if errors.As(err, &te) {
-		err = &StreamError{Condition: te.Condition, Offset: te.Offset, Err: te}
+		err = &StreamError{Condition: StreamCondition(te.Condition), Offset: te.Offset, Err: te}
 	}
 	d.err = err
 	return err
 }
 
-func streamErr(cond string, off int64, format string, args ...any) *StreamError {
+func streamErr(cond StreamCondition, off int64, format string, args ...any) *StreamError {
 	return &StreamError{Condition: cond, Offset: off, Err: fmt.Errorf(format, args...)}
 }
 
@@ -217,11 +224,11 @@ func (d *Decoder) Header() (StreamHeader, error) {
 			h.Version = v
 		case local == "from":
 			if h.From, err = ParseJID(v); err != nil {
-				return StreamHeader{}, d.fail(&StreamError{Condition: "invalid-from", Offset: el.Offset, Err: err})
+				return StreamHeader{}, d.fail(&StreamError{Condition: CondInvalidFrom, Offset: el.Offset, Err: err})
 			}
 		case local == "to":
 			if h.To, err = ParseJID(v); err != nil {
-				return StreamHeader{}, d.fail(&StreamError{Condition: "improper-addressing", Offset: el.Offset, Err: err})
+				return StreamHeader{}, d.fail(&StreamError{Condition: CondImproperAddressing, Offset: el.Offset, Err: err})
 			}
 		}
 	}
@@ -298,6 +305,64 @@ func (d *Decoder) Next() (any, error) {
 		return nil, d.err
 	}
 	return &Element{Name: xml.Name{Space: space, Local: local}, Raw: d.raw(s, toks, 0), wellFormed: true}, nil
+}
+
+// DecodeStanza decodes el, a <message/>, <presence/> or <iq/> element in
+// the jabber:client namespace or in no namespace, into a *Message,
+// *Presence or *IQ, with the checks and limits of a [Decoder]: the default
+// [Limits] and the restrictions of RFC 6120 §11.1. Its errors are those of
+// Decoder.Next for the same element: a *StreamError (with Offset relative
+// to el.Raw) for XML the Decoder would reject, a *BadStanzaError for a
+// stanza that breaks the stanza rules. An element that is not a stanza is
+// an error wrapping ErrUnsupportedStanza.
+//
+// It is for stanzas carried inside other elements, such as a forwarded
+// message (XEP-0297) or an archived one (XEP-0313). An el returned by a
+// Decoder whose MaxStanzaSize is above the default, and which is larger
+// than the default, is not refused for its size: it was accepted once.
+// Like those of a Decoder, the values returned share memory with el.Raw
+// and are never modified.
+func DecodeStanza(el Element) (Stanza, error) {
+	if el.Raw == "" {
+		return nil, fmt.Errorf("%w: empty element", ErrUnsupportedStanza)
+	}
+	var p xmltok.Parser
+	if el.wellFormed && len(el.Raw) > xmltok.DefaultMaxSize {
+		p.SetLimits(xmltok.Limits{MaxSize: len(el.Raw)})
+	}
+	toks, err := p.Parse([]byte(el.Raw))
+	if err != nil {
+		if te, ok := errors.AsType[*xmltok.Error](err); ok {
+			return nil, &StreamError{Condition: StreamCondition(te.Condition), Offset: te.Offset, Err: te}
+		}
+		return nil, err
+	}
+	var d Decoder
+	d.uris = p.URIs()
+	s := el.Raw
+	root := &toks[0]
+	local := s[root.Local:root.Name.End]
+	space := d.uris[root.NS]
+	var v Stanza
+	switch {
+	case space != NSClient && space != "":
+		return nil, fmt.Errorf("%w: <%s xmlns='%s'>", ErrUnsupportedStanza, local, space)
+	case local == "message":
+		v, err = d.message(s, toks)
+	case local == "presence":
+		v, err = d.presence(s, toks)
+	case local == "iq":
+		v, err = d.iq(s, toks)
+	default:
+		return nil, fmt.Errorf("%w: <%s xmlns='%s'>", ErrUnsupportedStanza, local, space)
+	}
+	if err != nil {
+		if be, ok := err.(*BadStanzaError); ok {
+			be.Name, be.Raw = local, s
+		}
+		return nil, err
+	}
+	return v, nil
 }
 
 // stanzaString returns data as a string followed by the unescaped values of
@@ -536,12 +601,13 @@ func (d *codec) element(s string, toks []xmltok.Token, si int) Element {
 	return Element{Name: xml.Name{Space: d.uris[t.NS], Local: s[t.Local:t.Name.End]}, Raw: d.raw(s, toks, si), wellFormed: true}
 }
 
-func badStanza(h Header, cond string, format string, args ...any) *BadStanzaError {
-	return &BadStanzaError{Header: h, Condition: cond, Err: fmt.Errorf(format, args...)}
+func badStanza(h Header, typ string, cond StanzaCondition, format string, args ...any) *BadStanzaError {
+	return &BadStanzaError{Header: h, Type: typ, Condition: cond, Err: fmt.Errorf(format, args...)}
 }
 
-// header reads the stanza attributes of RFC 6120 §8.1.
-func (d *Decoder) header(h *Header, s string, toks []xmltok.Token) *BadStanzaError {
+// header reads the stanza attributes of RFC 6120 §8.1 into h, and returns
+// the type attribute, which the caller parses.
+func (d *Decoder) header(h *Header, s string, toks []xmltok.Token) (typ string, _ *BadStanzaError) {
 	var from, to string
 	attrs(s, toks, 0, func(a *xmltok.Token, local string) {
 		if a.NS == xmltok.NSIndex {
@@ -557,7 +623,7 @@ func (d *Decoder) header(h *Header, s string, toks []xmltok.Token) *BadStanzaErr
 		case "id":
 			h.ID = d.value(s, a)
 		case "type":
-			h.Type = d.value(s, a)
+			typ = d.value(s, a)
 		case "from":
 			from = d.value(s, a)
 		case "to":
@@ -567,15 +633,15 @@ func (d *Decoder) header(h *Header, s string, toks []xmltok.Token) *BadStanzaErr
 	var err error
 	if from != "" {
 		if h.From, err = d.parseJID(from); err != nil {
-			return badStanza(*h, "jid-malformed", "from: %w", err)
+			return typ, badStanza(*h, typ, ErrJIDMalformed, "from: %w", err)
 		}
 	}
 	if to != "" {
 		if h.To, err = d.parseTo(to); err != nil {
-			return badStanza(*h, "jid-malformed", "to: %w", err)
+			return typ, badStanza(*h, typ, ErrJIDMalformed, "to: %w", err)
 		}
 	}
-	return nil
+	return typ, nil
 }
 
 // variants splits the language variants of an element into the main one
@@ -631,9 +697,11 @@ func (v *variants) split() (string, []Text) {
 
 func (d *Decoder) message(s string, toks []xmltok.Token) (*Message, error) {
 	m := newMessage(countExtensions(s, toks, false))
-	if err := d.header(&m.Header, s, toks); err != nil {
+	typ, err := d.header(&m.Header, s, toks)
+	if err != nil {
 		return nil, err
 	}
+	m.Type = parseMessageType(typ)
 	ns := toks[0].NS
 	var subjects, bodies variants
 	for c := firstChild(toks, 0); c >= 0; c = afterChild(toks, 0, c) {
@@ -733,8 +801,13 @@ func countExtensions(s string, toks []xmltok.Token, presence bool) int {
 
 func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
 	p := newPresence(countExtensions(s, toks, true))
-	if err := d.header(&p.Header, s, toks); err != nil {
+	typ, err := d.header(&p.Header, s, toks)
+	if err != nil {
 		return nil, err
+	}
+	var ok bool
+	if p.Type, ok = parsePresenceType(typ); !ok {
+		return nil, badStanza(p.Header, typ, ErrBadRequest, "presence of type %q", typ)
 	}
 	ns := toks[0].NS
 	var statuses variants
@@ -743,7 +816,7 @@ func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
 		if t.NS == ns {
 			switch s[t.Local:t.Name.End] {
 			case "show":
-				p.Show = d.text(s, toks, c)
+				p.Show = Show(d.text(s, toks, c))
 				continue
 			case "status":
 				statuses.add(Text{Lang: d.lang(s, toks, c), Value: d.text(s, toks, c)})
@@ -752,7 +825,7 @@ func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
 				v := d.text(s, toks, c)
 				n, err := strconv.ParseInt(v, 10, 8)
 				if err != nil {
-					return nil, badStanza(p.Header, "bad-request", "priority %q: not an integer in -128..127", v)
+					return nil, badStanza(p.Header, typ, ErrBadRequest, "priority %q: not an integer in -128..127", v)
 				}
 				p.Priority, p.HasPriority = int8(n), true
 				continue
@@ -776,16 +849,16 @@ func (d *Decoder) presence(s string, toks []xmltok.Token) (*Presence, error) {
 // breaking these counts is a *BadStanzaError with condition bad-request.
 func (d *Decoder) iq(s string, toks []xmltok.Token) (*IQ, error) {
 	iq := &IQ{}
-	if err := d.header(&iq.Header, s, toks); err != nil {
+	typ, err := d.header(&iq.Header, s, toks)
+	if err != nil {
 		return nil, err
 	}
 	if iq.ID == "" {
-		return nil, badStanza(iq.Header, "bad-request", "iq without id")
+		return nil, badStanza(iq.Header, typ, ErrBadRequest, "iq without id")
 	}
-	switch iq.Type {
-	case IQGet, IQSet, IQResult, IQError:
-	default:
-		return nil, badStanza(iq.Header, "bad-request", "iq of type %q", iq.Type)
+	var ok bool
+	if iq.Type, ok = parseIQType(typ); !ok {
+		return nil, badStanza(iq.Header, typ, ErrBadRequest, "iq of type %q", typ)
 	}
 	ns := toks[0].NS
 	n := 0
@@ -802,16 +875,16 @@ func (d *Decoder) iq(s string, toks []xmltok.Token) (*IQ, error) {
 	}
 	switch {
 	case n > 1:
-		return nil, badStanza(iq.Header, "bad-request", "iq with %d payload elements", n)
+		return nil, badStanza(iq.Header, typ, ErrBadRequest, "iq with %d payload elements", n)
 	case n == 0 && (iq.Type == IQGet || iq.Type == IQSet):
-		return nil, badStanza(iq.Header, "bad-request", "iq %s without payload", iq.Type)
+		return nil, badStanza(iq.Header, typ, ErrBadRequest, "iq %s without payload", iq.Type)
 	}
 	return iq, nil
 }
 
 // stanzaError decodes the <error/> child at toks[si] (RFC 6120 §8.3.2).
 func (d *codec) stanzaError(s string, toks []xmltok.Token, si int) *StanzaError {
-	e := &StanzaError{Type: d.attr(s, toks, si, "type")}
+	e := &StanzaError{Type: ErrorType(d.attr(s, toks, si, "type"))}
 	if by := d.attr(s, toks, si, "by"); by != "" {
 		e.By, _ = ParseJID(by) // an invalid by is dropped: it only informs
 	}
@@ -825,7 +898,7 @@ func (d *codec) stanzaError(s string, toks []xmltok.Token, si int) *StanzaError 
 				e.Lang = d.lang(s, toks, c)
 			}
 		case d.uris[t.NS] == NSStanzas && e.Condition == "":
-			e.Condition = local
+			e.Condition = StanzaCondition(local)
 		default:
 			e.Extensions = append(e.Extensions, d.element(s, toks, c))
 		}
@@ -846,8 +919,8 @@ func (d *Decoder) streamError(s string, toks []xmltok.Token) *StreamError {
 		case local == "text":
 			e.Text = d.text(s, toks, c)
 		case e.Condition == "":
-			e.Condition = local
-			if local == CondSeeOtherHost {
+			e.Condition = StreamCondition(local)
+			if e.Condition == CondSeeOtherHost {
 				e.SeeOtherHost = d.text(s, toks, c)
 			}
 		}

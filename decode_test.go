@@ -75,7 +75,8 @@ func TestDecodeStanzas(t *testing.T) {
 			m := out[1].(*Message)
 			require.Equal(t, "romeo@example.net/orchard", m.From.String())
 			require.Equal(t, "juliet@example.com/balcony", m.To.String())
-			require.Equal(t, Header{ID: "m1", Type: "chat", From: m.From, To: m.To, Lang: "en"}, m.Header)
+			require.Equal(t, Header{ID: "m1", From: m.From, To: m.To, Lang: "en"}, m.Header)
+			require.Equal(t, MessageChat, m.Type)
 			require.Equal(t, "Wherefore art thou, &Romeo<😀A?", m.Body)
 			require.Equal(t, []Text{{Lang: "cs", Value: "Proče?"}}, m.Bodies)
 			require.Equal(t, "Subject", m.Subject)
@@ -88,7 +89,7 @@ func TestDecodeStanzas(t *testing.T) {
 			}, m.Extensions)
 
 			p := out[2].(*Presence)
-			require.Equal(t, "away", p.Show)
+			require.Equal(t, ShowAway, p.Show)
 			require.Equal(t, "gone", p.Status)
 			require.Equal(t, []Text{{Lang: "fr", Value: "parti"}}, p.Statuses)
 			require.True(t, p.HasPriority)
@@ -104,8 +105,8 @@ func TestDecodeStanzas(t *testing.T) {
 			eiq := out[4].(*IQ)
 			require.Equal(t, "ping", eiq.Payload.Name.Local)
 			require.NotNil(t, eiq.Error)
-			require.Equal(t, "cancel", eiq.Error.Type)
-			require.Equal(t, "service-unavailable", eiq.Error.Condition)
+			require.Equal(t, ErrorTypeCancel, eiq.Error.Type)
+			require.Equal(t, ErrServiceUnavailable, eiq.Error.Condition)
 			require.Equal(t, "Sorry", eiq.Error.Text)
 			require.Equal(t, "en", eiq.Error.Lang)
 			require.Equal(t, "example.com", eiq.Error.By.String())
@@ -140,8 +141,9 @@ func TestDecodeErrors(t *testing.T) {
 	t.Parallel()
 	const shortHeader = `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>`
 	tests := []struct {
-		name, in, cond string
-		lim            Limits
+		name, in string
+		cond     StreamCondition
+		lim      Limits
 	}{
 		{"comment top", `<!-- hi -->`, CondRestrictedXML, Limits{}},
 		{"comment inside", `<message><!-- hi --></message>`, CondRestrictedXML, Limits{}},
@@ -259,16 +261,24 @@ func TestDecodeStreamError(t *testing.T) {
 
 func TestDecodeBadStanza(t *testing.T) {
 	t.Parallel()
-	tests := []struct{ in, cond string }{
-		{`<message from='@bad'><body>x</body></message>`, "jid-malformed"},
-		{`<presence to='/x'/>`, "jid-malformed"},
-		{`<presence><priority>128</priority></presence>`, "bad-request"},
-		{`<presence><priority>high</priority></presence>`, "bad-request"},
-		{`<iq type='get' id='1'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>`, "bad-request"},
-		{`<iq type='set' id='1'/>`, "bad-request"},
-		{`<iq type='get'><a xmlns='urn:a'/></iq>`, "bad-request"},
-		{`<iq type='foo' id='1'><a xmlns='urn:a'/></iq>`, "bad-request"},
-		{`<iq type='result' id='1'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>`, "bad-request"},
+	tests := []struct {
+		in   string
+		typ  string // BadStanzaError.Type
+		cond StanzaCondition
+	}{
+		{`<message from='@bad'><body>x</body></message>`, "", ErrJIDMalformed},
+		{`<message type='chat' to='a@b/c' from='@bad'><body>x</body></message>`, "chat", ErrJIDMalformed},
+		{`<presence to='/x'/>`, "", ErrJIDMalformed},
+		{`<presence type='bogus'/>`, "bogus", ErrBadRequest},
+		{`<presence type='available'/>`, "available", ErrBadRequest},
+		{`<presence type='probe'><priority>128</priority></presence>`, "probe", ErrBadRequest},
+		{`<presence><priority>high</priority></presence>`, "", ErrBadRequest},
+		{`<iq type='get' id='1'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>`, "get", ErrBadRequest},
+		{`<iq type='set' id='1'/>`, "set", ErrBadRequest},
+		{`<iq type='get'><a xmlns='urn:a'/></iq>`, "get", ErrBadRequest},
+		{`<iq type='foo' id='1'><a xmlns='urn:a'/></iq>`, "foo", ErrBadRequest},
+		{`<iq id='1'><a xmlns='urn:a'/></iq>`, "", ErrBadRequest},
+		{`<iq type='result' id='1'><a xmlns='urn:a'/><b xmlns='urn:b'/></iq>`, "result", ErrBadRequest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -279,6 +289,7 @@ func TestDecodeBadStanza(t *testing.T) {
 			var be *BadStanzaError
 			require.ErrorAs(t, err, &be)
 			require.Equal(t, tt.cond, be.Condition)
+			require.Equal(t, tt.typ, be.Type, "Type")
 			require.Equal(t, tt.in, be.Raw)
 			// The stream goes on.
 			v, err = d.Next()

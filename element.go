@@ -220,24 +220,3 @@ func MarshalElement(v any) (Element, error) {
 	}
 	return ParseElement(string(b))
 }
-
-// RegisterPayload registers decode for the payload elements named {space,
-// local}, for use by Payload. Call it before the Decoder is in use.
-func (d *Decoder) RegisterPayload(space, local string, decode func(Element) (any, error)) {
-	if d.payloads == nil {
-		d.payloads = make(map[xml.Name]func(Element) (any, error))
-	}
-	d.payloads[xml.Name{Space: space, Local: local}] = decode
-}
-
-// Payload decodes e with the function registered for its name and returns
-// the typed value, or (nil, nil) when no function is registered. Decoding
-// happens on demand, so a stanza costs nothing for payloads nobody reads.
-// Payload may be called concurrently with Next.
-func (d *Decoder) Payload(e Element) (any, error) {
-	f := d.payloads[e.Name]
-	if f == nil {
-		return nil, nil
-	}
-	return f(e)
-}

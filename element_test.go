@@ -3,7 +3,6 @@ package xmpp
 import (
 	"encoding/xml"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -99,28 +98,6 @@ func TestParseElementRejects(t *testing.T) {
 		_, err := ParseElement(bad)
 		require.Error(t, err, "ParseElement(%q)", bad)
 	}
-}
-
-func TestDecoderPayload(t *testing.T) {
-	t.Parallel()
-	d := NewDecoder(strings.NewReader(testHeader + `<iq type='set' id='1'><item xmlns='jabber:iq:roster' jid='a@b'/></iq><iq type='set' id='2'><other xmlns='urn:o'/></iq>`))
-	d.RegisterPayload("jabber:iq:roster", "item", func(e Element) (any, error) {
-		var it rosterItem
-		err := e.Decode(&it)
-		return &it, err
-	})
-	v, err := d.Next()
-	require.NoError(t, err)
-	p, err := d.Payload(v.(*IQ).Payload)
-	require.NoError(t, err)
-	require.Equal(t, "a@b", p.(*rosterItem).JID)
-	v, err = d.Next()
-	require.NoError(t, err)
-	p, err = d.Payload(v.(*IQ).Payload)
-	require.NoError(t, err)
-	require.Nil(t, p)
-	_, err = d.Next()
-	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
 }
 
 func ExampleElement_Children() {

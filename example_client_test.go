@@ -14,20 +14,25 @@ import (
 )
 
 // Dial looks up the server of the JID's domain, negotiates TLS, logs in and
-// binds a resource. Handlers go in the Options so they are in place before
-// the first stanza arrives.
+// binds a resource. The Handler goes in the Options so that it is in place
+// before the first stanza arrives.
 func ExampleDial() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
+		fmt.Printf("%s: %s\n", m.From, m.Body)
+	})
 	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{
 		Resource: "laptop",
 		Logger:   slog.New(slog.NewTextHandler(os.Stderr, nil)),
-		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
-			fmt.Printf("%s: %s\n", m.From, m.Body)
-		},
+		Handler:  mux,
 	})
 	if err != nil {
+		if errors.Is(err, xmpp.SASLNotAuthorized) {
+			log.Fatal("wrong password")
+		}
 		var saslErr *xmpp.SASLError
 		if errors.As(err, &saslErr) {
 			log.Fatalf("login refused: %s", saslErr.Condition)
@@ -40,6 +45,20 @@ func ExampleDial() {
 	// Wait until the server or the network ends the session.
 	<-c.Done()
 	log.Print(c.Err())
+}
+
+// A JID that is only a domain logs in anonymously (SASL ANONYMOUS, RFC
+// 4505), which must be allowed in Options.Mechanisms; the server picks the
+// session's JID.
+func ExampleDial_anonymous() {
+	c, err := xmpp.Dial(context.Background(), "anon.example.com", "", &xmpp.Options{
+		Mechanisms: []string{"ANONYMOUS"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	log.Printf("logged in as %s", c.JID())
 }
 
 // Options.Server skips the SRV lookup, for a server at a known address such
@@ -67,8 +86,8 @@ func ExampleClient_Send() {
 		log.Fatal(err)
 	}
 	err = c.Send(ctx, &xmpp.Message{
-		Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com"), Type: xmpp.MessageChat},
-		Body:   "Hello, Bob!",
+		Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat,
+		Body: "Hello, Bob!",
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -76,7 +95,7 @@ func ExampleClient_Send() {
 }
 
 // SendIQ waits for the reply to a get or set; a reply of type error comes
-// back as a *StanzaError.
+// back as a *StanzaError, which errors.Is matches against its condition.
 func ExampleClient_SendIQ() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -91,11 +110,14 @@ func ExampleClient_SendIQ() {
 		Raw:  "<ping xmlns='urn:xmpp:ping'/>",
 	}
 	_, err = c.SendIQ(ctx, &xmpp.IQ{
-		Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("example.com")},
+		Header:  xmpp.Header{To: xmpp.MustParseJID("example.com")},
+		Type:    xmpp.IQGet,
 		Payload: ping,
 	})
 	var stanzaErr *xmpp.StanzaError
 	switch {
+	case errors.Is(err, xmpp.ErrServiceUnavailable), errors.Is(err, xmpp.ErrFeatureNotImplemented):
+		log.Print("the server does not answer pings")
 	case errors.As(err, &stanzaErr):
 		log.Printf("server answered %s", stanzaErr.Condition)
 	case err != nil:
@@ -105,31 +127,38 @@ func ExampleClient_SendIQ() {
 	}
 }
 
-// Handlers run one at a time, in arrival order, on a goroutine of their own:
-// they may call Send and SendIQ. OnIQ answers requests; returning (nil, nil)
-// answers service-unavailable.
-func ExampleOptions_handlers() {
-	opts := &xmpp.Options{
-		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
-			if m.Type == xmpp.MessageChat && m.Body != "" {
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				c.Send(ctx, &xmpp.Message{
-					Header: xmpp.Header{To: m.From, Type: xmpp.MessageChat},
-					Body:   m.Body,
-				})
-			}
-		},
-		OnPresence: func(c *xmpp.Client, p *xmpp.Presence) {
-			log.Printf("%s is %q", p.From, p.Show)
-		},
-		OnIQ: func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
-			if iq.Type == xmpp.IQGet && iq.Payload.Name.Space == "urn:xmpp:ping" {
-				return &xmpp.IQ{}, nil // an empty result: ID, type and To are filled in
-			}
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "feature-not-implemented"}
-		},
+// echoHandler is a Handler of its own, without a Mux: it echoes chat
+// messages, logs presence and answers pings.
+type echoHandler struct{}
+
+func (echoHandler) OnMessage(s xmpp.Session, m *xmpp.Message) {
+	if m.Type == xmpp.MessageChat && m.Body != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.Send(ctx, &xmpp.Message{
+			Header: xmpp.Header{To: m.From}, Type: xmpp.MessageChat,
+			Body: m.Body,
+		})
 	}
+}
+
+func (echoHandler) OnPresence(s xmpp.Session, p *xmpp.Presence) {
+	log.Printf("%s is %q", p.From, p.Show)
+}
+
+func (echoHandler) OnIQ(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
+	if iq.Type == xmpp.IQGet && iq.Payload.Name.Space == "urn:xmpp:ping" {
+		return &xmpp.IQ{}, nil // an empty result: ID, type and To are filled in
+	}
+	return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrFeatureNotImplemented}
+}
+
+// A Handler's methods run one at a time, in arrival order, on a goroutine
+// of the session's own: they may call Send and SendIQ. OnIQ answers
+// requests; returning (nil, nil) answers service-unavailable. Most programs
+// use a Mux, which lets feature packages share the session.
+func ExampleHandler() {
+	opts := &xmpp.Options{Handler: echoHandler{}}
 	c, err := xmpp.Dial(context.Background(), "bot@example.com", "secret", opts)
 	if err != nil {
 		log.Fatal(err)

@@ -22,9 +22,7 @@ func ExampleRoster_Fetch() {
 	roster.OnChange = func(it xmpp.RosterItem) {
 		log.Printf("roster: %s is now %s", it.JID, it.Subscription)
 	}
-	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{
-		OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
-	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -50,26 +48,24 @@ func ExampleSubscribe() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
 	roster := xmpp.NewRoster(mux)
-	mux.HandlePresence(func(c *xmpp.Client, p *xmpp.Presence) {
+	mux.HandlePresence(func(s xmpp.Session, p *xmpp.Presence) {
 		if p.Type != xmpp.PresenceSubscribe {
 			return
 		}
 		// Handlers run one at a time: bound what they wait for.
 		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		if err := xmpp.ApproveSubscription(ctx, c, p.From); err != nil {
+		if err := xmpp.ApproveSubscription(ctx, s, p.From); err != nil {
 			log.Print(err)
 			return
 		}
 		if it, ok := roster.Item(p.From); !ok || it.Subscription == xmpp.SubscriptionNone || it.Subscription == xmpp.SubscriptionFrom {
-			if err := xmpp.Subscribe(ctx, c, p.From); err != nil {
+			if err := xmpp.Subscribe(ctx, s, p.From); err != nil {
 				log.Print(err)
 			}
 		}
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{
-		OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
-	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -98,9 +94,7 @@ func ExamplePresenceTracker() {
 			log.Printf("%s: offline", p.From.Bare())
 		}
 	}
-	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{
-		OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
-	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -126,7 +120,7 @@ func ExamplePresenceTracker() {
 // A /me action (XEP-0245) is echoed as one.
 func ExampleMessage_Reply() {
 	mux := xmpp.NewMux()
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
 		if m.Type == xmpp.MessageError || m.BodyText() == "" {
 			return
 		}
@@ -136,13 +130,11 @@ func ExampleMessage_Reply() {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := c.Send(ctx, reply); err != nil {
+		if err := s.Send(ctx, reply); err != nil {
 			log.Print(err)
 		}
 	})
-	c, err := xmpp.Dial(context.Background(), "echobot@example.com", "secret", &xmpp.Options{
-		OnMessage: mux.OnMessage, OnIQ: mux.OnIQ,
-	})
+	c, err := xmpp.Dial(context.Background(), "echobot@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}

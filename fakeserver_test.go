@@ -539,7 +539,7 @@ func fsSCRAMAttrs(s string) map[string]string {
 // or "srv-assigned".
 func (s *fakeServer) bind() string {
 	e := s.expect(NSClient, "iq")
-	if e.attr("type") != IQSet || !strings.Contains(e.Inner, nsBind) {
+	if e.attr("type") != IQSet.String() || !strings.Contains(e.Inner, nsBind) {
 		s.fail("want bind request, got %s", e.Inner)
 	}
 	var b struct {

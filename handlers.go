@@ -144,14 +144,14 @@ func (c *Client) overflowed() <-chan struct{} {
 func (c *Client) badStanza(l *link, bad *BadStanzaError) {
 	h := bad.Header
 	if bad.Name == "iq" {
-		switch h.Type {
-		case IQGet, IQSet:
+		switch bad.Type {
+		case IQGet.String(), IQSet.String():
 			if h.ID != "" {
 				c.log.Debug("xmpp: answering bad IQ", "id", h.ID, "condition", bad.Condition, "err", bad.Err)
 				c.enqueue(l, &badRequest{Header: h, condition: bad.Condition})
 				return
 			}
-		case IQResult, IQError:
+		case IQResult.String(), IQError.String():
 			smCount(l)
 			l.answered.Store(true)
 			c.mu.Lock()
@@ -232,12 +232,12 @@ func (c *Client) deliver(iq *IQ) {
 func (c *Client) replyFrom(to, from JID) bool {
 	bare := c.jid.Bare()
 	if !to.IsZero() {
-		if from.Equal(to) {
+		if from == to {
 			return true
 		}
-		return from.IsZero() && (to.Equal(bare) || to.Equal(c.domain))
+		return from.IsZero() && (to == bare || to == c.domain)
 	}
-	return from.IsZero() || from.Equal(bare) || from.Equal(c.jid) || from.Equal(c.domain)
+	return from.IsZero() || from == bare || from == c.jid || from == c.domain
 }
 
 // dispatch is the handler goroutine: it runs handlers one at a time in the
@@ -266,12 +266,12 @@ func (c *Client) dispatch() {
 func (c *Client) handle(s Stanza) {
 	switch s := s.(type) {
 	case *Message:
-		if h := c.opts.OnMessage; h != nil {
-			c.protect("OnMessage", func() { h(c, s) })
+		if h := c.opts.Handler; h != nil {
+			c.protect("OnMessage", func() { h.OnMessage(c, s) })
 		}
 	case *Presence:
-		if h := c.opts.OnPresence; h != nil {
-			c.protect("OnPresence", func() { h(c, s) })
+		if h := c.opts.Handler; h != nil {
+			c.protect("OnPresence", func() { h.OnPresence(c, s) })
 		}
 	case *IQ:
 		c.handleIQ(s)
@@ -288,12 +288,12 @@ func (c *Client) handle(s Stanza) {
 // queued so the handler goroutine answers it with an error in order.
 type badRequest struct {
 	Header
-	condition string
+	condition StanzaCondition
 }
 
 // sendIQError answers the request with header req with an IQ error.
 func (c *Client) sendIQError(req *Header, se *StanzaError) {
-	out := &IQ{Header: Header{ID: req.ID, Type: IQError, To: req.From}, Error: se}
+	out := &IQ{Header: Header{ID: req.ID, To: req.From}, Type: IQError, Error: se}
 	if err := c.Send(context.Background(), out); err != nil {
 		c.log.Debug("xmpp: sending IQ error", "id", req.ID, "err", err)
 	}
@@ -317,8 +317,8 @@ func (c *Client) protect(name string, f func()) (ok bool) {
 func (c *Client) handleIQ(req *IQ) {
 	var reply *IQ
 	var err error
-	if h := c.opts.OnIQ; h != nil {
-		if !c.protect("OnIQ", func() { reply, err = h(c, req) }) {
+	if h := c.opts.Handler; h != nil {
+		if !c.protect("OnIQ", func() { reply, err = h.OnIQ(c, req) }) {
 			err = errors.New("handler panicked")
 		}
 	}
@@ -327,14 +327,14 @@ func (c *Client) handleIQ(req *IQ) {
 		se, ok := errors.AsType[*StanzaError](err)
 		if !ok {
 			c.log.Warn("xmpp: OnIQ failed", "id", req.ID, "from", req.From.String(), "err", err)
-			se = &StanzaError{Type: ErrorTypeCancel, Condition: "internal-server-error"}
+			se = &StanzaError{Type: ErrorTypeCancel, Condition: ErrInternalServerError}
 		}
 		c.sendIQError(&req.Header, se)
 	case reply == nil:
-		c.sendIQError(&req.Header, &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"})
+		c.sendIQError(&req.Header, &StanzaError{Type: ErrorTypeCancel, Condition: ErrServiceUnavailable})
 	default:
 		r := *reply
-		if r.Type == "" {
+		if r.Type == 0 {
 			r.Type = IQResult
 		}
 		if r.ID == "" {

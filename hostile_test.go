@@ -154,7 +154,7 @@ func waitDone(t *testing.T, c *xmpp.Client) error {
 
 // wantStreamError checks that err holds a *xmpp.StreamError with condition
 // cond, found by the client itself (Offset >= 0), and returns it.
-func wantStreamError(t *testing.T, err error, cond string) *xmpp.StreamError {
+func wantStreamError(t *testing.T, err error, cond xmpp.StreamCondition) *xmpp.StreamError {
 	t.Helper()
 	se, ok := errors.AsType[*xmpp.StreamError](err)
 	if !ok {
@@ -188,8 +188,8 @@ func hostileCaseWith(t *testing.T, o *xmpp.Options, run func(t *testing.T, c *xm
 	if o != nil {
 		opts = *o
 	}
-	opts.OnMessage = func(*xmpp.Client, *xmpp.Message) { delivered.Add(1) }
-	opts.OnPresence = func(*xmpp.Client, *xmpp.Presence) { delivered.Add(1) }
+	opts.Handler = funcHandler{onMessage: func(*xmpp.Client, *xmpp.Message) { delivered.Add(1) },
+		onPresence: func(*xmpp.Client, *xmpp.Presence) { delivered.Add(1) }}
 	c, s := fake.Start(t, hostileJID, &opts)
 	probe := startHeapProbe()
 	err := run(t, c, s)
@@ -230,7 +230,7 @@ func sendAll(pieces ...string) func(t *testing.T, c *xmpp.Client, s *fake.Server
 	}
 }
 
-func wantCondition(cond string) func(t *testing.T, err error) {
+func wantCondition(cond xmpp.StreamCondition) func(t *testing.T, err error) {
 	return func(t *testing.T, err error) {
 		t.Helper()
 		wantStreamError(t, err, cond)
@@ -464,11 +464,11 @@ func testSlowloris(t *testing.T) {
 	base := runtime.NumGoroutine()
 	var got atomic.Int32
 	c, s := fake.Start(t, hostileJID, &xmpp.Options{
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) {
+		Handler: funcHandler{onMessage: func(_ *xmpp.Client, m *xmpp.Message) {
 			if m.Body == "slow" {
 				got.Add(1)
 			}
-		},
+		}},
 	})
 	probe := startHeapProbe()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -500,7 +500,7 @@ func testSlowloris(t *testing.T) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		iq, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: mustJID(t, "example.test")},
+		iq, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: mustJID(t, "example.test")}, Type: xmpp.IQGet,
 			Payload: xmpp.Element{Raw: `<ping xmlns='urn:xmpp:ping'/>`}})
 		res <- result{iq, err}
 	}()
@@ -534,11 +534,11 @@ func testPresenceFlood(t *testing.T) {
 	var got atomic.Int32
 	all := make(chan struct{})
 	c, s := fake.Start(t, hostileJID, &xmpp.Options{
-		OnPresence: func(*xmpp.Client, *xmpp.Presence) {
+		Handler: funcHandler{onPresence: func(*xmpp.Client, *xmpp.Presence) {
 			if got.Add(1) == n {
 				close(all)
 			}
-		},
+		}},
 	})
 	probe := startHeapProbe()
 	var b strings.Builder

@@ -549,10 +549,6 @@ func (j JID) String() string { return j.s }
 // IsZero reports whether j is the zero (empty) JID.
 func (j JID) IsZero() bool { return j.s == "" }
 
-// Equal reports whether j and o are the same address (RFC 7622 §3.2.3,
-// §3.3.3, §3.4.3). It is the same as j == o.
-func (j JID) Equal(o JID) bool { return j == o }
-
 // MarshalText implements encoding.TextMarshaler. The zero JID is empty
 // text.
 func (j JID) MarshalText() ([]byte, error) { return []byte(j.s), nil }

@@ -281,7 +281,7 @@ func checkInvariants(t *testing.T, j JID) {
 	if slow, err := parseSlow(s); err != nil || slow != j {
 		t.Errorf("parseSlow(%q) = %#v, %v, want %#v", s, slow, err, j)
 	}
-	if !j.Equal(again) || j.IsZero() {
+	if j != again || j.IsZero() {
 		t.Errorf("%q: Equal or IsZero wrong", s)
 	}
 	l, d, r := j.Local(), j.Domain(), j.Resource()
@@ -488,10 +488,10 @@ func TestJIDEqual(t *testing.T) {
 	a := MustParseJID("Juliet@EXAMPLE.com/Balcony")
 	b := MustParseJID("juliet@example.com./Balcony")
 	c := MustParseJID("juliet@example.com/balcony")
-	if a != b || !a.Equal(b) {
+	if a != b {
 		t.Errorf("%q != %q", a, b)
 	}
-	if a == c || a.Equal(c) {
+	if a == c {
 		t.Errorf("%q == %q: resourcepart case must be kept", a, c)
 	}
 	if a.Bare() != c.Bare() {

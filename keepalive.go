@@ -83,7 +83,7 @@ func (c *Client) pingServer(l *link) error {
 	l.asked.Store(true)
 	go func() {
 		_, err := c.SendIQ(ctx, &IQ{
-			Header: Header{Type: IQGet, To: c.domain},
+			Header: Header{To: c.domain}, Type: IQGet,
 			Payload: Element{
 				Name:       xml.Name{Space: "urn:xmpp:ping", Local: "ping"},
 				Raw:        "<ping xmlns='urn:xmpp:ping'/>",

@@ -9,11 +9,11 @@ import "strings"
 // for chat, groupchat and normal messages (normal for any other type), in
 // the same thread (RFC 6121 §5.2.5).
 func (m *Message) Reply(body string) *Message {
-	r := &Message{Header: Header{Type: m.Type, To: m.From}, Body: body, Thread: m.Thread}
+	r := &Message{Header: Header{To: m.From}, Type: m.Type, Body: body, Thread: m.Thread}
 	switch m.Type {
 	case MessageGroupchat:
 		r.To = m.From.Bare()
-	case MessageChat, MessageNormal, "":
+	case MessageChat, MessageNormal:
 	default:
 		r.Type = MessageNormal
 	}

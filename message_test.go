@@ -13,14 +13,14 @@ func TestReply(t *testing.T) {
 	tests := []struct {
 		name     string
 		in       *Message
-		wantType string
+		wantType MessageType
 		wantTo   JID
 	}{
-		{"chat", &Message{Header: Header{Type: MessageChat, From: bob}, Thread: "t1"}, MessageChat, bob},
-		{"normal", &Message{Header: Header{Type: MessageNormal, From: bob}}, MessageNormal, bob},
-		{"no-type", &Message{Header: Header{From: bob}}, "", bob},
-		{"groupchat", &Message{Header: Header{Type: MessageGroupchat, From: room}, Thread: "t2"}, MessageGroupchat, room.Bare()},
-		{"headline", &Message{Header: Header{Type: MessageHeadline, From: bob}}, MessageNormal, bob},
+		{"chat", &Message{Header: Header{From: bob}, Type: MessageChat, Thread: "t1"}, MessageChat, bob},
+		{"normal", &Message{Header: Header{From: bob}, Type: MessageNormal}, MessageNormal, bob},
+		{"no-type", &Message{Header: Header{From: bob}}, MessageNormal, bob},
+		{"groupchat", &Message{Header: Header{From: room}, Type: MessageGroupchat, Thread: "t2"}, MessageGroupchat, room.Bare()},
+		{"headline", &Message{Header: Header{From: bob}, Type: MessageHeadline}, MessageNormal, bob},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -28,7 +28,7 @@ func TestReply(t *testing.T) {
 			tt.in.ID, tt.in.Body, tt.in.ThreadParent = "id1", "question", "parent"
 			r := tt.in.Reply("answer")
 			require.Equal(t, &Message{
-				Header: Header{Type: tt.wantType, To: tt.wantTo},
+				Header: Header{To: tt.wantTo}, Type: tt.wantType,
 				Body:   "answer",
 				Thread: tt.in.Thread,
 			}, r, "Reply of %+v", tt.in)

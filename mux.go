@@ -16,32 +16,33 @@ import (
 // stanza arrives before its handler exists:
 //
 //	mux := xmpp.NewMux()
-//	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+//	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 //		return &xmpp.IQ{}, nil
 //	})
-//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{
-//		OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
-//	})
+//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{Handler: mux})
 //
-// A Mux is safe for concurrent use; handlers may be added while a session
-// runs.
+// A Mux is a [Handler]. It is safe for concurrent use; handlers may be
+// added while a session runs, and one Mux may serve several sessions, each
+// handler getting the session the stanza came on.
 type Mux struct {
 	mu        sync.RWMutex
 	iq        map[iqRoute]IQHandlerFunc      // guarded by mu
-	intercept []func(*Client, *Message) bool // guarded by mu
-	messages  []func(*Client, *Message)      // guarded by mu
-	presences []func(*Client, *Presence)     // guarded by mu
+	intercept []func(Session, *Message) bool // guarded by mu
+	messages  []func(Session, *Message)      // guarded by mu
+	presences []func(Session, *Presence)     // guarded by mu
 	features  []string                       // sorted, no duplicates; guarded by mu
 }
 
-// IQHandlerFunc answers an IQ request; see [Options.OnIQ] for what its
-// results mean.
-type IQHandlerFunc func(c *Client, iq *IQ) (*IQ, error)
+// IQHandlerFunc answers an IQ request that arrived on the session s; see
+// [Handler] (OnIQ) for what its results mean.
+type IQHandlerFunc func(s Session, iq *IQ) (*IQ, error)
 
 type iqRoute struct {
-	typ  string
+	typ  IQType
 	name xml.Name
 }
+
+var _ Handler = (*Mux)(nil)
 
 // NewMux returns an empty Mux.
 func NewMux() *Mux {
@@ -55,7 +56,7 @@ func NewMux() *Mux {
 // handler is not, since most are pushes from the account's own server (a
 // roster push is no feature of the client); use AddFeature for those that
 // are.
-func (m *Mux) HandleIQ(typ, space, local string, h IQHandlerFunc) {
+func (m *Mux) HandleIQ(typ IQType, space, local string, h IQHandlerFunc) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.iq[iqRoute{typ, xml.Name{Space: space, Local: local}}] = h
@@ -66,7 +67,7 @@ func (m *Mux) HandleIQ(typ, space, local string, h IQHandlerFunc) {
 
 // HandleMessage registers h to be called for every inbound message, after the
 // handlers registered before it.
-func (m *Mux) HandleMessage(h func(c *Client, msg *Message)) {
+func (m *Mux) HandleMessage(h func(s Session, msg *Message)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.messages = append(m.messages, h)
@@ -78,7 +79,7 @@ func (m *Mux) HandleMessage(h func(c *Client, msg *Message)) {
 // it. Feature packages use this for messages that are protocol rather than
 // conversation, such as archive results (XEP-0313) or carbon copies
 // (XEP-0280), including forged ones they drop.
-func (m *Mux) InterceptMessage(f func(c *Client, msg *Message) (consumed bool)) {
+func (m *Mux) InterceptMessage(f func(s Session, msg *Message) (consumed bool)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.intercept = append(m.intercept, f)
@@ -86,7 +87,7 @@ func (m *Mux) InterceptMessage(f func(c *Client, msg *Message) (consumed bool)) 
 
 // HandlePresence registers h to be called for every inbound presence, after
 // the handlers registered before it.
-func (m *Mux) HandlePresence(h func(c *Client, p *Presence)) {
+func (m *Mux) HandlePresence(h func(s Session, p *Presence)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.presences = append(m.presences, h)
@@ -114,42 +115,40 @@ func (m *Mux) Features() []string {
 }
 
 // OnMessage runs the interceptors, then, unless one consumed the message,
-// every message handler in order; use it as
-// [Options.OnMessage].
-func (m *Mux) OnMessage(c *Client, msg *Message) {
+// every message handler in order ([Handler]).
+func (m *Mux) OnMessage(s Session, msg *Message) {
 	m.mu.RLock()
 	fs, hs := m.intercept, m.messages
 	m.mu.RUnlock()
 	for _, f := range fs {
-		if f(c, msg) {
+		if f(s, msg) {
 			return
 		}
 	}
 	for _, h := range hs {
-		h(c, msg)
+		h(s, msg)
 	}
 }
 
-// OnPresence calls every presence handler in order; use it as
-// [Options.OnPresence].
-func (m *Mux) OnPresence(c *Client, p *Presence) {
+// OnPresence calls every presence handler in order ([Handler]).
+func (m *Mux) OnPresence(s Session, p *Presence) {
 	m.mu.RLock()
 	hs := m.presences
 	m.mu.RUnlock()
 	for _, h := range hs {
-		h(c, p)
+		h(s, p)
 	}
 }
 
-// OnIQ calls the handler registered for the request's type and payload name;
-// use it as [Options.OnIQ]. A request no handler matches gets
-// service-unavailable (RFC 6120 §8.4).
-func (m *Mux) OnIQ(c *Client, iq *IQ) (*IQ, error) {
+// OnIQ calls the handler registered for the request's type and payload name
+// ([Handler]). For a request no handler matches it returns (nil, nil),
+// which the session answers with service-unavailable (RFC 6120 §8.4).
+func (m *Mux) OnIQ(s Session, iq *IQ) (*IQ, error) {
 	m.mu.RLock()
 	h := m.iq[iqRoute{iq.Type, iq.Payload.Name}]
 	m.mu.RUnlock()
 	if h == nil {
 		return nil, nil
 	}
-	return h(c, iq)
+	return h(s, iq)
 }

@@ -10,18 +10,18 @@ func TestMuxRoutesIQByTypeAndPayload(t *testing.T) {
 	t.Parallel()
 	m := NewMux()
 	ping := mustElement(t, `<ping xmlns='urn:xmpp:ping'/>`)
-	m.HandleIQ(IQGet, "urn:xmpp:ping", "ping", func(c *Client, iq *IQ) (*IQ, error) {
+	m.HandleIQ(IQGet, "urn:xmpp:ping", "ping", func(c Session, iq *IQ) (*IQ, error) {
 		return &IQ{Header: Header{ID: "answered"}}, nil
 	})
-	got, err := m.OnIQ(nil, &IQ{Header: Header{Type: IQGet}, Payload: ping})
+	got, err := m.OnIQ(nil, &IQ{Type: IQGet, Payload: ping})
 	require.NoError(t, err)
 	require.Equal(t, "answered", got.ID)
 
 	// Same payload, other type: no handler, so (nil, nil) → service-unavailable.
-	got, err = m.OnIQ(nil, &IQ{Header: Header{Type: IQSet}, Payload: ping})
+	got, err = m.OnIQ(nil, &IQ{Type: IQSet, Payload: ping})
 	require.NoError(t, err)
 	require.Nil(t, got)
-	got, err = m.OnIQ(nil, &IQ{Header: Header{Type: IQGet}, Payload: mustElement(t, `<query xmlns='jabber:iq:version'/>`)})
+	got, err = m.OnIQ(nil, &IQ{Type: IQGet, Payload: mustElement(t, `<query xmlns='jabber:iq:version'/>`)})
 	require.NoError(t, err)
 	require.Nil(t, got)
 }
@@ -31,8 +31,8 @@ func TestMuxCallsHandlersInOrder(t *testing.T) {
 	m := NewMux()
 	var order []int
 	for i := range 3 {
-		m.HandleMessage(func(*Client, *Message) { order = append(order, i) })
-		m.HandlePresence(func(*Client, *Presence) { order = append(order, 10+i) })
+		m.HandleMessage(func(Session, *Message) { order = append(order, i) })
+		m.HandlePresence(func(Session, *Presence) { order = append(order, 10+i) })
 	}
 	m.OnMessage(nil, &Message{})
 	m.OnPresence(nil, &Presence{})
@@ -42,9 +42,9 @@ func TestMuxCallsHandlersInOrder(t *testing.T) {
 func TestMuxFeatures(t *testing.T) {
 	t.Parallel()
 	m := NewMux()
-	m.HandleIQ(IQGet, "urn:xmpp:time", "time", func(*Client, *IQ) (*IQ, error) { return nil, nil })
-	m.HandleIQ(IQGet, "jabber:iq:version", "query", func(*Client, *IQ) (*IQ, error) { return nil, nil })
-	m.HandleIQ(IQSet, "jabber:iq:roster", "query", func(*Client, *IQ) (*IQ, error) { return nil, nil })
+	m.HandleIQ(IQGet, "urn:xmpp:time", "time", func(Session, *IQ) (*IQ, error) { return nil, nil })
+	m.HandleIQ(IQGet, "jabber:iq:version", "query", func(Session, *IQ) (*IQ, error) { return nil, nil })
+	m.HandleIQ(IQSet, "jabber:iq:roster", "query", func(Session, *IQ) (*IQ, error) { return nil, nil })
 	m.AddFeature("urn:xmpp:receipts")
 	m.AddFeature("urn:xmpp:time")
 	require.Equal(t, []string{"jabber:iq:version", "urn:xmpp:receipts", "urn:xmpp:time"}, m.Features())
@@ -54,12 +54,12 @@ func TestMuxInterceptConsumes(t *testing.T) {
 	t.Parallel()
 	m := NewMux()
 	var seen []string
-	m.HandleMessage(func(_ *Client, msg *Message) { seen = append(seen, "handler:"+msg.ID) })
-	m.InterceptMessage(func(_ *Client, msg *Message) bool {
+	m.HandleMessage(func(_ Session, msg *Message) { seen = append(seen, "handler:"+msg.ID) })
+	m.InterceptMessage(func(_ Session, msg *Message) bool {
 		seen = append(seen, "first:"+msg.ID)
 		return msg.ID == "protocol"
 	})
-	m.InterceptMessage(func(_ *Client, msg *Message) bool {
+	m.InterceptMessage(func(_ Session, msg *Message) bool {
 		seen = append(seen, "second:"+msg.ID)
 		return false
 	})

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 )
@@ -68,7 +69,7 @@ func (n *negotiator) keep(v any, err error) error {
 	var s Stanza
 	if bad, ok := errors.AsType[*BadStanzaError](err); ok {
 		h := bad.Header
-		if bad.Name != "iq" || (h.Type != IQGet && h.Type != IQSet) || h.ID == "" {
+		if bad.Name != "iq" || (bad.Type != IQGet.String() && bad.Type != IQSet.String()) || h.ID == "" {
 			return nil
 		}
 		s = &badRequest{Header: h, condition: bad.Condition}
@@ -116,8 +117,10 @@ type streamFeatures struct {
 
 // negotiate runs the whole negotiation over conn.
 func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Options, res *resumeReq) (_ *negotiated, err error) {
-	if j.Local() == "" {
-		return nil, fmt.Errorf("%w: %q has no localpart to log in with", ErrInvalidJID, j.String())
+	// A JID without a localpart has no username: it can log in only with
+	// ANONYMOUS (RFC 4505), which the user must allow explicitly.
+	if j.Local() == "" && !slices.Contains(o.Mechanisms, mechAnonymous) {
+		return nil, fmt.Errorf("%w: %q has no localpart to log in with (only ANONYMOUS, which Options.Mechanisms does not list, logs in without one)", ErrInvalidJID, j.String())
 	}
 	domain, err := ParseJID(j.Domain())
 	if err != nil {
@@ -370,7 +373,12 @@ func (n *negotiator) authenticate(f *streamFeatures) error {
 			cr.ChannelBindingTypes = append(cr.ChannelBindingTypes, t.Type)
 		}
 	}
-	mech, err := selectSASL(offered, n.o.Mechanisms, cr)
+	allowed := n.o.Mechanisms
+	if cr.Username == "" {
+		// No username: nothing but ANONYMOUS can work (see negotiate).
+		allowed = []string{mechAnonymous}
+	}
+	mech, err := selectSASL(offered, allowed, cr)
 	if err != nil {
 		return fmt.Errorf("xmpp: choosing a SASL mechanism from %v: %w", offered, err)
 	}
@@ -402,7 +410,7 @@ func (n *negotiator) authenticate(f *streamFeatures) error {
 			data, err := saslData(el)
 			if err != nil {
 				n.abortSASL()
-				return &SASLError{Mechanism: name, Condition: "incorrect-encoding", Err: err}
+				return &SASLError{Mechanism: name, Condition: SASLIncorrectEncoding, Err: err}
 			}
 			resp, err := mech.Next(data)
 			if err != nil {
@@ -416,7 +424,7 @@ func (n *negotiator) authenticate(f *streamFeatures) error {
 			n.tee.line("RECV: ", redacted(el.Name.Local))
 			data, err := saslData(el)
 			if err != nil {
-				return &SASLError{Mechanism: name, Condition: "incorrect-encoding", Err: err}
+				return &SASLError{Mechanism: name, Condition: SASLIncorrectEncoding, Err: err}
 			}
 			if err := mech.Finish(data); err != nil {
 				return saslClientError(name, err)
@@ -501,7 +509,7 @@ func saslFailure(mech string, el *Element) error {
 		return e
 	}
 	for _, c := range v.Other {
-		e.Condition = c.XMLName.Local
+		e.Condition = SASLCondition(c.XMLName.Local)
 		break
 	}
 	e.Text = strings.TrimSpace(v.Text)
@@ -514,7 +522,7 @@ func saslClientError(mech string, err error) error {
 	if _, ok := errors.AsType[*SASLError](err); ok {
 		return err
 	}
-	return &SASLError{Mechanism: mech, Condition: "aborted", Err: err}
+	return &SASLError{Mechanism: mech, Condition: SASLAborted, Err: err}
 }
 
 // bind binds a resource (RFC 6120 §7); an empty resource asks the server to
@@ -526,12 +534,12 @@ func (n *negotiator) bind(resource string) (JID, error) {
 			payload = "<bind xmlns='" + nsBind + "'><resource>" + escapeText(resource) + "</resource></bind>"
 		}
 		reply, err := n.roundTrip(&IQ{
-			Header:  Header{ID: newID(), Type: IQSet},
+			Header: Header{ID: newID()}, Type: IQSet,
 			Payload: Element{Name: xml.Name{Space: nsBind, Local: "bind"}, Raw: payload},
 		}, "resource binding")
 		if err != nil {
 			var se *StanzaError
-			if attempt == 0 && resource != "" && errors.As(err, &se) && se.Condition == CondConflict {
+			if attempt == 0 && resource != "" && errors.As(err, &se) && se.Condition == ErrConflict {
 				n.log.Info("xmpp: resource conflict; asking the server for one", "resource", resource)
 				resource = ""
 				continue
@@ -559,7 +567,7 @@ func (n *negotiator) bind(resource string) (JID, error) {
 // still require it.
 func (n *negotiator) session() error {
 	_, err := n.roundTrip(&IQ{
-		Header: Header{ID: newID(), Type: IQSet, To: n.domain},
+		Header: Header{ID: newID(), To: n.domain}, Type: IQSet,
 		Payload: Element{
 			Name: xml.Name{Space: nsSession, Local: "session"},
 			Raw:  "<session xmlns='" + nsSession + "'/>",
@@ -600,7 +608,7 @@ func (n *negotiator) roundTrip(iq *IQ, what string) (*IQ, error) {
 		}
 		if r.Type == IQError {
 			if r.Error == nil {
-				return nil, fmt.Errorf("xmpp: %s: %w", what, &StanzaError{Type: ErrorTypeCancel, Condition: "undefined-condition"})
+				return nil, fmt.Errorf("xmpp: %s: %w", what, &StanzaError{Type: ErrorTypeCancel, Condition: ErrUndefinedCondition})
 			}
 			return nil, fmt.Errorf("xmpp: %s: %w", what, r.Error)
 		}

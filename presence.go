@@ -15,7 +15,7 @@ import (
 // subscribed to the user's presence (§4.2, §4.4), or set To first for
 // directed presence to one entity (§4.6). More status texts, each in its own
 // language, go in Statuses.
-func Available(show, status string, priority int8) *Presence {
+func Available(show Show, status string, priority int8) *Presence {
 	return &Presence{Show: show, Status: status, Priority: priority, HasPriority: true}
 }
 
@@ -24,49 +24,52 @@ func Available(show, status string, priority int8) *Presence {
 // presence of type subscribed or unsubscribed, and the server pushes the
 // roster item's new state (ask "subscribe", later subscription "to" or
 // "both") to a [Roster].
-func Subscribe(ctx context.Context, c *Client, j JID) error {
-	return sendSubscription(ctx, c, PresenceSubscribe, j)
+func Subscribe(ctx context.Context, s Session, j JID) error {
+	return sendSubscription(ctx, s, PresenceSubscribe, j)
 }
 
 // ApproveSubscription approves the subscription request of the contact j
 // (RFC 6121 §3.1.4): j will receive the user's presence.
-func ApproveSubscription(ctx context.Context, c *Client, j JID) error {
-	return sendSubscription(ctx, c, PresenceSubscribed, j)
+func ApproveSubscription(ctx context.Context, s Session, j JID) error {
+	return sendSubscription(ctx, s, PresenceSubscribed, j)
 }
 
 // DenySubscription declines the subscription request of the contact j (RFC
 // 6121 §3.1.4). It sends the same stanza as CancelSubscription.
-func DenySubscription(ctx context.Context, c *Client, j JID) error {
-	return sendSubscription(ctx, c, PresenceUnsubscribed, j)
+func DenySubscription(ctx context.Context, s Session, j JID) error {
+	return sendSubscription(ctx, s, PresenceUnsubscribed, j)
 }
 
 // CancelSubscription cancels the contact j's subscription to the user's
 // presence, which the user approved before (RFC 6121 §3.2).
-func CancelSubscription(ctx context.Context, c *Client, j JID) error {
-	return sendSubscription(ctx, c, PresenceUnsubscribed, j)
+func CancelSubscription(ctx context.Context, s Session, j JID) error {
+	return sendSubscription(ctx, s, PresenceUnsubscribed, j)
 }
 
 // Unsubscribe ends the user's subscription to the contact j's presence (RFC
 // 6121 §3.3).
-func Unsubscribe(ctx context.Context, c *Client, j JID) error {
-	return sendSubscription(ctx, c, PresenceUnsubscribe, j)
+func Unsubscribe(ctx context.Context, s Session, j JID) error {
+	return sendSubscription(ctx, s, PresenceUnsubscribe, j)
 }
 
 // PreApprove approves a subscription request from the contact j before it
 // is made (RFC 6121 §3.4), so that the server approves it without asking
 // the user. It needs the server's support, advertised as a stream feature;
 // without it PreApprove sends nothing and returns a *StanzaError with
-// condition feature-not-implemented.
-func PreApprove(ctx context.Context, c *Client, j JID) error {
-	if _, ok := c.StreamFeatures().Child(nsPreApproval, "sub"); !ok {
-		return &StanzaError{Type: ErrorTypeCancel, Condition: "feature-not-implemented",
+// condition feature-not-implemented. The stream features come from a
+// method StreamFeatures() Element of s, which *Client has; a session without
+// it is taken not to support pre-approval.
+func PreApprove(ctx context.Context, s Session, j JID) error {
+	features, _ := featuresOf(s)
+	if _, ok := features.Child(nsPreApproval, "sub"); !ok {
+		return &StanzaError{Type: ErrorTypeCancel, Condition: ErrFeatureNotImplemented,
 			Text: "server does not support subscription pre-approval"}
 	}
-	return sendSubscription(ctx, c, PresenceSubscribed, j)
+	return sendSubscription(ctx, s, PresenceSubscribed, j)
 }
 
-func sendSubscription(ctx context.Context, c *Client, typ string, j JID) error {
-	return c.Send(ctx, &Presence{Header: Header{Type: typ, To: j.Bare()}})
+func sendSubscription(ctx context.Context, s Session, typ PresenceType, j JID) error {
+	return s.Send(ctx, &Presence{Header: Header{To: j.Bare()}, Type: typ})
 }
 
 // PresenceTracker keeps the presence of every entity that sends the user
@@ -144,8 +147,8 @@ func NewPresenceTracker(mux *Mux) *PresenceTracker {
 	return t
 }
 
-func (t *PresenceTracker) handle(c *Client, p *Presence) {
-	if p.From.IsZero() || !t.accepts(c, p.From.Bare()) {
+func (t *PresenceTracker) handle(s Session, p *Presence) {
+	if p.From.IsZero() || !t.accepts(s, p.From.Bare()) {
 		return
 	}
 	bare, res := p.From.Bare(), p.From.Resource()
@@ -168,11 +171,11 @@ func (t *PresenceTracker) handle(c *Client, p *Presence) {
 
 // accepts reports whether presence from the bare JID is tracked, as
 // Roster says.
-func (t *PresenceTracker) accepts(c *Client, bare JID) bool {
+func (t *PresenceTracker) accepts(s Session, bare JID) bool {
 	if t.Roster == nil {
 		return true
 	}
-	if c != nil && bare.Equal(c.JID().Bare()) {
+	if s != nil && bare == s.JID().Bare() {
 		return true
 	}
 	_, ok := t.Roster.Item(bare)
@@ -272,7 +275,7 @@ func compareTracked(a, b trackedPresence) int {
 }
 
 // showRank ranks show values, most available highest.
-func showRank(show string) int {
+func showRank(show Show) int {
 	switch show {
 	case ShowChat:
 		return 5

@@ -23,12 +23,12 @@ func TestAvailable(t *testing.T) {
 // type of RFC 6121 §3, to the contact's bare JID.
 func TestSubscriptionStanzas(t *testing.T) {
 	t.Parallel()
-	want := []string{PresenceSubscribe, PresenceSubscribed, PresenceUnsubscribed, PresenceUnsubscribed, PresenceUnsubscribe, PresenceSubscribed}
+	want := []PresenceType{PresenceSubscribe, PresenceSubscribed, PresenceUnsubscribed, PresenceUnsubscribed, PresenceUnsubscribe, PresenceSubscribed}
 	done := make(chan struct{})
 	c, srv := imSession(t, NewMux(), "<sub xmlns='urn:xmpp:features:pre-approval'/>", func(s *fakeServer) {
 		for _, typ := range want {
 			p := s.expect(NSClient, "presence")
-			if p.attr("type") != typ || p.attr("to") != "bob@example.test" {
+			if p.attr("type") != typ.String() || p.attr("to") != "bob@example.test" {
 				s.fail("got presence %v, want type %s to bob@example.test", p.Attrs, typ)
 			}
 		}
@@ -61,11 +61,11 @@ func TestPreApproveNeedsServerSupport(t *testing.T) {
 	err := PreApprove(testCtx(t), c, MustParseJID("bob@example.test"))
 	var se *StanzaError
 	require.True(t, errors.As(err, &se), "PreApprove error %v is not a *StanzaError", err)
-	require.Equal(t, "feature-not-implemented", se.Condition)
+	require.Equal(t, ErrFeatureNotImplemented, se.Condition)
 }
 
-func pres(from, typ, show string, prio int8) *Presence {
-	return &Presence{Header: Header{From: MustParseJID(from), Type: typ}, Show: show, Priority: prio, HasPriority: true}
+func pres(from string, typ PresenceType, show Show, prio int8) *Presence {
+	return &Presence{Header: Header{From: MustParseJID(from)}, Type: typ, Show: show, Priority: prio, HasPriority: true}
 }
 
 func TestPresenceTracker(t *testing.T) {
@@ -76,7 +76,7 @@ func TestPresenceTracker(t *testing.T) {
 	var seen []string
 	tr.OnChange = func(p Presence) {
 		mu.Lock()
-		seen = append(seen, p.From.String()+":"+p.Type)
+		seen = append(seen, p.From.String()+":"+p.Type.attr())
 		mu.Unlock()
 	}
 	bob := MustParseJID("bob@example.test")
@@ -99,13 +99,13 @@ func TestPresenceTracker(t *testing.T) {
 	require.False(t, ok, "Best of an unknown contact")
 	require.Empty(t, tr.Resources(bob))
 
-	mux.OnPresence(nil, pres("bob@example.test/phone", "", ShowAway, 5))
-	mux.OnPresence(nil, pres("bob@example.test/laptop", "", "", 5))
-	mux.OnPresence(nil, pres("bob@example.test/tablet", "", ShowChat, 1))
+	mux.OnPresence(nil, pres("bob@example.test/phone", PresenceAvailable, ShowAway, 5))
+	mux.OnPresence(nil, pres("bob@example.test/laptop", PresenceAvailable, "", 5))
+	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceAvailable, ShowChat, 1))
 	require.Equal(t, "laptop", best(), "same priority: available beats away")
 	require.Equal(t, []string{"laptop", "phone", "tablet"}, resources())
 
-	mux.OnPresence(nil, pres("bob@example.test/tablet", "", ShowDND, 10))
+	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceAvailable, ShowDND, 10))
 	require.Equal(t, "tablet", best(), "priority first")
 	p, _ := tr.Best(MustParseJID("bob@example.test/anything"))
 	require.Equal(t, ShowDND, p.Show, "Best of a full JID looks up its bare JID")
@@ -119,12 +119,12 @@ func TestPresenceTracker(t *testing.T) {
 	mux.OnPresence(nil, pres("bob@example.test/tablet", PresenceUnavailable, "", 0))
 	require.Equal(t, []string{"laptop", "phone"}, resources())
 	// An error from one resource takes it offline.
-	mux.OnPresence(nil, &Presence{Header: Header{From: MustParseJID("bob@example.test/laptop"), Type: PresenceError},
-		Error: &StanzaError{Type: ErrorTypeCancel, Condition: "remote-server-not-found"}})
+	mux.OnPresence(nil, &Presence{Header: Header{From: MustParseJID("bob@example.test/laptop")}, Type: PresenceError,
+		Error: &StanzaError{Type: ErrorTypeCancel, Condition: ErrRemoteServerNotFound}})
 	require.Equal(t, []string{"phone"}, resources())
 
 	// Ties on priority and show: the most recent wins.
-	mux.OnPresence(nil, pres("bob@example.test/desk", "", ShowAway, 5))
+	mux.OnPresence(nil, pres("bob@example.test/desk", PresenceAvailable, ShowAway, 5))
 	require.Equal(t, "desk", best())
 
 	// Unavailable from the bare JID: all resources are gone.
@@ -144,7 +144,7 @@ func TestPresenceTracker(t *testing.T) {
 
 func TestShowRanking(t *testing.T) {
 	t.Parallel()
-	order := []string{ShowChat, "", ShowAway, ShowXA, ShowDND, "bogus"}
+	order := []Show{ShowChat, "", ShowAway, ShowXA, ShowDND, "bogus"}
 	for i := 1; i < len(order); i++ {
 		require.Greater(t, showRank(order[i-1]), showRank(order[i]), "showRank(%q) vs showRank(%q)", order[i-1], order[i])
 	}
@@ -189,7 +189,7 @@ func TestPresenceTrackerBounded(t *testing.T) {
 			jids := make([]string, flood)
 			for i := range jids {
 				jids[i] = strings.ToLower(rand.Text()[:12]) + "@spam.example/" + strconv.Itoa(i)
-				mux.OnPresence(nil, pres(jids[i], "", "", 0))
+				mux.OnPresence(nil, pres(jids[i], PresenceAvailable, "", 0))
 			}
 			require.Equal(t, tt.want, trackedCount(t, tr), "resources tracked after %d presences", flood)
 			require.Equal(t, flood, changes, "OnChange calls (evictions are not changes reported)")
@@ -220,11 +220,11 @@ func TestPresenceTrackerEvictsOldest(t *testing.T) {
 		}
 		return false
 	}
-	mux.OnPresence(nil, pres("bob@example.test/phone", "", "", 0))
-	mux.OnPresence(nil, pres("bob@example.test/laptop", "", "", 0))
-	mux.OnPresence(nil, pres("carol@example.test/a", "", "", 0))
-	mux.OnPresence(nil, pres("bob@example.test/phone", "", ShowAway, 0)) // phone is now the newest
-	mux.OnPresence(nil, pres("dave@example.test/x", "", "", 0))          // drops laptop
+	mux.OnPresence(nil, pres("bob@example.test/phone", PresenceAvailable, "", 0))
+	mux.OnPresence(nil, pres("bob@example.test/laptop", PresenceAvailable, "", 0))
+	mux.OnPresence(nil, pres("carol@example.test/a", PresenceAvailable, "", 0))
+	mux.OnPresence(nil, pres("bob@example.test/phone", PresenceAvailable, ShowAway, 0)) // phone is now the newest
+	mux.OnPresence(nil, pres("dave@example.test/x", PresenceAvailable, "", 0))          // drops laptop
 	require.True(t, has("bob@example.test/phone"), "updated resource kept")
 	require.False(t, has("bob@example.test/laptop"), "oldest resource dropped")
 	require.True(t, has("carol@example.test/a"))
@@ -233,7 +233,7 @@ func TestPresenceTrackerEvictsOldest(t *testing.T) {
 
 	// Going unavailable frees room: nothing is dropped for the next one.
 	mux.OnPresence(nil, pres("carol@example.test", PresenceUnavailable, "", 0))
-	mux.OnPresence(nil, pres("erin@example.test/y", "", "", 0))
+	mux.OnPresence(nil, pres("erin@example.test/y", PresenceAvailable, "", 0))
 	require.Equal(t, 3, trackedCount(t, tr))
 	require.True(t, has("bob@example.test/phone"))
 	require.True(t, has("dave@example.test/x"))
@@ -241,7 +241,7 @@ func TestPresenceTrackerEvictsOldest(t *testing.T) {
 	// No limit.
 	tr.MaxResources = -1
 	for i := range 50 {
-		mux.OnPresence(nil, pres("f"+strconv.Itoa(i)+"@example.test/z", "", "", 0))
+		mux.OnPresence(nil, pres("f"+strconv.Itoa(i)+"@example.test/z", PresenceAvailable, "", 0))
 	}
 	require.Equal(t, 53, trackedCount(t, tr))
 }
@@ -267,7 +267,7 @@ func TestPresenceTrackerRoster(t *testing.T) {
 		"bob@example.test.evil/laptop",             // not bob
 		"stranger@example.test/" + rand.Text()[:8], // another stranger
 	} {
-		mux.OnPresence(c, pres(from, "", "", 0))
+		mux.OnPresence(c, pres(from, PresenceAvailable, "", 0))
 	}
 	mux.OnPresence(c, pres("mallory@example.test/x", PresenceUnavailable, "", 0))
 	require.Equal(t, []string{"bob@example.test/laptop", "alice@example.test/desk"}, changed)

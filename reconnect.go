@@ -439,12 +439,12 @@ func (c *Client) unsent(l *link) []Stanza {
 
 // permanentStreamError reports whether a stream error condition (RFC 6120
 // §4.9.3) sent by the server would only be met again on reconnecting.
-func permanentStreamError(cond string) bool {
+func permanentStreamError(cond StreamCondition) bool {
 	switch cond {
-	case "conflict", "not-authorized", "policy-violation", "host-unknown", "host-gone",
-		"improper-addressing", "invalid-from", "invalid-namespace", "unsupported-version",
-		"unsupported-encoding", "unsupported-stanza-type", "bad-format",
-		"bad-namespace-prefix", "not-well-formed", "restricted-xml", "invalid-xml":
+	case CondConflict, CondNotAuthorized, CondPolicyViolation, CondHostUnknown, CondHostGone,
+		CondImproperAddressing, CondInvalidFrom, CondInvalidNamespace, CondUnsupportedVersion,
+		CondUnsupportedEncoding, CondUnsupportedStanzaType, CondBadFormat,
+		CondBadNamespacePrefix, CondNotWellFormed, CondRestrictedXML, CondInvalidXML:
 		return true
 	}
 	return false
@@ -459,7 +459,7 @@ func permanent(err error) bool {
 		return true
 	}
 	if se, ok := errors.AsType[*SASLError](err); ok {
-		return se.Condition != "temporary-auth-failure"
+		return se.Condition != SASLTemporaryAuthFailure
 	}
 	if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
 		return true

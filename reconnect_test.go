@@ -107,7 +107,7 @@ func reconnectOptions(t *testing.T, d *dialer, st *statusLog) *Options {
 }
 
 func chatTo(body string) *Message {
-	return &Message{Header: Header{To: MustParseJID("bob@example.test"), Type: MessageChat}, Body: body}
+	return &Message{Header: Header{To: MustParseJID("bob@example.test")}, Type: MessageChat, Body: body}
 }
 
 // A broken connection is resumed: the server's h says what to retransmit,
@@ -149,7 +149,7 @@ func TestReconnectResumes(t *testing.T) {
 	got := make(chan string, 10)
 	opts := reconnectOptions(t, d, st)
 	opts.StreamManagement = true
-	opts.OnMessage = func(_ *Client, m *Message) { got <- m.Body }
+	opts.Handler = funcHandler{onMessage: func(_ *Client, m *Message) { got <- m.Body }}
 	c, err := Dial(testCtx(t), testJID, testPassword, opts)
 	require.NoError(t, err)
 	defer c.Close()
@@ -159,7 +159,7 @@ func TestReconnectResumes(t *testing.T) {
 	require.NoError(t, c.Send(ctx, chatTo("b1")))
 	iqDone := make(chan error, 1)
 	go func() {
-		_, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+		_, err := c.SendIQ(ctx, &IQ{Type: IQGet, Payload: pingPayload()})
 		iqDone <- err
 	}()
 	st.await(t, StatusReconnecting)
@@ -220,7 +220,7 @@ func TestReconnectResumeRefused(t *testing.T) {
 	ctx := testCtx(t)
 	require.NoError(t, c.Send(ctx, &Presence{Show: ShowAway}))
 	require.NoError(t, c.Send(ctx, chatTo("lost?")))
-	_, err = c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+	_, err = c.SendIQ(ctx, &IQ{Type: IQGet, Payload: pingPayload()})
 	require.ErrorIs(t, err, ErrDisconnected)
 	require.ErrorIs(t, err, ErrResumeFailed)
 	st.await(t, StatusReconnecting, StatusConnected)
@@ -260,7 +260,7 @@ func TestReconnectWithoutStreamManagement(t *testing.T) {
 	defer c.Close()
 	ctx := testCtx(t)
 	require.NoError(t, c.Send(ctx, &Presence{}))
-	_, err = c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+	_, err = c.SendIQ(ctx, &IQ{Type: IQGet, Payload: pingPayload()})
 	require.ErrorIs(t, err, ErrDisconnected)
 	st.await(t, StatusReconnecting, StatusConnected)
 	require.NoError(t, c.Close())
@@ -291,7 +291,7 @@ func TestReconnectStopsOnAuthFailure(t *testing.T) {
 	<-c.Done()
 	var se *SASLError
 	require.ErrorAs(t, c.Err(), &se)
-	require.Equal(t, "not-authorized", se.Condition)
+	require.Equal(t, SASLNotAuthorized, se.Condition)
 	require.Equal(t, StatusClosed, c.Status())
 	st.mu.Lock()
 	require.ErrorAs(t, st.errs[1], &se, "StatusClosed carries the cause")
@@ -318,7 +318,7 @@ func TestReconnectNotOnConflict(t *testing.T) {
 	<-c.Done()
 	var se *StreamError
 	require.ErrorAs(t, c.Err(), &se)
-	require.Equal(t, "conflict", se.Condition)
+	require.Equal(t, CondConflict, se.Condition)
 	require.Equal(t, 1, d.count())
 }
 
@@ -362,7 +362,7 @@ func TestReconnectQueueBoundAndClose(t *testing.T) {
 	require.NoError(t, c.Send(ctx, chatTo("q1")))
 	require.NoError(t, c.Send(ctx, chatTo("q2")))
 	require.ErrorIs(t, c.Send(ctx, chatTo("q3")), ErrQueueFull)
-	_, err = c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+	_, err = c.SendIQ(ctx, &IQ{Type: IQGet, Payload: pingPayload()})
 	require.ErrorIs(t, err, ErrQueueFull)
 	start := time.Now()
 	require.NoError(t, c.Close())
@@ -400,14 +400,14 @@ func TestPermanentErrors(t *testing.T) {
 		err  error
 		want bool
 	}{
-		{&SASLError{Condition: "not-authorized"}, true},
-		{fmt.Errorf("x: %w", &SASLError{Condition: "temporary-auth-failure"}), false},
-		{&StreamError{Condition: "conflict", Offset: -1}, true},
-		{&StreamError{Condition: "policy-violation", Offset: -1}, true},
+		{&SASLError{Condition: SASLNotAuthorized}, true},
+		{fmt.Errorf("x: %w", &SASLError{Condition: SASLTemporaryAuthFailure}), false},
+		{&StreamError{Condition: CondConflict, Offset: -1}, true},
+		{&StreamError{Condition: CondPolicyViolation, Offset: -1}, true},
 		{&StreamError{Condition: "system-shutdown", Offset: -1}, false},
 		{&StreamError{Condition: "not-well-formed", Offset: 10, Err: errors.New("cut")}, false},
 		{ErrTLSRequired, true},
-		{errors.Join(errNoServer, &SASLError{Condition: "not-authorized"}), true},
+		{errors.Join(errNoServer, &SASLError{Condition: SASLNotAuthorized}), true},
 		{ErrDeadLink, false},
 		{errServerClosed, false},
 		{net.ErrClosed, false},

@@ -91,10 +91,15 @@ func NewRoster(mux *Mux) *Roster {
 // request carries the version of the cache, and the server may answer that
 // nothing changed, or send the changes as roster pushes after its answer
 // (RFC 6121 §2.6.3); the cache then stays as it is until the pushes arrive.
-func (r *Roster) Fetch(ctx context.Context, c *Client) error {
+// A result that is not a roster query is a *MalformedError.
+// Versioning needs the server's stream features, which a session offers with
+// a method StreamFeatures() Element, as *Client does; over a session without
+// it, Fetch always asks for the full roster.
+func (r *Roster) Fetch(ctx context.Context, s Session) error {
 	q := rosterQuery{}
+	features, _ := featuresOf(s)
 	r.mu.Lock()
-	if _, ok := c.StreamFeatures().Child(nsRosterVer, "ver"); ok {
+	if _, ok := features.Child(nsRosterVer, "ver"); ok {
 		// The client MUST NOT send ver unless the server advertised
 		// rosterver; an empty ver asks to start versioning (§2.6.2).
 		ver := r.ver
@@ -115,7 +120,7 @@ func (r *Roster) Fetch(ctx context.Context, c *Client) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: payload})
+	res, err := s.SendIQ(ctx, &IQ{Type: IQGet, Payload: payload})
 	if err != nil {
 		return fmt.Errorf("xmpp: roster get: %w", err)
 	}
@@ -124,7 +129,7 @@ func (r *Roster) Fetch(ctx context.Context, c *Client) error {
 	}
 	ver, items, err := parseRosterQuery(res.Payload)
 	if err != nil {
-		return fmt.Errorf("xmpp: roster result: %w", err)
+		return err
 	}
 	next := make(map[JID]RosterItem, len(items))
 	for _, it := range items {
@@ -182,38 +187,38 @@ func (r *Roster) Version() string {
 // JID, Name and Groups are sent; the server sets the subscription state.
 // The cache changes when the server's roster push arrives, which may be
 // after Set returns.
-func (r *Roster) Set(ctx context.Context, c *Client, item RosterItem) error {
-	return r.set(ctx, c, rosterItemXML{JID: item.JID.String(), Name: item.Name, Groups: item.Groups})
+func (r *Roster) Set(ctx context.Context, s Session, item RosterItem) error {
+	return r.set(ctx, s, rosterItemXML{JID: item.JID.String(), Name: item.Name, Groups: item.Groups})
 }
 
 // Remove deletes the contact j from the roster (RFC 6121 §2.5), which also
 // cancels the subscriptions in both directions. The cache changes when the
 // server's roster push arrives.
-func (r *Roster) Remove(ctx context.Context, c *Client, j JID) error {
-	return r.set(ctx, c, rosterItemXML{JID: j.String(), Subscription: SubscriptionRemove})
+func (r *Roster) Remove(ctx context.Context, s Session, j JID) error {
+	return r.set(ctx, s, rosterItemXML{JID: j.String(), Subscription: SubscriptionRemove})
 }
 
-func (r *Roster) set(ctx context.Context, c *Client, item rosterItemXML) error {
+func (r *Roster) set(ctx context.Context, s Session, item rosterItemXML) error {
 	payload, err := MarshalElement(rosterQuery{Items: []rosterItemXML{item}})
 	if err != nil {
 		return err
 	}
-	if _, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQSet}, Payload: payload}); err != nil {
+	if _, err := s.SendIQ(ctx, &IQ{Type: IQSet, Payload: payload}); err != nil {
 		return fmt.Errorf("xmpp: roster set: %w", err)
 	}
 	return nil
 }
 
 // handlePush applies a roster push (RFC 6121 §2.1.6).
-func (r *Roster) handlePush(c *Client, iq *IQ) (*IQ, error) {
-	if !iq.From.IsZero() && !iq.From.Equal(c.JID().Bare()) {
+func (r *Roster) handlePush(s Session, iq *IQ) (*IQ, error) {
+	if !iq.From.IsZero() && iq.From != s.JID().Bare() {
 		// Not from the account: ignore it, and answer as if no one were
 		// listening.
-		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"}
+		return nil, &StanzaError{Type: ErrorTypeCancel, Condition: ErrServiceUnavailable}
 	}
 	ver, items, err := parseRosterQuery(iq.Payload)
 	if err != nil || len(items) != 1 {
-		return nil, &StanzaError{Type: ErrorTypeModify, Condition: "bad-request"}
+		return nil, &StanzaError{Type: ErrorTypeModify, Condition: ErrBadRequest}
 	}
 	it := items[0]
 	r.mu.Lock()
@@ -303,19 +308,20 @@ type rosterItemXML struct {
 
 // parseRosterQuery decodes a roster query: its ver (nil when absent) and
 // items. Unknown subscription values are read as "none" and unknown ask
-// values dropped (RFC 6121 §2.1.2).
+// values dropped (RFC 6121 §2.1.2). A query it cannot read is a
+// *MalformedError.
 func parseRosterQuery(el Element) (ver *string, items []RosterItem, err error) {
 	if el.Name.Space != NSRoster || el.Name.Local != "query" {
-		return nil, nil, fmt.Errorf("unexpected payload <%s xmlns='%s'/>", el.Name.Local, el.Name.Space)
+		return nil, nil, &MalformedError{Spec: "RFC 6121", Reason: fmt.Sprintf("roster payload <%s xmlns='%s'/> is not a roster query", el.Name.Local, el.Name.Space), Raw: el.Raw}
 	}
 	var q rosterQuery
 	if err := el.Decode(&q); err != nil {
-		return nil, nil, err
+		return nil, nil, &MalformedError{Spec: "RFC 6121", Reason: "roster query", Raw: el.Raw, Err: err}
 	}
 	for _, x := range q.Items {
 		j, err := ParseJID(x.JID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("roster item: %w", err)
+			return nil, nil, &MalformedError{Spec: "RFC 6121", Reason: fmt.Sprintf("roster item jid %q", x.JID), Raw: el.Raw, Err: err}
 		}
 		it := RosterItem{JID: j, Name: x.Name, Subscription: x.Subscription, Approved: x.Approved == "true" || x.Approved == "1"}
 		switch it.Subscription {
@@ -323,7 +329,7 @@ func parseRosterQuery(el Element) (ver *string, items []RosterItem, err error) {
 		default:
 			it.Subscription = SubscriptionNone
 		}
-		if x.Ask == PresenceSubscribe {
+		if x.Ask == PresenceSubscribe.String() {
 			it.Ask = x.Ask
 		}
 		for _, g := range x.Groups {

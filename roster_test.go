@@ -17,7 +17,7 @@ const featRosterVer = "<ver xmlns='urn:xmpp:features:rosterver'/>"
 func imSession(t *testing.T, mux *Mux, extraFeatures string, script func(s *fakeServer)) (*Client, *fakeServer) {
 	t.Helper()
 	opts := testOptions(t)
-	opts.OnIQ, opts.OnMessage, opts.OnPresence = mux.OnIQ, mux.OnMessage, mux.OnPresence
+	opts.Handler = mux
 	return connect(t, opts, func(s *fakeServer) {
 		s.open(featStartTLS)
 		s.startTLS()
@@ -30,9 +30,9 @@ func imSession(t *testing.T, mux *Mux, extraFeatures string, script func(s *fake
 }
 
 // expectIQ reads an IQ of type typ whose payload contains want.
-func (s *fakeServer) expectIQ(typ string, want ...string) *fsElement {
+func (s *fakeServer) expectIQ(typ IQType, want ...string) *fsElement {
 	e := s.expect(NSClient, "iq")
-	if e.attr("type") != typ {
+	if e.attr("type") != typ.String() {
 		s.fail("want IQ %s, got %v %s", typ, e.Attrs, e.Inner)
 	}
 	for _, w := range want {
@@ -84,7 +84,7 @@ func TestParseRosterQuery(t *testing.T) {
 	require.Equal(t, "v7", *ver)
 	require.Equal(t, []RosterItem{
 		{JID: MustParseJID("bob@example.test"), Name: "Bob", Subscription: SubscriptionBoth, Groups: []string{"Friends", "Work"}, Approved: true},
-		{JID: MustParseJID("carol@example.test"), Subscription: SubscriptionNone, Ask: PresenceSubscribe},
+		{JID: MustParseJID("carol@example.test"), Subscription: SubscriptionNone, Ask: "subscribe"},
 		{JID: MustParseJID("dave@example.test"), Subscription: SubscriptionNone},
 		{JID: MustParseJID("eve@example.test"), Subscription: SubscriptionRemove},
 	}, items)
@@ -99,7 +99,11 @@ func TestParseRosterQuery(t *testing.T) {
 		`<query xmlns='jabber:iq:roster'><item jid='@bad'/></query>`,
 	} {
 		_, _, err := parseRosterQuery(mustElement(t, bad))
-		require.Error(t, err, "parseRosterQuery(%s)", bad)
+		require.ErrorIs(t, err, ErrMalformed, "parseRosterQuery(%s)", bad)
+		me, ok := errors.AsType[*MalformedError](err)
+		require.True(t, ok, "parseRosterQuery(%s) = %v (%T), want a *MalformedError", bad, err, err)
+		require.Equal(t, "RFC 6121", me.Spec, "parseRosterQuery(%s)", bad)
+		require.Equal(t, bad, me.Raw, "parseRosterQuery(%s)", bad)
 	}
 }
 
@@ -123,17 +127,21 @@ func TestRosterFetchVersionedAndPushes(t *testing.T) {
 			"<item jid='bob@example.test' name='Bob' subscription='to'><group>Friends</group></item></query></iq>")
 		s.await(fetched)
 
-		for _, tc := range []struct{ from, item, reply, ver string }{
+		for _, tc := range []struct {
+			from, item string
+			reply      StanzaCondition
+			ver        string
+		}{
 			// Spoofed: from another user, the domain, or the account's own
 			// full JID; each answered with an error and not applied.
-			{"mallory@example.test/x", "<item jid='mallory@example.test' subscription='both'/>", "service-unavailable", ""},
-			{"example.test", "<item jid='bob@example.test' subscription='remove'/>", "service-unavailable", ""},
-			{testJID + "/other", "<item jid='bob@example.test' subscription='remove'/>", "service-unavailable", ""},
+			{"mallory@example.test/x", "<item jid='mallory@example.test' subscription='both'/>", ErrServiceUnavailable, ""},
+			{"example.test", "<item jid='bob@example.test' subscription='remove'/>", ErrServiceUnavailable, ""},
+			{testJID + "/other", "<item jid='bob@example.test' subscription='remove'/>", ErrServiceUnavailable, ""},
 			// Valid: no from, and the account's bare JID.
 			{"", "<item jid='bob@example.test' name='Bobby' subscription='both'/>", "", "v2"},
 			{testJID, "<item jid='carol@example.test' ask='subscribe' subscription='none'/>", "", "v3"},
 			// Two items in one push is a bad request (RFC 6121 §2.1.6).
-			{"", "<item jid='x@example.test'/><item jid='y@example.test'/>", "bad-request", ""},
+			{"", "<item jid='x@example.test'/><item jid='y@example.test'/>", ErrBadRequest, ""},
 		} {
 			from := ""
 			if tc.from != "" {
@@ -146,10 +154,10 @@ func TestRosterFetchVersionedAndPushes(t *testing.T) {
 			s.send("<iq type='set' id='push-" + tc.ver + "'" + from + "><query xmlns='jabber:iq:roster'" + ver + ">" + tc.item + "</query></iq>")
 			reply := s.expect(NSClient, "iq")
 			if tc.reply == "" {
-				if reply.attr("type") != IQResult || strings.TrimSpace(reply.Inner) != "" {
+				if reply.attr("type") != IQResult.String() || strings.TrimSpace(reply.Inner) != "" {
 					s.fail("push from %q: reply %v %s, want empty result", tc.from, reply.Attrs, reply.Inner)
 				}
-			} else if reply.attr("type") != IQError || !strings.Contains(reply.Inner, "<"+tc.reply) {
+			} else if reply.attr("type") != IQError.String() || !strings.Contains(reply.Inner, "<"+string(tc.reply)) {
 				s.fail("push from %q: reply %v %s, want %s", tc.from, reply.Attrs, reply.Inner, tc.reply)
 			}
 		}
@@ -177,7 +185,7 @@ func TestRosterFetchVersionedAndPushes(t *testing.T) {
 	require.Equal(t, RosterItem{JID: bob, Name: "Bobby", Subscription: SubscriptionBoth}, it)
 	it, ok = r.Item(MustParseJID("carol@example.test/phone"))
 	require.True(t, ok, "Item by full JID")
-	require.Equal(t, PresenceSubscribe, it.Ask)
+	require.Equal(t, "subscribe", it.Ask)
 	_, ok = r.Item(MustParseJID("mallory@example.test"))
 	require.False(t, ok, "spoofed push applied")
 	require.Len(t, r.Items(), 2)
@@ -267,9 +275,9 @@ func TestRosterSetAndRemove(t *testing.T) {
 	})
 	bob := MustParseJID("bob@example.test")
 	require.NoError(t, r.Set(testCtx(t), c, RosterItem{JID: bob, Name: "Bob & co", Groups: []string{"Friends", "Work"},
-		Subscription: SubscriptionBoth, Ask: PresenceSubscribe, Approved: true}))
+		Subscription: SubscriptionBoth, Ask: "subscribe", Approved: true}))
 	err := r.Remove(testCtx(t), c, bob)
 	var se *StanzaError
 	require.True(t, errors.As(err, &se), "Remove error %v is not a *StanzaError", err)
-	require.Equal(t, "item-not-found", se.Condition)
+	require.Equal(t, ErrItemNotFound, se.Condition)
 }

@@ -61,7 +61,7 @@ func TestRoundTripEncodeDecode(t *testing.T) {
 	nasty := `'"<>&]]> emoji 😀 CJK 漢字` + "\n\ttabbed\r\n"
 	stanzas := []Stanza{
 		&Message{
-			Header:   Header{ID: "m1", Type: MessageChat, From: alice, To: bob, Lang: "en"},
+			Header: Header{ID: "m1", From: alice, To: bob, Lang: "en"}, Type: MessageChat,
 			Subject:  "sub " + nasty,
 			Subjects: []Text{{Lang: "de", Value: "Betreff"}},
 			Body:     nasty,
@@ -73,18 +73,18 @@ func TestRoundTripEncodeDecode(t *testing.T) {
 				mustElement(t, `<x:foo xmlns:x='urn:example:x' x:a='1'><x:bar>t</x:bar></x:foo>`),
 			},
 		},
-		&Message{Header: Header{ID: "e1", Type: MessageError, From: bob},
-			Error: &StanzaError{Type: ErrorTypeCancel, Condition: "item-not-found", Text: "gone <now>", Lang: "en", By: MustParseJID("example.net"),
+		&Message{Header: Header{ID: "e1", From: bob}, Type: MessageError,
+			Error: &StanzaError{Type: ErrorTypeCancel, Condition: ErrItemNotFound, Text: "gone <now>", Lang: "en", By: MustParseJID("example.net"),
 				Extensions: []Element{mustElement(t, `<unknown-thing xmlns='urn:example:app'/>`)}}},
 		&Presence{Header: Header{From: alice}, Show: ShowDND, Status: nasty, Statuses: []Text{{Lang: "de", Value: "beschäftigt"}},
 			Priority: -128, HasPriority: true,
 			Extensions: []Element{mustElement(t, `<c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='n' ver='QgayPKawpkPSDYmwT/WM94uAlu0='/>`)}},
-		&Presence{Header: Header{Type: PresenceUnavailable, From: alice}},
+		&Presence{Header: Header{From: alice}, Type: PresenceUnavailable},
 		&Presence{Priority: 127, HasPriority: true},
-		&IQ{Header: Header{ID: "q1", Type: IQGet, To: MustParseJID("example.com")}, Payload: mustElement(t, `<ping xmlns='urn:xmpp:ping'/>`)},
-		&IQ{Header: Header{ID: "q2", Type: IQResult, From: MustParseJID("example.com")}},
-		&IQ{Header: Header{ID: "q3", Type: IQError}, Payload: mustElement(t, `<query xmlns='jabber:iq:version'/>`),
-			Error: &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable"}},
+		&IQ{Header: Header{ID: "q1", To: MustParseJID("example.com")}, Type: IQGet, Payload: mustElement(t, `<ping xmlns='urn:xmpp:ping'/>`)},
+		&IQ{Header: Header{ID: "q2", From: MustParseJID("example.com")}, Type: IQResult},
+		&IQ{Header: Header{ID: "q3"}, Type: IQError, Payload: mustElement(t, `<query xmlns='jabber:iq:version'/>`),
+			Error: &StanzaError{Type: ErrorTypeCancel, Condition: ErrServiceUnavailable}},
 	}
 	in := encodeStream(t, stanzas...)
 	got, err := decodeStanzas(bytes.NewReader(in), Limits{})
@@ -204,6 +204,6 @@ func normaliseForEncoding(s Stanza) {
 		se = s.Error
 	}
 	if se != nil && se.Condition == "" {
-		se.Condition = "undefined-condition"
+		se.Condition = ErrUndefinedCondition
 	}
 }

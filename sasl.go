@@ -76,53 +76,85 @@ const (
 	scramNonceBytes = 24
 )
 
-// Local SASLError conditions. They are distinct from the RFC 6120 §6.5
-// conditions a server sends in <failure/>, which the session reports with
-// their element name as Condition.
+// SASLCondition is the condition of a failed SASL authentication: a
+// defined condition of RFC 6120 §6.5 the server sent in <failure/>, a
+// SCRAM server-error value (RFC 5802 §7), or one of the library's own. It
+// is an error, which a *SASLError matches under errors.Is:
+//
+//	if errors.Is(err, xmpp.SASLNotAuthorized) { ... }
+type SASLCondition string
+
+// Error returns the condition with the package prefix, e.g.
+// "xmpp: sasl not-authorized".
+func (c SASLCondition) Error() string { return "xmpp: sasl " + string(c) }
+
+// The SASL failure conditions of RFC 6120 §6.5, and SASLNoMechanism.
+const (
+	SASLAborted              SASLCondition = "aborted"                // §6.5.1
+	SASLAccountDisabled      SASLCondition = "account-disabled"       // §6.5.2
+	SASLCredentialsExpired   SASLCondition = "credentials-expired"    // §6.5.3
+	SASLEncryptionRequired   SASLCondition = "encryption-required"    // §6.5.4
+	SASLIncorrectEncoding    SASLCondition = "incorrect-encoding"     // §6.5.5
+	SASLInvalidAuthzid       SASLCondition = "invalid-authzid"        // §6.5.6
+	SASLInvalidMechanism     SASLCondition = "invalid-mechanism"      // §6.5.7
+	SASLMalformedRequest     SASLCondition = "malformed-request"      // §6.5.8
+	SASLMechanismTooWeak     SASLCondition = "mechanism-too-weak"     // §6.5.9
+	SASLNotAuthorized        SASLCondition = "not-authorized"         // §6.5.10
+	SASLTemporaryAuthFailure SASLCondition = "temporary-auth-failure" // §6.5.11
+
+	// SASLNoMechanism is the library's own condition for a login that
+	// cannot start: no mechanism is offered by the server, allowed by
+	// Options.Mechanisms and usable on the connection. It is reported
+	// before any credentials are sent.
+	SASLNoMechanism SASLCondition = "no-mechanism"
+)
+
+// Local SASLError conditions besides SASLNoMechanism. They are distinct
+// from the RFC 6120 §6.5 conditions a server sends in <failure/>, which the
+// session reports with their element name as Condition.
 //
 // A SCRAM server-final "e=" error (RFC 5802 §7 server-error-value, e.g.
 // "invalid-proof", "channel-bindings-dont-match") is reported with the value
 // as Condition.
 const (
-	// saslCondNoMechanism: no mechanism is offered, allowed and usable.
-	saslCondNoMechanism = "no-mechanism"
 	// saslCondMalformed: a server message does not parse, violates the
 	// mechanism's grammar, carries an unsupported mandatory extension
 	// ("m="), or arrives when none is expected.
-	saslCondMalformed = "malformed-challenge"
+	saslCondMalformed SASLCondition = "malformed-challenge"
 	// saslCondInvalidNonce: the SCRAM server nonce does not extend ours.
-	saslCondInvalidNonce = "invalid-nonce"
+	saslCondInvalidNonce SASLCondition = "invalid-nonce"
 	// saslCondIterationCount: the SCRAM iteration count is outside
 	// [scramMinIterations, scramMaxIterations].
-	saslCondIterationCount = "iteration-count-out-of-range"
+	saslCondIterationCount SASLCondition = "iteration-count-out-of-range"
 	// saslCondServerSignature: the SCRAM server signature is wrong.
-	saslCondServerSignature = "invalid-server-signature"
+	saslCondServerSignature SASLCondition = "invalid-server-signature"
 	// saslCondUnverified: the server reported success but never proved
 	// knowledge of the password (no SCRAM server-final was received).
-	saslCondUnverified = "server-not-verified"
+	saslCondUnverified SASLCondition = "server-not-verified"
 	// saslCondChannelBinding: channel binding data cannot be computed.
-	saslCondChannelBinding = "channel-binding-unavailable"
+	saslCondChannelBinding SASLCondition = "channel-binding-unavailable"
 	// saslCondCredentials: the username, authzid or password cannot be
 	// encoded for the mechanism (invalid UTF-8, NUL, empty after
 	// preparation).
-	saslCondCredentials = "invalid-credentials"
+	saslCondCredentials SASLCondition = "invalid-credentials"
 	// saslCondInternal: a local failure (random source, key derivation).
-	saslCondInternal = "internal-error"
+	saslCondInternal SASLCondition = "internal-error"
 )
 
 // SASLError is a failed SASL authentication (RFC 6120 §6.5).
 //
 // Condition is either the defined condition the server sent in <failure/>
-// (e.g. "not-authorized"), a SCRAM server-error value from "e=", or one of
-// the local conditions: "no-mechanism", "malformed-challenge",
+// (e.g. SASLNotAuthorized), a SCRAM server-error value from "e=", or one of
+// the local conditions: SASLNoMechanism, "malformed-challenge",
 // "invalid-nonce", "iteration-count-out-of-range",
 // "invalid-server-signature", "server-not-verified",
 // "channel-binding-unavailable", "invalid-credentials", "internal-error".
+// A *SASLError matches its Condition under errors.Is.
 type SASLError struct {
 	// Mechanism is the mechanism in use, or empty if none was selected.
 	Mechanism string
 	// Condition is the failure condition (see the type documentation).
-	Condition string
+	Condition SASLCondition
 	// Text is an optional human-readable description.
 	Text string
 	// Err is the underlying cause, if any.
@@ -137,7 +169,7 @@ func (e *SASLError) Error() string {
 		b.WriteByte(' ')
 	}
 	b.WriteString("failed: ")
-	b.WriteString(e.Condition)
+	b.WriteString(string(e.Condition))
 	if e.Text != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Text)
@@ -149,7 +181,14 @@ func (e *SASLError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns Err.
 func (e *SASLError) Unwrap() error { return e.Err }
+
+// Is reports whether target is the SASLCondition e.Condition.
+func (e *SASLError) Is(target error) bool {
+	c, ok := target.(SASLCondition)
+	return ok && c == e.Condition
+}
 
 // saslCredentials is what selectSASL and the mechanisms need from the
 // session.
@@ -238,7 +277,7 @@ var (
 //  5. ANONYMOUS, only when listed.
 //
 // If nothing qualifies, the error is a *SASLError with Condition
-// "no-mechanism".
+// SASLNoMechanism.
 func selectSASL(offered, allowed []string, cr saslCredentials) (saslMechanism, error) {
 	explicit := len(allowed) > 0
 	if !explicit {
@@ -288,7 +327,7 @@ func selectSASL(offered, allowed []string, cr saslCredentials) (saslMechanism, e
 	if cr.TLS == nil && usable(mechPlain) {
 		text += "; PLAIN refused without TLS"
 	}
-	return nil, &SASLError{Condition: saslCondNoMechanism, Text: text}
+	return nil, &SASLError{Condition: SASLNoMechanism, Text: text}
 }
 
 // isSCRAMPlus reports whether m is a SCRAM mechanism with channel binding,
@@ -404,7 +443,7 @@ func serverEndPoint(cert *x509.Certificate) ([]byte, error) {
 }
 
 // saslFail returns a *SASLError for mechanism mech.
-func saslFail(mech, cond, text string, err error) *SASLError {
+func saslFail(mech string, cond SASLCondition, text string, err error) *SASLError {
 	return &SASLError{Mechanism: mech, Condition: cond, Text: text, Err: err}
 }
 
@@ -473,7 +512,7 @@ func (s *scramClient) abort() {
 	s.serverSignature = nil
 }
 
-func (s *scramClient) fail(cond, text string, err error) error {
+func (s *scramClient) fail(cond SASLCondition, text string, err error) error {
 	s.abort()
 	return saslFail(s.name, cond, text, err)
 }
@@ -721,7 +760,7 @@ func parseServerFinal(mech string, msg []byte) ([]byte, error) {
 		if cond == "" {
 			return nil, saslFail(mech, saslCondMalformed, "empty server-error", nil)
 		}
-		return nil, saslFail(mech, truncate(cond), "server-error in server-final-message", nil)
+		return nil, saslFail(mech, SASLCondition(truncate(cond)), "server-error in server-final-message", nil)
 	case "v":
 		v, err := base64.StdEncoding.Strict().DecodeString(attrs[0][1])
 		if err != nil || len(v) == 0 {

@@ -27,13 +27,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/require"
 )
 
 // ---- helpers ----
 
 // wantSASLError fails the test unless err is a *SASLError with condition
 // cond (any condition if cond is empty).
-func wantSASLError(t *testing.T, what string, err error, cond string) {
+func wantSASLError(t *testing.T, what string, err error, cond SASLCondition) {
 	t.Helper()
 	var se *SASLError
 	if !errors.As(err, &se) {
@@ -311,7 +313,10 @@ func TestSCRAMServerFirstErrors(t *testing.T) {
 	t.Parallel()
 	const nonce = "fyko+d2lbbFgONRv9qkxdawL"
 	const good = "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"
-	tests := []struct{ name, msg, cond string }{
+	tests := []struct {
+		name, msg string
+		cond      SASLCondition
+	}{
 		{"empty", "", saslCondMalformed},
 		{"garbage", "hello", saslCondMalformed},
 		{"mandatory extension", "m=foo," + good, saslCondMalformed},
@@ -363,7 +368,10 @@ func TestSCRAMServerFinalErrors(t *testing.T) {
 	t.Parallel()
 	const nonce = "fyko+d2lbbFgONRv9qkxdawL"
 	const serverFirst = "r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"
-	tests := []struct{ name, msg, cond string }{
+	tests := []struct {
+		name, msg string
+		cond      SASLCondition
+	}{
 		{"wrong signature", "v=rmF9pqV8S7suAoZWja4dJRkFsKA=", saslCondServerSignature},
 		{"short signature", "v=AAAA", saslCondServerSignature},
 		{"server error", "e=invalid-proof", "invalid-proof"},
@@ -726,7 +734,7 @@ func TestSelectSASL(t *testing.T) {
 				if err == nil {
 					t.Fatalf("selectSASL(%q, %q) = %s, want no-mechanism error", tt.offered, tt.allowed, mech.Name())
 				}
-				wantSASLError(t, "selectSASL", err, saslCondNoMechanism)
+				wantSASLError(t, "selectSASL", err, SASLNoMechanism)
 				return
 			}
 			if err != nil {
@@ -808,14 +816,14 @@ func TestSASLSimpleMechanisms(t *testing.T) {
 func TestSASLErrorString(t *testing.T) {
 	t.Parallel()
 	cause := errors.New("cause")
-	e := &SASLError{Mechanism: "SCRAM-SHA-1", Condition: "not-authorized", Text: "bad", Err: cause}
+	e := &SASLError{Mechanism: "SCRAM-SHA-1", Condition: SASLNotAuthorized, Text: "bad", Err: cause}
 	if got, want := e.Error(), "xmpp: sasl SCRAM-SHA-1 failed: not-authorized: bad: cause"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 	if !errors.Is(e, cause) {
 		t.Errorf("errors.Is(SASLError, cause) = false")
 	}
-	if got, want := (&SASLError{Condition: "no-mechanism"}).Error(), "xmpp: sasl failed: no-mechanism"; got != want {
+	if got, want := (&SASLError{Condition: SASLNoMechanism}).Error(), "xmpp: sasl failed: no-mechanism"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
@@ -881,4 +889,57 @@ func FuzzSCRAM(f *testing.F) {
 		}
 		typed("Finish(server-final)", c.Finish(serverFinal))
 	})
+}
+
+// TestAnonymousDomainJID logs in with a JID that is only a domain: SASL
+// ANONYMOUS (RFC 4505), allowed explicitly, and a server-assigned JID.
+func TestAnonymousDomainJID(t *testing.T) {
+	t.Parallel()
+	const assigned = "x7k2q@" + testDomain + "/r1"
+	conn, _ := startFakeServer(t, func(s *fakeServer) {
+		s.open(featStartTLS)
+		s.startTLS()
+		s.open(featMechs("SCRAM-SHA-256", "PLAIN", "ANONYMOUS"))
+		e := s.expect(nsSASL, "auth")
+		if m := e.attr("mechanism"); m != mechAnonymous {
+			s.fail("mechanism %q, want ANONYMOUS", m)
+		}
+		s.send("<success xmlns='" + nsSASL + "'/>")
+		s.open(featBind)
+		b := s.expect(NSClient, "iq")
+		if b.attr("type") != IQSet.String() || !strings.Contains(b.Inner, nsBind) {
+			s.fail("want bind request, got %s", b.Inner)
+		}
+		s.send("<iq type='result' id='" + b.attr("id") + "'><bind xmlns='" + nsBind + "'><jid>" + assigned + "</jid></bind></iq>")
+		s.closeStream()
+	})
+	opts := testOptions(t)
+	opts.Resource = ""
+	opts.Mechanisms = []string{mechAnonymous, mechPlain}
+	c, err := NewClient(testCtx(t), conn, testDomain, "", opts)
+	require.NoError(t, err, "NewClient(%q) with ANONYMOUS", testDomain)
+	require.Equal(t, assigned, c.JID().String())
+	require.NoError(t, c.Close())
+}
+
+// TestDomainJIDNeedsAnonymous checks that a JID without a localpart is
+// refused before anything is sent unless ANONYMOUS is allowed, and that it
+// never logs in with another mechanism.
+func TestDomainJIDNeedsAnonymous(t *testing.T) {
+	t.Parallel()
+	client, server := net.Pipe()
+	t.Cleanup(func() { server.Close() })
+	_, err := NewClient(testCtx(t), client, testDomain, "secret", testOptions(t))
+	require.ErrorIs(t, err, ErrInvalidJID, "NewClient(%q) without ANONYMOUS", testDomain)
+
+	conn, _ := startFakeServer(t, func(s *fakeServer) {
+		s.open(featStartTLS)
+		s.startTLS()
+		s.open(featMechs("PLAIN"))
+		s.expectClosed()
+	})
+	opts := testOptions(t)
+	opts.Mechanisms = []string{mechAnonymous, mechPlain}
+	_, err = NewClient(testCtx(t), conn, testDomain, "secret", opts)
+	require.ErrorIs(t, err, SASLNoMechanism, "NewClient(%q) with only PLAIN offered", testDomain)
 }

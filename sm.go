@@ -375,11 +375,11 @@ const ackWriteTimeout = 30 * time.Second
 
 // smStreamError sends a stream error for a stream management violation on
 // l and returns it as the link's cause.
-func (c *Client) smStreamError(l *link, cond, text, appCond string) error {
+func (c *Client) smStreamError(l *link, cond StreamCondition, text, appCond string) error {
 	se := &StreamError{Condition: cond, Offset: -1, Err: fmt.Errorf("%w: %s", ErrProtocol, text)}
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()
-	raw := "<stream:error xmlns:stream='" + NSStream + "'><" + cond + " xmlns='" + NSStreams + "'/>" + appCond + "</stream:error>"
+	raw := "<stream:error xmlns:stream='" + NSStream + "'><" + string(cond) + " xmlns='" + NSStreams + "'/>" + appCond + "</stream:error>"
 	_ = c.write(ctx, func(cur *link) error {
 		if cur != l {
 			return nil
@@ -499,7 +499,7 @@ func (n *negotiator) resume(res *resumeReq) (uint32, error) {
 		}
 		return uint32(h), nil
 	case "failed":
-		cond := "undefined-condition"
+		cond := string(ErrUndefinedCondition)
 		for ch := range el.Children() {
 			cond = ch.Name.Local
 			break

@@ -46,7 +46,7 @@ func TestSMEnableAndAcks(t *testing.T) {
 	var got atomic.Int32
 	serverAcked := make(chan struct{})
 	opts := smOptions(t)
-	opts.OnMessage = func(*Client, *Message) { got.Add(1) }
+	opts.Handler = funcHandler{onMessage: func(*Client, *Message) { got.Add(1) }}
 	c, _ := connect(t, opts, func(s *fakeServer) {
 		s.smLogin("<enabled xmlns='" + nsSM + "' id='sm-id-1' resume='true' max='300' location='127.0.0.1:5222'/>")
 		for i := range 3 {
@@ -249,7 +249,7 @@ func TestSMQueueBound(t *testing.T) {
 		require.NoError(t, c.Send(ctx, m))
 	}
 	require.ErrorIs(t, c.Send(ctx, m), ErrUnackedFull)
-	_, err := c.SendIQ(ctx, &IQ{Header: Header{Type: IQGet}, Payload: pingPayload()})
+	_, err := c.SendIQ(ctx, &IQ{Type: IQGet, Payload: pingPayload()})
 	require.ErrorIs(t, err, ErrUnackedFull)
 	require.NoError(t, c.Err(), "a full queue does not end the session")
 	require.NoError(t, c.RequestAck(ctx))

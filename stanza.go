@@ -26,10 +26,11 @@ type Stanza interface {
 	StanzaHeader() *Header
 }
 
-// Header holds the attributes common to all stanzas (RFC 6120 §8.1).
+// Header holds the attributes common to all stanzas (RFC 6120 §8.1)
+// except the type, whose values differ with the kind of stanza and which
+// Message, Presence and IQ therefore hold themselves, typed.
 type Header struct {
 	ID   string
-	Type string
 	From JID
 	To   JID
 	// Lang is the stanza's xml:lang, empty when absent.
@@ -38,15 +39,6 @@ type Header struct {
 
 // StanzaHeader implements [Stanza].
 func (h *Header) StanzaHeader() *Header { return h }
-
-// Message types (RFC 6121 §5.2.2).
-const (
-	MessageNormal    = "normal"
-	MessageChat      = "chat"
-	MessageGroupchat = "groupchat"
-	MessageHeadline  = "headline"
-	MessageError     = "error"
-)
 
 // Text is a human-readable string in a language (an element with xml:lang).
 type Text struct {
@@ -64,6 +56,9 @@ type Text struct {
 // Bodies; [Message.BodyText] picks a body whatever its language.
 type Message struct {
 	Header
+	// Type is the message type; the zero value is MessageNormal, which is
+	// written as no type attribute.
+	Type     MessageType
 	Subject  string
 	Body     string
 	Subjects []Text // xml:lang variants of <subject/> other than Subject
@@ -77,30 +72,13 @@ type Message struct {
 	Extensions []Element
 }
 
-// Presence types (RFC 6121 §4.7.1); the empty type means available.
-const (
-	PresenceAvailable    = ""
-	PresenceUnavailable  = "unavailable"
-	PresenceSubscribe    = "subscribe"
-	PresenceSubscribed   = "subscribed"
-	PresenceUnsubscribe  = "unsubscribe"
-	PresenceUnsubscribed = "unsubscribed"
-	PresenceProbe        = "probe"
-	PresenceError        = "error"
-)
-
-// Show values (RFC 6121 §4.7.2.1); the empty value means plain available.
-const (
-	ShowAway = "away"
-	ShowChat = "chat"
-	ShowDND  = "dnd"
-	ShowXA   = "xa"
-)
-
 // Presence is a <presence/> stanza (RFC 6121 §4).
 type Presence struct {
 	Header
-	Show     string
+	// Type is the presence type; the zero value is PresenceAvailable,
+	// which is written as no type attribute.
+	Type     PresenceType
+	Show     Show
 	Status   string
 	Statuses []Text // xml:lang variants of <status/> other than Status
 	// Priority is -128..127; HasPriority tells a zero from an absent one.
@@ -110,18 +88,13 @@ type Presence struct {
 	Extensions  []Element
 }
 
-// IQ types (RFC 6120 §8.2.3).
-const (
-	IQGet    = "get"
-	IQSet    = "set"
-	IQResult = "result"
-	IQError  = "error"
-)
-
 // IQ is an <iq/> stanza (RFC 6120 §8.2.3). A get or set carries exactly one
 // payload; a result carries zero or one.
 type IQ struct {
 	Header
+	// Type is the IQ type. It is required (RFC 6120 §8.2.3): the Encoder
+	// refuses an IQ whose Type is the zero value.
+	Type IQType
 	// Payload is the child element; its zero value means none.
 	Payload Element
 	// Error is set on an IQ of type "error".

@@ -86,7 +86,11 @@ func (e *Encoder) EncodeElement(el Element) error {
 	return e.flush(append(e.buf[:0], el.Raw...))
 }
 
-// Encode writes a *Message, *Presence or *IQ.
+// Encode writes a *Message, *Presence or *IQ. A nil stanza is
+// ErrNilStanza; any other Stanza, or a stanza whose Type is none of its
+// type's constants, is an error wrapping ErrUnsupportedStanza; an IQ whose
+// Type is the zero value is an error wrapping ErrInvalidIQ. Nothing is
+// written when Encode fails before writing.
 func (e *Encoder) Encode(s Stanza) error {
 	b, err := appendStanza(e.buf[:0], s)
 	if err != nil {
@@ -123,15 +127,24 @@ func appendStanza(dst []byte, s Stanza) ([]byte, error) {
 	var err error
 	switch s := s.(type) {
 	case *Message:
+		if s == nil {
+			return dst, ErrNilStanza
+		}
 		dst, err = appendMessage(dst, s)
 	case *Presence:
+		if s == nil {
+			return dst, ErrNilStanza
+		}
 		dst, err = appendPresence(dst, s)
 	case *IQ:
+		if s == nil {
+			return dst, ErrNilStanza
+		}
 		dst, err = appendIQ(dst, s)
 	case nil:
-		err = errors.New("xmpp: encode: nil stanza")
+		err = ErrNilStanza
 	default:
-		err = fmt.Errorf("xmpp: encode: unsupported stanza type %T", s)
+		err = fmt.Errorf("%w: encode: %T", ErrUnsupportedStanza, s)
 	}
 	return dst, err
 }
@@ -237,11 +250,11 @@ func appendJIDAttr(b []byte, name string, j JID) []byte {
 	return appendAttr(b, name, j.String())
 }
 
-// appendHeaderOpen appends `<name` and the stanza's common attributes, having
-// checked them.
-func appendHeaderOpen(b []byte, name string, h *Header) ([]byte, error) {
+// appendHeaderOpen appends `<name`, the stanza's common attributes and its
+// type attribute typ (which is a constant's value), having checked them.
+func appendHeaderOpen(b []byte, name string, h *Header, typ string) ([]byte, error) {
 	for _, f := range [...]struct{ name, v string }{
-		{"id", h.ID}, {"type", h.Type}, {"xml:lang", h.Lang},
+		{"id", h.ID}, {"xml:lang", h.Lang},
 		{"from", h.From.String()}, {"to", h.To.String()},
 	} {
 		if err := checkText2(name, f.name, f.v); err != nil {
@@ -251,7 +264,7 @@ func appendHeaderOpen(b []byte, name string, h *Header) ([]byte, error) {
 	b = append(b, '<')
 	b = append(b, name...)
 	b = appendAttr(b, "id", h.ID)
-	b = appendAttr(b, "type", h.Type)
+	b = appendAttr(b, "type", typ)
 	b = appendJIDAttr(b, "from", h.From)
 	b = appendJIDAttr(b, "to", h.To)
 	b = appendAttr(b, "xml:lang", h.Lang)
@@ -341,7 +354,14 @@ func closeStanza(b []byte, bodyStart int, name string) []byte {
 }
 
 func appendMessage(b []byte, m *Message) ([]byte, error) {
-	b, err := appendHeaderOpen(b, "message", &m.Header)
+	if int(m.Type) >= len(messageTypes) {
+		return b, fmt.Errorf("%w: message of type %v", ErrUnsupportedStanza, m.Type)
+	}
+	typ := ""
+	if m.Type != MessageNormal {
+		typ = m.Type.String()
+	}
+	b, err := appendHeaderOpen(b, "message", &m.Header, typ)
 	if err != nil {
 		return b, err
 	}
@@ -382,13 +402,16 @@ func appendMessage(b []byte, m *Message) ([]byte, error) {
 }
 
 func appendPresence(b []byte, p *Presence) ([]byte, error) {
-	b, err := appendHeaderOpen(b, "presence", &p.Header)
+	if int(p.Type) >= len(presenceTypes) {
+		return b, fmt.Errorf("%w: presence of type %v", ErrUnsupportedStanza, p.Type)
+	}
+	b, err := appendHeaderOpen(b, "presence", &p.Header, p.Type.attr())
 	if err != nil {
 		return b, err
 	}
 	b = append(b, '>')
 	start := len(b)
-	if b, err = appendTextElem(b, "show", "", p.Show, false); err != nil {
+	if b, err = appendTextElem(b, "show", "", string(p.Show), false); err != nil {
 		return b, err
 	}
 	if b, err = appendTextElem(b, "status", "", p.Status, needsEmpty(p.Statuses)); err != nil {
@@ -412,7 +435,13 @@ func appendPresence(b []byte, p *Presence) ([]byte, error) {
 }
 
 func appendIQ(b []byte, iq *IQ) ([]byte, error) {
-	b, err := appendHeaderOpen(b, "iq", &iq.Header)
+	switch {
+	case iq.Type == 0:
+		return b, fmt.Errorf("%w: encode: iq without a type", ErrInvalidIQ)
+	case int(iq.Type) >= len(iqTypes):
+		return b, fmt.Errorf("%w: iq of type %v", ErrUnsupportedStanza, iq.Type)
+	}
+	b, err := appendHeaderOpen(b, "iq", &iq.Header, iq.Type.String())
 	if err != nil {
 		return b, err
 	}
@@ -447,22 +476,22 @@ func appendStanzaError(b []byte, se *StanzaError) ([]byte, error) {
 	if se == nil {
 		return b, nil
 	}
-	cond := se.Condition
+	cond := string(se.Condition)
 	if cond == "" {
-		cond = "undefined-condition"
+		cond = string(ErrUndefinedCondition)
 	}
 	if !isConditionName(cond) {
 		return b, fmt.Errorf("%w: stanza error condition %q is not a condition name", ErrInvalidText, cond)
 	}
 	for _, f := range [...]struct{ name, v string }{
-		{"error type", se.Type}, {"error text", se.Text}, {"error xml:lang", se.Lang}, {"error by", se.By.String()},
+		{"error type", string(se.Type)}, {"error text", se.Text}, {"error xml:lang", se.Lang}, {"error by", se.By.String()},
 	} {
 		if err := checkText(f.name, f.v); err != nil {
 			return b, err
 		}
 	}
 	b = append(b, "<error"...)
-	b = appendAttr(b, "type", se.Type)
+	b = appendAttr(b, "type", string(se.Type))
 	b = appendJIDAttr(b, "by", se.By)
 	b = append(b, "><"...)
 	b = append(b, cond...)

@@ -28,7 +28,7 @@ func TestEncodeExact(t *testing.T) {
 		want string
 	}{
 		{"empty presence", &Presence{}, `<presence/>`},
-		{"message", &Message{Header: Header{ID: "m1", Type: MessageChat, From: alice, To: bob}, Body: "hi"},
+		{"message", &Message{Header: Header{ID: "m1", From: alice, To: bob}, Type: MessageChat, Body: "hi"},
 			`<message id='m1' type='chat' from='alice@example.com/home' to='bob@example.com'><body>hi</body></message>`},
 		{"message variants", &Message{
 			Header:  Header{Lang: "en"},
@@ -39,11 +39,11 @@ func TestEncodeExact(t *testing.T) {
 		{"presence full", &Presence{Show: ShowAway, Status: "out", Priority: -5, HasPriority: true},
 			`<presence><show>away</show><status>out</status><priority>-5</priority></presence>`},
 		{"presence zero priority", &Presence{HasPriority: true}, `<presence><priority>0</priority></presence>`},
-		{"iq with payload", &IQ{Header: Header{ID: "p", Type: IQGet, To: bob},
+		{"iq with payload", &IQ{Header: Header{ID: "p", To: bob}, Type: IQGet,
 			Payload: Element{Name: xml.Name{Space: "urn:xmpp:ping", Local: "ping"}, Raw: `<ping xmlns='urn:xmpp:ping'/>`}},
 			`<iq id='p' type='get' to='bob@example.com'><ping xmlns='urn:xmpp:ping'/></iq>`},
-		{"iq error", &IQ{Header: Header{ID: "p", Type: IQError},
-			Error: &StanzaError{Type: ErrorTypeCancel, Condition: "service-unavailable", Text: "no <way>"}},
+		{"iq error", &IQ{Header: Header{ID: "p"}, Type: IQError,
+			Error: &StanzaError{Type: ErrorTypeCancel, Condition: ErrServiceUnavailable, Text: "no <way>"}},
 			`<iq id='p' type='error'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no &lt;way&gt;</text></error></iq>`},
 		{"extensions in order", &Message{Extensions: []Element{
 			{Raw: `<active xmlns='http://jabber.org/protocol/chatstates'/>`},
@@ -67,7 +67,7 @@ func TestEncodeNoInjection(t *testing.T) {
 	t.Parallel()
 	const nasty = `'"<>&</body><evil/>]]>&amp;` + "\t\r\n"
 	m := &Message{
-		Header:   Header{ID: nasty, Type: nasty, Lang: nasty},
+		Header: Header{ID: nasty, Lang: nasty}, Type: MessageChat,
 		Subject:  nasty,
 		Body:     nasty,
 		Bodies:   []Text{{Lang: nasty, Value: nasty}},
@@ -86,7 +86,7 @@ func TestEncodeNoInjection(t *testing.T) {
 	}
 	require.NoError(t, xml.Unmarshal([]byte(out), &got), out)
 	require.Equal(t, nasty, got.ID)
-	require.Equal(t, nasty, got.Type)
+	require.Equal(t, "chat", got.Type)
 	require.Equal(t, nasty, got.Subject)
 	require.Equal(t, []string{nasty, nasty}, got.Bodies)
 	require.Equal(t, nasty, got.Thread)
@@ -110,7 +110,7 @@ func TestEncodeRefusesInvalidText(t *testing.T) {
 			"body":   &Message{Body: s},
 			"id":     &Message{Header: Header{ID: s}},
 			"status": &Presence{Status: s},
-			"text":   &IQ{Header: Header{Type: IQError}, Error: &StanzaError{Condition: "bad-request", Text: s}},
+			"text":   &IQ{Type: IQError, Error: &StanzaError{Condition: ErrBadRequest, Text: s}},
 		} {
 			var buf bytes.Buffer
 			err := NewEncoder(&buf).Encode(st)
@@ -122,7 +122,7 @@ func TestEncodeRefusesInvalidText(t *testing.T) {
 			}
 		}
 	}
-	err := NewEncoder(io.Discard).Encode(&IQ{Error: &StanzaError{Condition: "x/><evil"}})
+	err := NewEncoder(io.Discard).Encode(&IQ{Type: IQError, Error: &StanzaError{Condition: "x/><evil"}})
 	if !errors.Is(err, ErrInvalidText) {
 		t.Errorf("Encode(condition with markup) error = %v, want ErrInvalidText", err)
 	}
@@ -186,7 +186,7 @@ func BenchmarkEncodeMessage(b *testing.B) {
 		b.Fatal(err)
 	}
 	m := &Message{
-		Header:     Header{ID: "a1b2c3", Type: MessageChat, From: MustParseJID("alice@example.com/phone"), To: MustParseJID("bob@example.com")},
+		Header: Header{ID: "a1b2c3", From: MustParseJID("alice@example.com/phone"), To: MustParseJID("bob@example.com")}, Type: MessageChat,
 		Body:       "Hello Bob, are we still on for lunch tomorrow? I'll bring the <notes> & slides.",
 		Extensions: []Element{active, request},
 	}
@@ -216,8 +216,8 @@ func TestEncodeChecksHandBuiltElements(t *testing.T) {
 	for _, raw := range bad {
 		for name, st := range map[string]Stanza{
 			"extension": &Message{Extensions: []Element{{Raw: raw}}},
-			"payload":   &IQ{Header: Header{Type: IQGet}, Payload: Element{Raw: raw}},
-			"error ext": &IQ{Header: Header{Type: IQError}, Error: &StanzaError{Condition: "bad-request", Extensions: []Element{{Raw: raw}}}},
+			"payload":   &IQ{Type: IQGet, Payload: Element{Raw: raw}},
+			"error ext": &IQ{Type: IQError, Error: &StanzaError{Condition: ErrBadRequest, Extensions: []Element{{Raw: raw}}}},
 		} {
 			var buf bytes.Buffer
 			if err := NewEncoder(&buf).Encode(st); err == nil || buf.Len() != 0 {
@@ -229,6 +229,6 @@ func TestEncodeChecksHandBuiltElements(t *testing.T) {
 		}
 	}
 	// A good hand-built element is accepted as it is.
-	out := encodeString(t, &IQ{Header: Header{Type: IQGet}, Payload: Element{Raw: `<ping xmlns='urn:xmpp:ping'/>`}})
+	out := encodeString(t, &IQ{Type: IQGet, Payload: Element{Raw: `<ping xmlns='urn:xmpp:ping'/>`}})
 	require.Equal(t, `<iq type='get'><ping xmlns='urn:xmpp:ping'/></iq>`, out)
 }

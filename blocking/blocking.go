@@ -17,10 +17,6 @@ const NS = "urn:xmpp:blocking"
 // JID.
 const NSErrors = "urn:xmpp:blocking:errors"
 
-// ErrMalformed is wrapped by the errors of [List] and [ParseChange] for a
-// payload that breaks the XEP's format.
-var ErrMalformed = errors.New("blocking: malformed payload")
-
 // Change is a change to the block list: a <block/> or <unblock/>, as sent
 // to the server or pushed by it.
 type Change struct {
@@ -31,20 +27,20 @@ type Change struct {
 }
 
 // Element returns ch as a <block/> or <unblock/> element. A block without
-// JIDs is an error.
+// JIDs, or a zero JID, is an *xmpp.MalformedError.
 func (ch Change) Element() (xmpp.Element, error) {
 	name := "unblock"
 	if ch.Block {
 		name = "block"
 		if len(ch.JIDs) == 0 {
-			return xmpp.Element{}, fmt.Errorf("%w: <block/> needs at least one JID", ErrMalformed)
+			return xmpp.Element{}, malformed("", nil, "<block/> needs at least one JID")
 		}
 	}
 	var b strings.Builder
 	b.WriteString("<" + name + " xmlns='" + NS + "'>")
 	for _, j := range ch.JIDs {
 		if j.IsZero() {
-			return xmpp.Element{}, fmt.Errorf("%w: empty JID", ErrMalformed)
+			return xmpp.Element{}, malformed("", nil, "empty JID")
 		}
 		b.WriteString("<item jid='")
 		xmlEscape(&b, j.String())
@@ -52,6 +48,12 @@ func (ch Change) Element() (xmpp.Element, error) {
 	}
 	b.WriteString("</" + name + ">")
 	return xmpp.ParseElement(b.String())
+}
+
+// malformed returns the error for a payload raw ("" for none or one being
+// built) that breaks XEP-0191.
+func malformed(raw string, err error, format string, args ...any) *xmpp.MalformedError {
+	return &xmpp.MalformedError{Spec: "XEP-0191", Reason: fmt.Sprintf(format, args...), Raw: raw, Err: err}
 }
 
 // xmlEscape writes s escaped for an attribute value in single quotes.
@@ -83,7 +85,7 @@ func items(el xmpp.Element) ([]xmpp.JID, error) {
 		}
 		j, err := xmpp.ParseJID(c.Attr("jid"))
 		if err != nil {
-			return nil, fmt.Errorf("%w: item: %w", ErrMalformed, err)
+			return nil, malformed(el.Raw, err, "item jid %q", c.Attr("jid"))
 		}
 		jids = append(jids, j)
 	}
@@ -91,11 +93,11 @@ func items(el xmpp.Element) ([]xmpp.JID, error) {
 }
 
 // ParseChange reads a <block/> or <unblock/> element. A block without
-// items, or an item with a missing or invalid jid, is an error wrapping
-// ErrMalformed.
+// items, or an item with a missing or invalid jid, is an
+// *xmpp.MalformedError.
 func ParseChange(el xmpp.Element) (Change, error) {
 	if el.Name.Space != NS || el.Name.Local != "block" && el.Name.Local != "unblock" {
-		return Change{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <block/> or <unblock/>", ErrMalformed, el.Name.Local, el.Name.Space)
+		return Change{}, malformed(el.Raw, nil, "<%s xmlns='%s'> is not <block/> or <unblock/>", el.Name.Local, el.Name.Space)
 	}
 	jids, err := items(el)
 	if err != nil {
@@ -103,7 +105,7 @@ func ParseChange(el xmpp.Element) (Change, error) {
 	}
 	ch := Change{Block: el.Name.Local == "block", JIDs: jids}
 	if ch.Block && len(jids) == 0 {
-		return Change{}, fmt.Errorf("%w: <block/> without items", ErrMalformed)
+		return Change{}, malformed(el.Raw, nil, "<block/> without items")
 	}
 	return ch, nil
 }
@@ -117,55 +119,57 @@ var blocklist = func() xmpp.Element {
 }()
 
 // List returns the account's block list. Asking for it also subscribes the
-// session to pushes of later changes (XEP-0191 §3.2).
-func List(ctx context.Context, c *xmpp.Client) ([]xmpp.JID, error) {
-	res, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: blocklist})
+// session to pushes of later changes (XEP-0191 §3.2). A result that is not
+// a block list is an *xmpp.MalformedError.
+func List(ctx context.Context, s xmpp.Session) ([]xmpp.JID, error) {
+	res, err := s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQGet, Payload: blocklist})
 	if err != nil {
 		return nil, err
 	}
 	if res.Payload.Name.Space != NS || res.Payload.Name.Local != "blocklist" {
-		return nil, fmt.Errorf("%w: result <%s xmlns='%s'> is not <blocklist/>", ErrMalformed, res.Payload.Name.Local, res.Payload.Name.Space)
+		return nil, malformed(res.Payload.Raw, nil, "result <%s xmlns='%s'> is not <blocklist/>", res.Payload.Name.Local, res.Payload.Name.Space)
 	}
 	return items(res.Payload)
 }
 
 // Block adds jids to the block list; at least one is required.
-func Block(ctx context.Context, c *xmpp.Client, jids ...xmpp.JID) error {
-	return set(ctx, c, Change{Block: true, JIDs: jids})
+func Block(ctx context.Context, s xmpp.Session, jids ...xmpp.JID) error {
+	return set(ctx, s, Change{Block: true, JIDs: jids})
 }
 
 // Unblock removes jids from the block list; with none, it empties the list.
-func Unblock(ctx context.Context, c *xmpp.Client, jids ...xmpp.JID) error {
-	return set(ctx, c, Change{JIDs: jids})
+func Unblock(ctx context.Context, s xmpp.Session, jids ...xmpp.JID) error {
+	return set(ctx, s, Change{JIDs: jids})
 }
 
-func set(ctx context.Context, c *xmpp.Client, ch Change) error {
+func set(ctx context.Context, s xmpp.Session, ch Change) error {
 	el, err := ch.Element()
 	if err != nil {
 		return err
 	}
-	_, err = c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: el})
+	_, err = s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: el})
 	return err
 }
 
 // Register makes mux answer block list pushes (IQ sets of <block/> and
-// <unblock/>) and calls onChange, if not nil, with each accepted push. A
+// <unblock/>) and calls onChange, if not nil, with the session the push
+// came on and each accepted push. A
 // push from anyone but the account itself is answered with a
 // service-unavailable error, as if nothing handled it, and not reported; a
 // malformed one gets bad-request.
 //
 // Pushes come only to sessions that have called [List].
-func Register(mux *xmpp.Mux, onChange func(c *xmpp.Client, ch Change)) {
-	h := func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
-		if !iq.From.IsZero() && !iq.From.Equal(c.JID().Bare()) {
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "service-unavailable"}
+func Register(mux *xmpp.Mux, onChange func(s xmpp.Session, ch Change)) {
+	h := func(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
+		if !iq.From.IsZero() && iq.From != s.JID().Bare() {
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrServiceUnavailable}
 		}
 		ch, err := ParseChange(iq.Payload)
 		if err != nil {
-			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeModify, Condition: "bad-request"}
+			return nil, &xmpp.StanzaError{Type: xmpp.ErrorTypeModify, Condition: xmpp.ErrBadRequest}
 		}
 		if onChange != nil {
-			onChange(c, ch)
+			onChange(s, ch)
 		}
 		return &xmpp.IQ{}, nil
 	}

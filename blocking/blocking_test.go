@@ -34,9 +34,9 @@ func TestChangeElement(t *testing.T) {
 	require.Empty(t, ch.JIDs)
 
 	_, err = blocking.Change{Block: true}.Element()
-	require.ErrorIs(t, err, blocking.ErrMalformed, "block nobody")
+	fake.RequireMalformed(t, err, "XEP-0191", "block nobody")
 	_, err = blocking.Change{Block: true, JIDs: []xmpp.JID{{}}}.Element()
-	require.ErrorIs(t, err, blocking.ErrMalformed, "zero JID")
+	fake.RequireMalformed(t, err, "XEP-0191", "zero JID")
 }
 
 func TestParseChangeRejects(t *testing.T) {
@@ -50,7 +50,7 @@ func TestParseChangeRejects(t *testing.T) {
 		`<block xmlns='urn:xmpp:blocking:errors'><item jid='a@b'/></block>`,
 	} {
 		_, err := blocking.ParseChange(fake.Element(t, raw))
-		require.ErrorIs(t, err, blocking.ErrMalformed, "ParseChange(%s)", raw)
+		fake.RequireMalformed(t, err, "XEP-0191", "ParseChange(%s)", raw)
 	}
 	// Items in other namespaces are not items.
 	ch, err := blocking.ParseChange(fake.Element(t, `<unblock xmlns='urn:xmpp:blocking'><item xmlns='urn:other' jid='a@@b'/></unblock>`))
@@ -64,7 +64,7 @@ func TestIsBlocked(t *testing.T) {
 		`<not-acceptable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/><blocked xmlns='urn:xmpp:blocking:errors'/></error></message>`)
 	require.True(t, blocking.IsBlocked(m.Error))
 	require.True(t, blocking.IsBlocked(fmt.Errorf("wrapped: %w", m.Error)))
-	require.False(t, blocking.IsBlocked(&xmpp.StanzaError{Condition: "not-acceptable"}))
+	require.False(t, blocking.IsBlocked(&xmpp.StanzaError{Condition: xmpp.ErrNotAcceptable}))
 	require.False(t, blocking.IsBlocked(nil))
 }
 
@@ -73,7 +73,7 @@ func TestRegisterRoutes(t *testing.T) {
 	mux := xmpp.NewMux()
 	blocking.Register(mux, nil)
 	// A blocklist get is not a push; the Mux leaves it unanswered (service-unavailable).
-	got, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: fake.Element(t, `<blocklist xmlns='urn:xmpp:blocking'/>`)})
+	got, err := mux.OnIQ(nil, &xmpp.IQ{Type: xmpp.IQGet, Payload: fake.Element(t, `<blocklist xmlns='urn:xmpp:blocking'/>`)})
 	require.NoError(t, err)
 	require.Nil(t, got)
 }

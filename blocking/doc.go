@@ -18,4 +18,9 @@
 // Prosody adds the <blocked xmlns='urn:xmpp:blocking:errors'/> condition
 // that [IsBlocked] looks for, as ejabberd implements blocking over privacy
 // lists (XEP-0016).
+//
+// [List], [Block] and [Unblock] take an [xmpp.Session], such as an
+// *xmpp.Client, and the handlers this package registers work over whatever
+// session their Mux serves. A payload that breaks the XEP is an
+// *[xmpp.MalformedError] with Spec "XEP-0191", matching [xmpp.ErrMalformed].
 package blocking

@@ -12,10 +12,10 @@ import (
 func Example() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
-	blocking.Register(mux, func(c *xmpp.Client, ch blocking.Change) {
+	blocking.Register(mux, func(s xmpp.Session, ch blocking.Change) {
 		fmt.Println("block list changed: block =", ch.Block, ch.JIDs)
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		return
 	}

@@ -17,19 +17,19 @@ func TestPushes(t *testing.T) {
 	t.Parallel()
 	changes := make(chan blocking.Change, 16)
 	mux := xmpp.NewMux()
-	blocking.Register(mux, func(_ *xmpp.Client, ch blocking.Change) { changes <- ch })
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	blocking.Register(mux, func(_ xmpp.Session, ch blocking.Change) { changes <- ch })
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	ctx := t.Context()
 
 	for _, tc := range []struct {
 		name, from, payload string
-		cond                string // "" for a result
+		cond                xmpp.StanzaCondition // "" for a result
 	}{
-		{"stranger", "mallory@evil.test", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, "service-unavailable"},
-		{"other resource", "alice@example.test/desktop", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, "service-unavailable"},
-		{"domain", "example.test", `<unblock xmlns='urn:xmpp:blocking'/>`, "service-unavailable"},
-		{"malformed", "", `<block xmlns='urn:xmpp:blocking'/>`, "bad-request"},
-		{"bad jid", "", `<block xmlns='urn:xmpp:blocking'><item jid='a@@b'/></block>`, "bad-request"},
+		{"stranger", "mallory@evil.test", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, xmpp.ErrServiceUnavailable},
+		{"other resource", "alice@example.test/desktop", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, xmpp.ErrServiceUnavailable},
+		{"domain", "example.test", `<unblock xmlns='urn:xmpp:blocking'/>`, xmpp.ErrServiceUnavailable},
+		{"malformed", "", `<block xmlns='urn:xmpp:blocking'/>`, xmpp.ErrBadRequest},
+		{"bad jid", "", `<block xmlns='urn:xmpp:blocking'><item jid='a@@b'/></block>`, xmpp.ErrBadRequest},
 		{"no from", "", `<block xmlns='urn:xmpp:blocking'><item jid='bob@example.test'/></block>`, ""},
 		{"bare JID", "alice@example.test", `<unblock xmlns='urn:xmpp:blocking'/>`, ""},
 	} {
@@ -38,7 +38,7 @@ func TestPushes(t *testing.T) {
 			from = " from='" + tc.from + "'"
 		}
 		s.Send(`<iq type='set' id='push-` + tc.name + `'` + from + `>` + tc.payload + `</iq>`)
-		reply := s.ExpectIQ(ctx, "", "", "")
+		reply := s.ExpectIQ(ctx, 0, "", "")
 		require.Equal(t, "push-"+tc.name, reply.ID, tc.name)
 		if tc.cond == "" {
 			require.Equal(t, xmpp.IQResult, reply.Type, tc.name)
@@ -77,13 +77,13 @@ func TestListBlockUnblock(t *testing.T) {
 	iq = s.ExpectIQ(ctx, xmpp.IQGet, blocking.NS, "blocklist")
 	s.Send(fake.Result(iq, `<blocklist xmlns='urn:xmpp:blocking'><item jid='@bad'/></blocklist>`))
 	r = <-out
-	require.ErrorIs(t, r.err, blocking.ErrMalformed)
+	fake.RequireMalformed(t, r.err, "XEP-0191", "List of a bad item")
 
 	go func() { j, err := blocking.List(ctx, c); out <- res{j, err} }()
 	iq = s.ExpectIQ(ctx, xmpp.IQGet, blocking.NS, "blocklist")
 	s.Send(fake.Result(iq, ""))
 	r = <-out
-	require.ErrorIs(t, r.err, blocking.ErrMalformed, "empty result")
+	fake.RequireMalformed(t, r.err, "XEP-0191", "empty result")
 
 	errc := make(chan error, 1)
 	go func() { errc <- blocking.Block(ctx, c, xmpp.MustParseJID("romeo@montague.net")) }()
@@ -98,5 +98,5 @@ func TestListBlockUnblock(t *testing.T) {
 	s.Send(fake.Result(iq, ""))
 	require.NoError(t, <-errc)
 
-	require.ErrorIs(t, blocking.Block(ctx, c), blocking.ErrMalformed, "Block with no JIDs")
+	fake.RequireMalformed(t, blocking.Block(ctx, c), "XEP-0191", "Block with no JIDs")
 }

@@ -156,8 +156,9 @@ func (r *Resolver) Cache() *Cache { return r.cache }
 // A presence whose ver is being resolved for another presence waits for that
 // result rather than asking again. Resolve makes an IQ round trip: do not
 // call it from a handler without a goroutine, as the handler goroutine would
-// wait for the answer instead of handling other stanzas.
-func (r *Resolver) Resolve(ctx context.Context, c *xmpp.Client, p *xmpp.Presence) (disco.Info, error) {
+// wait for the answer instead of handling other stanzas. s is the session to
+// ask over.
+func (r *Resolver) Resolve(ctx context.Context, s xmpp.Session, p *xmpp.Presence) (disco.Info, error) {
 	caps, ok := Parse(p)
 	if !ok || caps.Hash == "" {
 		return disco.Info{}, ErrNoCaps
@@ -176,7 +177,7 @@ func (r *Resolver) Resolve(ctx context.Context, c *xmpp.Client, p *xmpp.Presence
 			cl = &call{done: make(chan struct{})}
 			r.inflight[k] = cl
 			r.mu.Unlock()
-			cl.info, cl.err = r.fetch(ctx, c, p.From, caps)
+			cl.info, cl.err = r.fetch(ctx, s, p.From, caps)
 			r.mu.Lock()
 			delete(r.inflight, k)
 			r.mu.Unlock()
@@ -201,8 +202,8 @@ func isContextErr(err error) bool {
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
-func (r *Resolver) fetch(ctx context.Context, c *xmpp.Client, from xmpp.JID, caps Caps) (disco.Info, error) {
-	info, err := disco.GetInfo(ctx, c, from, caps.Node+"#"+caps.Ver)
+func (r *Resolver) fetch(ctx context.Context, s xmpp.Session, from xmpp.JID, caps Caps) (disco.Info, error) {
+	info, err := disco.GetInfo(ctx, s, from, caps.Node+"#"+caps.Ver)
 	if err != nil {
 		return disco.Info{}, err
 	}

@@ -181,7 +181,7 @@ func TestElementAndParse(t *testing.T) {
 func TestAdvertise(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 	h := disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "gojabber"})
 	el := Advertise(mux, h, "https://gojabber.example")
 	info := h.Info()
@@ -191,7 +191,7 @@ func TestAdvertise(t *testing.T) {
 
 	// The node#ver is answered with the same information.
 	r, err := mux.OnIQ(nil, &xmpp.IQ{
-		Header:  xmpp.Header{Type: xmpp.IQGet},
+		Type:    xmpp.IQGet,
 		Payload: fake.Element(t, `<query xmlns='http://jabber.org/protocol/disco#info' node='https://gojabber.example#`+ver+`'/>`),
 	})
 	require.NoError(t, err)

@@ -14,4 +14,7 @@
 // To advertise the client's own capabilities, register every feature's
 // handlers and disco on one Mux, then attach [Advertise]'s element to the
 // presence the client sends.
+//
+// [Resolver.Resolve] asks over an [xmpp.Session], such as an *xmpp.Client,
+// usually the one the presence came on.
 package caps

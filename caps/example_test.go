@@ -38,7 +38,7 @@ func ExampleResolver() {
 	c2 := caps.Advertise(mux, h, "https://github.com/gojabber/xmpp")
 
 	resolver := caps.NewResolver(caps.NewCache(0))
-	mux.HandlePresence(func(c *xmpp.Client, p *xmpp.Presence) {
+	mux.HandlePresence(func(s xmpp.Session, p *xmpp.Presence) {
 		if _, ok := caps.Parse(p); !ok {
 			return
 		}
@@ -46,7 +46,7 @@ func ExampleResolver() {
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			info, err := resolver.Resolve(ctx, c, p)
+			info, err := resolver.Resolve(ctx, s, p)
 			if err != nil {
 				log.Printf("caps of %s: %v", p.From, err)
 				return
@@ -55,9 +55,7 @@ func ExampleResolver() {
 		}()
 	})
 
-	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{
-		OnIQ: mux.OnIQ, OnPresence: mux.OnPresence, OnMessage: mux.OnMessage,
-	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}

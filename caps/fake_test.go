@@ -129,7 +129,7 @@ func TestResolverPeerError(t *testing.T) {
 	_, err := r.Resolve(t.Context(), c, presence(t, caps.Element(exodus, simpleVer)))
 	var se *xmpp.StanzaError
 	require.True(t, errors.As(err, &se), "error %v (%T), want a *xmpp.StanzaError", err, err)
-	require.Equal(t, "item-not-found", se.Condition)
+	require.Equal(t, xmpp.ErrItemNotFound, se.Condition)
 	require.Zero(t, r.Cache().Len())
 }
 
@@ -141,9 +141,9 @@ func TestAdvertiseAnswersNodeVer(t *testing.T) {
 	h := disco.Register(mux, disco.Identity{Category: "client", Type: "pc", Name: "gojabber"})
 	el := caps.Advertise(mux, h, "https://gojabber.example")
 	ver := el.Attr("ver")
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='c1' from='` + peer + `'><query xmlns='http://jabber.org/protocol/disco#info' node='https://gojabber.example#` + ver + `'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, "https://gojabber.example#"+ver, r.Payload.Attr("node"))
 

@@ -18,17 +18,14 @@ const NS = "urn:xmpp:carbons:2"
 // nsHints is the namespace of XEP-0334: Message Processing Hints.
 const nsHints = "urn:xmpp:hints"
 
-// Errors of [Unwrap]. A malformed carbon's error also wraps
-// forward.ErrMalformed or another cause.
+// Errors of [Unwrap]. A malformed carbon is an *xmpp.MalformedError instead,
+// matching xmpp.ErrMalformed.
 var (
 	// ErrNotCarbon means the message holds no <received/> or <sent/>.
 	ErrNotCarbon = errors.New("carbons: not a carbon")
 	// ErrForged means the message looks like a carbon but does not come
 	// from the account's bare JID, and must be ignored.
 	ErrForged = errors.New("carbons: carbon not from the account's bare JID")
-	// ErrMalformed means a carbon from the right sender that cannot be
-	// decoded.
-	ErrMalformed = errors.New("carbons: malformed carbon")
 )
 
 // Direction says which way a copied message went.
@@ -76,16 +73,16 @@ func mustParse(raw string) xmpp.Element {
 	return el
 }
 
-// Enable turns carbons on for this session. A server without carbons
+// Enable turns carbons on for the session s. A server without carbons
 // answers with a *xmpp.StanzaError.
-func Enable(ctx context.Context, c *xmpp.Client) error {
-	_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: enable})
+func Enable(ctx context.Context, s xmpp.Session) error {
+	_, err := s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: enable})
 	return err
 }
 
-// Disable turns carbons off for this session.
-func Disable(ctx context.Context, c *xmpp.Client) error {
-	_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet}, Payload: disable})
+// Disable turns carbons off for the session s.
+func Disable(ctx context.Context, s xmpp.Session) error {
+	_, err := s.SendIQ(ctx, &xmpp.IQ{Type: xmpp.IQSet, Payload: disable})
 	return err
 }
 
@@ -93,7 +90,7 @@ func Disable(ctx context.Context, c *xmpp.Client) error {
 // bound to account (any JID of the account will do; its bare JID is used).
 // It returns an error wrapping ErrNotCarbon for an ordinary message,
 // ErrForged for a carbon whose outer from is not the account's bare JID,
-// and ErrMalformed for one that cannot be decoded.
+// and an *xmpp.MalformedError (XEP-0280) for one that cannot be decoded.
 func Unwrap(m *xmpp.Message, account xmpp.JID) (Carbon, error) {
 	var wrapper xmpp.Element
 	var dir Direction
@@ -108,16 +105,16 @@ func Unwrap(m *xmpp.Message, account xmpp.JID) (Carbon, error) {
 	if dir == 0 {
 		return Carbon{}, ErrNotCarbon
 	}
-	if account.IsZero() || !m.From.Equal(account.Bare()) {
+	if account.IsZero() || m.From != account.Bare() {
 		return Carbon{}, fmt.Errorf("%w: from %q", ErrForged, m.From.String())
 	}
 	fw, ok := wrapper.Child(forward.NS, "forwarded")
 	if !ok {
-		return Carbon{}, fmt.Errorf("%w: <%s/> without <forwarded/>", ErrMalformed, dir)
+		return Carbon{}, &xmpp.MalformedError{Spec: "XEP-0280", Reason: fmt.Sprintf("<%s/> without <forwarded/>", dir), Raw: wrapper.Raw}
 	}
 	f, err := forward.Parse(fw)
 	if err != nil {
-		return Carbon{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return Carbon{}, &xmpp.MalformedError{Spec: "XEP-0280", Reason: fmt.Sprintf("<%s/>", dir), Raw: wrapper.Raw, Err: err}
 	}
 	return Carbon{Direction: dir, Message: f.Message, Delay: f.Delay}, nil
 }
@@ -148,29 +145,29 @@ func (s *Stats) Malformed() uint64 { return s.malformed.Load() }
 // with each carbon the session receives, unwrapped, and drops forged and
 // malformed ones, counting them in the returned Stats. The wrapping message
 // is consumed either way, so the other message handlers of mux never see a
-// carbon, forged or not, as a message of its own. Carbons stay off until
-// [Enable] is called.
-func Register(mux *xmpp.Mux, h func(c *xmpp.Client, cb Carbon)) *Stats {
-	s := new(Stats)
-	mux.InterceptMessage(func(c *xmpp.Client, m *xmpp.Message) bool {
-		cb, err := Unwrap(m, c.JID())
+// carbon, forged or not, as a message of its own. h gets the session the
+// carbon came on. Carbons stay off until [Enable] is called.
+func Register(mux *xmpp.Mux, h func(s xmpp.Session, cb Carbon)) *Stats {
+	stats := new(Stats)
+	mux.InterceptMessage(func(s xmpp.Session, m *xmpp.Message) bool {
+		cb, err := Unwrap(m, s.JID())
 		switch {
 		case err == nil:
-			h(c, cb)
+			h(s, cb)
 		case errors.Is(err, ErrForged):
-			s.forged.Add(1)
-		case errors.Is(err, ErrMalformed):
-			s.malformed.Add(1)
+			stats.forged.Add(1)
+		case errors.Is(err, xmpp.ErrMalformed):
+			stats.malformed.Add(1)
 		default: // not a carbon
 			return false
 		}
 		return true
 	})
-	return s
+	return stats
 }
 
-// IsPrivate reports whether m carries <private/>.
-func IsPrivate(m *xmpp.Message) bool {
+// HasPrivate reports whether m carries <private/>.
+func HasPrivate(m *xmpp.Message) bool {
 	for _, el := range m.Extensions {
 		if el.Name.Space == NS && el.Name.Local == "private" {
 			return true
@@ -179,12 +176,12 @@ func IsPrivate(m *xmpp.Message) bool {
 	return false
 }
 
-// Private marks m so that the server does not copy it to the account's
+// AddPrivate marks m so that the server does not copy it to the account's
 // other resources: it adds <private/> and, as the XEP's example does, the
 // <no-copy/> hint of XEP-0334. It leaves m alone if it is already
 // private.
-func Private(m *xmpp.Message) {
-	if IsPrivate(m) {
+func AddPrivate(m *xmpp.Message) {
+	if HasPrivate(m) {
 		return
 	}
 	m.Extensions = append(m.Extensions, private)

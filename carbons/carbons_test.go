@@ -77,17 +77,17 @@ func TestNotCarbonOrMalformed(t *testing.T) {
 		`<message from='romeo@montague.example'><received xmlns='urn:xmpp:carbons:2'><message xmlns='jabber:client'/></received></message>`,
 	} {
 		_, err := carbons.Unwrap(fake.Message(t, raw), account)
-		require.ErrorIs(t, err, carbons.ErrMalformed, "Unwrap(%s)", raw)
+		fake.RequireMalformed(t, err, "XEP-0280", "Unwrap(%s)", raw)
 	}
 }
 
-func TestPrivate(t *testing.T) {
+func TestAddPrivate(t *testing.T) {
 	t.Parallel()
 	m := &xmpp.Message{Body: "secret"}
-	require.False(t, carbons.IsPrivate(m))
-	carbons.Private(m)
-	carbons.Private(m)
-	require.True(t, carbons.IsPrivate(m))
+	require.False(t, carbons.HasPrivate(m))
+	carbons.AddPrivate(m)
+	carbons.AddPrivate(m)
+	require.True(t, carbons.HasPrivate(m))
 	require.Len(t, m.Extensions, 2)
 	require.Equal(t, `<private xmlns='urn:xmpp:carbons:2'/>`, m.Extensions[0].Raw)
 	require.Equal(t, `<no-copy xmlns='urn:xmpp:hints'/>`, m.Extensions[1].Raw)
@@ -111,7 +111,7 @@ func FuzzUnwrap(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if !m.From.Equal(account.Bare()) || cb.Message == nil || (cb.Direction != carbons.Received && cb.Direction != carbons.Sent) {
+		if m.From != account.Bare() || cb.Message == nil || (cb.Direction != carbons.Received && cb.Direction != carbons.Sent) {
 			t.Fatalf("Unwrap accepted %q: %+v", raw, cb)
 		}
 	})

@@ -13,7 +13,7 @@
 // dropped and counted in [Stats]. [Unwrap] applies the same rule for callers
 // with their own handlers.
 //
-// [Private] keeps one outgoing message from being copied (section "Avoiding
+// [AddPrivate] keeps one outgoing message from being copied (section "Avoiding
 // Carbons for a Single Message").
 //
 // Server behaviour, as tested against Prosody 0.12 and ejabberd 23.01:
@@ -22,4 +22,9 @@
 // both
 // honour <private/>; and both pass on, unchanged, a message whose sender
 // wrapped it to look like a carbon, which is why the from check matters.
+//
+// [Enable] and [Disable] take an [xmpp.Session], such as an *xmpp.Client,
+// and the handlers this package registers work over whatever session their
+// Mux serves. A payload that breaks the XEP is an *[xmpp.MalformedError]
+// with Spec "XEP-0280", matching [xmpp.ErrMalformed].
 package carbons

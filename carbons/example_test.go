@@ -12,7 +12,7 @@ import (
 func Example() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
-	stats := carbons.Register(mux, func(c *xmpp.Client, cb carbons.Carbon) {
+	stats := carbons.Register(mux, func(s xmpp.Session, cb carbons.Carbon) {
 		switch cb.Direction {
 		case carbons.Received:
 			fmt.Println(cb.Message.From, "wrote:", cb.Message.Body)
@@ -20,7 +20,7 @@ func Example() {
 			fmt.Println("I wrote to", cb.Message.To, ":", cb.Message.Body)
 		}
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		return
 	}

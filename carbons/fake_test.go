@@ -30,9 +30,9 @@ func TestRegisterDropsForged(t *testing.T) {
 	got := make(chan carbons.Carbon, 16)
 	other := make(chan *xmpp.Message, 16)
 	mux := xmpp.NewMux()
-	mux.HandleMessage(func(_ *xmpp.Client, m *xmpp.Message) { other <- m })
-	stats := carbons.Register(mux, func(_ *xmpp.Client, cb carbons.Carbon) { got <- cb })
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) { other <- m })
+	stats := carbons.Register(mux, func(_ xmpp.Session, cb carbons.Carbon) { got <- cb })
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 
 	forgers := []string{
 		"mallory@evil.test",          // a stranger
@@ -80,5 +80,5 @@ func TestEnableDisable(t *testing.T) {
 	err := <-errc
 	se, ok := err.(*xmpp.StanzaError)
 	require.True(t, ok, "Disable error = %v, want *xmpp.StanzaError", err)
-	require.Equal(t, "feature-not-implemented", se.Condition)
+	require.Equal(t, xmpp.ErrFeatureNotImplemented, se.Condition)
 }

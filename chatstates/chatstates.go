@@ -1,7 +1,6 @@
 package chatstates
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/gojabber/xmpp"
@@ -9,10 +8,6 @@ import (
 
 // NS is the namespace of XEP-0085, also its service discovery feature.
 const NS = "http://jabber.org/protocol/chatstates"
-
-// ErrMalformed is wrapped by the errors of [Parse] and [State.Element] for
-// an element or value that is not a chat state.
-var ErrMalformed = errors.New("chatstates: malformed element")
 
 // State is a chat state (XEP-0085), named as its element.
 type State string
@@ -46,21 +41,22 @@ func (s State) Valid() bool {
 }
 
 // Element returns the state's element, to add to a message's Extensions. It
-// fails for a State that is not one of the five constants.
+// fails with an *xmpp.MalformedError for a State that is not one of the five
+// constants.
 func (s State) Element() (xmpp.Element, error) {
 	el, ok := elements[s]
 	if !ok {
-		return xmpp.Element{}, fmt.Errorf("%w: unknown chat state %q", ErrMalformed, string(s))
+		return xmpp.Element{}, &xmpp.MalformedError{Spec: "XEP-0085", Reason: fmt.Sprintf("unknown chat state %q", string(s))}
 	}
 	return el, nil
 }
 
-// Parse returns the chat state that el is. Any other element is an error
-// wrapping ErrMalformed.
+// Parse returns the chat state that el is. Any other element is an
+// *xmpp.MalformedError.
 func Parse(el xmpp.Element) (State, error) {
 	s := State(el.Name.Local)
 	if el.Name.Space != NS || !s.Valid() {
-		return "", fmt.Errorf("%w: <%s xmlns='%s'> is not a chat state", ErrMalformed, el.Name.Local, el.Name.Space)
+		return "", &xmpp.MalformedError{Spec: "XEP-0085", Reason: fmt.Sprintf("<%s xmlns='%s'> is not a chat state", el.Name.Local, el.Name.Space), Raw: el.Raw}
 	}
 	return s, nil
 }
@@ -78,8 +74,9 @@ func From(m *xmpp.Message) (State, bool) {
 	return "", false
 }
 
-// Set replaces any chat state in m's Extensions with s.
-func Set(m *xmpp.Message, s State) error {
+// Add adds the chat state s to m, replacing any chat state m had (a message
+// carries at most one).
+func Add(m *xmpp.Message, s State) error {
 	el, err := s.Element()
 	if err != nil {
 		return err

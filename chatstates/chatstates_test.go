@@ -21,7 +21,7 @@ func TestElements(t *testing.T) {
 		require.Equal(t, s, got)
 	}
 	_, err := chatstates.State("typing").Element()
-	require.ErrorIs(t, err, chatstates.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0085", "chatstates.State(\"typing\").Element()")
 }
 
 func TestFrom(t *testing.T) {
@@ -46,20 +46,20 @@ func TestFrom(t *testing.T) {
 		})
 	}
 	_, err := chatstates.Parse(xmpp.Element{})
-	require.ErrorIs(t, err, chatstates.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0085", "chatstates.Parse(xmpp.Element{})")
 }
 
-func TestSet(t *testing.T) {
+func TestAdd(t *testing.T) {
 	t.Parallel()
 	m := &xmpp.Message{Body: "hi"}
 	m.Extensions = append(m.Extensions, fake.Element(t, `<x xmlns='jabber:x:oob'/>`))
-	require.NoError(t, chatstates.Set(m, chatstates.Composing))
-	require.NoError(t, chatstates.Set(m, chatstates.Active))
+	require.NoError(t, chatstates.Add(m, chatstates.Composing))
+	require.NoError(t, chatstates.Add(m, chatstates.Active))
 	require.Len(t, m.Extensions, 2, "other extensions kept, one state")
 	got, ok := chatstates.From(m)
 	require.True(t, ok)
 	require.Equal(t, chatstates.Active, got)
-	require.ErrorIs(t, chatstates.Set(m, "bogus"), chatstates.ErrMalformed)
+	fake.RequireMalformed(t, chatstates.Add(m, "bogus"), "XEP-0085", "chatstates.Add(m, \"bogus\")")
 }
 
 func TestRegister(t *testing.T) {

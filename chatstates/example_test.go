@@ -13,19 +13,19 @@ func Example() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
 	chatstates.Register(mux)
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
 		if s, ok := chatstates.From(m); ok {
 			fmt.Println(m.From, "is", s)
 		}
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		return
 	}
 	defer c.Close()
 
-	m := &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}}
-	if err := chatstates.Set(m, chatstates.Composing); err == nil {
+	m := &xmpp.Message{Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat}
+	if err := chatstates.Add(m, chatstates.Composing); err == nil {
 		_ = c.Send(ctx, m)
 	}
 }

@@ -2,7 +2,6 @@ package correction
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 
 	"github.com/gojabber/xmpp"
@@ -10,9 +9,6 @@ import (
 
 // NS is the namespace of XEP-0308, also its service discovery feature.
 const NS = "urn:xmpp:message-correct:0"
-
-// ErrMalformed is wrapped by the errors of [Parse] and [Replace.Element].
-var ErrMalformed = errors.New("correction: malformed element")
 
 // Replace is the <replace/> element: its message corrects the one whose id
 // is ID.
@@ -26,22 +22,29 @@ type replaceXML struct {
 }
 
 // Element returns r as an element for a message's Extensions. An empty ID
-// is an error.
+// is an *xmpp.MalformedError.
 func (r Replace) Element() (xmpp.Element, error) {
 	if r.ID == "" {
-		return xmpp.Element{}, fmt.Errorf("%w: <replace/> needs an id", ErrMalformed)
+		return xmpp.Element{}, malformed("", "<replace/> needs an id")
 	}
 	return xmpp.MarshalElement(replaceXML{ID: r.ID})
 }
 
-// Parse reads a <replace/> element.
+// malformed returns the error for an element raw ("" for one being built)
+// that breaks XEP-0308.
+func malformed(raw, reason string) *xmpp.MalformedError {
+	return &xmpp.MalformedError{Spec: "XEP-0308", Reason: reason, Raw: raw}
+}
+
+// Parse reads a <replace/> element. Another element, or one without an
+// id, is an *xmpp.MalformedError.
 func Parse(el xmpp.Element) (Replace, error) {
 	if el.Name.Space != NS || el.Name.Local != "replace" {
-		return Replace{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <replace/>", ErrMalformed, el.Name.Local, el.Name.Space)
+		return Replace{}, malformed(el.Raw, fmt.Sprintf("<%s xmlns='%s'> is not <replace/>", el.Name.Local, el.Name.Space))
 	}
 	id := el.Attr("id")
 	if id == "" {
-		return Replace{}, fmt.Errorf("%w: <replace/> without id", ErrMalformed)
+		return Replace{}, malformed(el.Raw, "<replace/> without id")
 	}
 	return Replace{ID: id}, nil
 }
@@ -58,10 +61,10 @@ func From(m *xmpp.Message) (Replace, bool) {
 	return Replace{}, false
 }
 
-// Correct makes m a correction of the message with the given id: it adds a
+// Add makes m a correction of the message with the given id: it adds a
 // <replace/> element, replacing any m already had. m keeps its own id, which
 // the XEP requires to be new; the caller sets the corrected Body.
-func Correct(m *xmpp.Message, id string) error {
+func Add(m *xmpp.Message, id string) error {
 	el, err := Replace{ID: id}.Element()
 	if err != nil {
 		return err
@@ -81,7 +84,7 @@ func Correct(m *xmpp.Message, id string) error {
 // full JID as orig (Business Rules).
 func Applies(orig, corr *xmpp.Message) bool {
 	r, ok := From(corr)
-	return ok && orig.ID != "" && r.ID == orig.ID && orig.From.Equal(corr.From)
+	return ok && orig.ID != "" && r.ID == orig.ID && orig.From == corr.From
 }
 
 // Register adds the message correction feature to mux; a client that

@@ -19,7 +19,7 @@ func TestElement(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "bad1 & <2>", r.ID)
 	_, err = correction.Replace{}.Element()
-	require.ErrorIs(t, err, correction.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0308", "correction.Replace{}.Element()")
 }
 
 func TestFrom(t *testing.T) {
@@ -41,16 +41,16 @@ func TestFrom(t *testing.T) {
 		})
 	}
 	_, err := correction.Parse(fake.Element(t, `<retract xmlns='urn:xmpp:message-correct:0' id='x'/>`))
-	require.ErrorIs(t, err, correction.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0308", "correction.Parse(fake.Element(t, `<retract xmlns='urn:xmpp:message-correct:0' id='x'/>`))")
 }
 
-func TestCorrectAndApplies(t *testing.T) {
+func TestAddAndApplies(t *testing.T) {
 	t.Parallel()
 	alice := xmpp.MustParseJID("alice@example.com/phone")
 	orig := &xmpp.Message{Header: xmpp.Header{ID: "m1", From: alice}, Body: "helo"}
 	corr := &xmpp.Message{Header: xmpp.Header{ID: "m2", From: alice}, Body: "hello"}
-	require.NoError(t, correction.Correct(corr, "m0"))
-	require.NoError(t, correction.Correct(corr, "m1"))
+	require.NoError(t, correction.Add(corr, "m0"))
+	require.NoError(t, correction.Add(corr, "m1"))
 	require.Len(t, corr.Extensions, 1, "Correct replaces an earlier <replace/>")
 	require.True(t, correction.Applies(orig, corr))
 
@@ -61,7 +61,7 @@ func TestCorrectAndApplies(t *testing.T) {
 	mallory.From = xmpp.MustParseJID("mallory@example.com/phone")
 	require.False(t, correction.Applies(orig, &mallory), "correction from another user")
 	require.False(t, correction.Applies(orig, orig), "message without <replace/>")
-	require.ErrorIs(t, correction.Correct(corr, ""), correction.ErrMalformed)
+	fake.RequireMalformed(t, correction.Add(corr, ""), "XEP-0308", "correction.Add(corr, \"\")")
 }
 
 func TestRegister(t *testing.T) {

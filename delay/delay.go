@@ -2,7 +2,6 @@ package delay
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,10 +11,6 @@ import (
 
 // NS is the namespace of XEP-0203.
 const NS = "urn:xmpp:delay"
-
-// ErrMalformed is wrapped by the errors of [Parse], [ParseStamp] and
-// [Delay.Element].
-var ErrMalformed = errors.New("delay: malformed element")
 
 // Delay is a <delay/> element.
 type Delay struct {
@@ -41,41 +36,50 @@ func FormatStamp(t time.Time) string {
 }
 
 // ParseStamp parses an XEP-0082 DateTime, CCYY-MM-DDThh:mm:ss[.sss]TZD,
-// where TZD is Z or ±hh:mm. The result keeps the offset it was given.
+// where TZD is Z or ±hh:mm. The result keeps the offset it was given. A
+// string that is not such a DateTime is an *xmpp.MalformedError for
+// XEP-0082.
 func ParseStamp(s string) (time.Time, error) {
 	// time.Parse accepts a lower-case t and z; XEP-0082 does not.
 	if len(s) < 20 || s[10] != 'T' || strings.ContainsAny(s, "tz") {
-		return time.Time{}, fmt.Errorf("%w: stamp %q is not an XEP-0082 DateTime", ErrMalformed, s)
+		return time.Time{}, &xmpp.MalformedError{Spec: "XEP-0082", Reason: fmt.Sprintf("stamp %q is not a DateTime", s)}
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: stamp %q: %v", ErrMalformed, s, err)
+		return time.Time{}, &xmpp.MalformedError{Spec: "XEP-0082", Reason: fmt.Sprintf("stamp %q", s), Err: err}
 	}
 	return t, nil
 }
 
-// Element returns d as an element. A zero Stamp is an error.
+// malformed returns the error for an element raw ("" for one being built)
+// that breaks XEP-0203.
+func malformed(raw string, err error, format string, args ...any) *xmpp.MalformedError {
+	return &xmpp.MalformedError{Spec: "XEP-0203", Reason: fmt.Sprintf(format, args...), Raw: raw, Err: err}
+}
+
+// Element returns d as an element. A zero Stamp is an *xmpp.MalformedError.
 func (d Delay) Element() (xmpp.Element, error) {
 	if d.Stamp.IsZero() {
-		return xmpp.Element{}, fmt.Errorf("%w: <delay/> needs a stamp", ErrMalformed)
+		return xmpp.Element{}, malformed("", nil, "<delay/> needs a stamp")
 	}
 	return xmpp.MarshalElement(delayXML{From: d.From.String(), Stamp: FormatStamp(d.Stamp), Reason: d.Reason})
 }
 
-// Parse reads a <delay/> element: a missing or unparsable stamp, or an
-// unparsable from, is an error wrapping ErrMalformed.
+// Parse reads a <delay/> element: another element, a missing or unparsable
+// stamp, or an unparsable from, is an *xmpp.MalformedError for XEP-0203
+// (wrapping the XEP-0082 one of a bad stamp).
 func Parse(el xmpp.Element) (Delay, error) {
 	if el.Name.Space != NS || el.Name.Local != "delay" {
-		return Delay{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <delay/>", ErrMalformed, el.Name.Local, el.Name.Space)
+		return Delay{}, malformed(el.Raw, nil, "<%s xmlns='%s'> is not <delay/>", el.Name.Local, el.Name.Space)
 	}
 	stamp, err := ParseStamp(el.Attr("stamp"))
 	if err != nil {
-		return Delay{}, err
+		return Delay{}, malformed(el.Raw, err, "stamp")
 	}
 	d := Delay{Stamp: stamp, Reason: el.Text()}
 	if f := el.Attr("from"); f != "" {
 		if d.From, err = xmpp.ParseJID(f); err != nil {
-			return Delay{}, fmt.Errorf("%w: from: %w", ErrMalformed, err)
+			return Delay{}, malformed(el.Raw, err, "from %q", f)
 		}
 	}
 	return d, nil

@@ -31,7 +31,7 @@ func TestStamps(t *testing.T) {
 		"20020910T23:08:25", "2002-13-10T23:08:25Z", "2002-09-10T23:08:25+0700", "yesterday",
 	} {
 		_, err := delay.ParseStamp(bad)
-		require.ErrorIs(t, err, delay.ErrMalformed, "ParseStamp(%q)", bad)
+		fake.RequireMalformed(t, err, "XEP-0082", "ParseStamp(%q)", bad)
 	}
 	require.Equal(t, "2002-09-10T23:08:25Z", delay.FormatStamp(time.Date(2002, 9, 10, 16, 8, 25, 0, time.FixedZone("PDT", -7*3600))))
 	require.Equal(t, "2002-09-10T23:08:25.5Z", delay.FormatStamp(time.Date(2002, 9, 10, 23, 8, 25, 5e8, time.UTC)))
@@ -53,7 +53,7 @@ func TestElement(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, `<delay xmlns="urn:xmpp:delay" stamp="2002-09-10T23:08:25Z"></delay>`, el.Raw)
 	_, err = delay.Delay{}.Element()
-	require.ErrorIs(t, err, delay.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0203", "delay.Delay{}.Element()")
 }
 
 func TestFrom(t *testing.T) {
@@ -77,7 +77,7 @@ func TestFrom(t *testing.T) {
 		require.False(t, ok, "From(%s)", raw)
 	}
 	_, err := delay.Parse(fake.Element(t, `<delay xmlns='urn:xmpp:delay' stamp='2002-09-10T23:08:25Z' from='a@@b'/>`))
-	require.ErrorIs(t, err, delay.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0203", "delay.Parse(fake.Element(t, `<delay xmlns='urn:xmpp:delay' stamp='2002-09-10T23:08:25Z' from='a@@b'/>`))")
 	_, err = delay.Parse(fake.Element(t, `<x xmlns='jabber:x:delay' stamp='2002-09-10T23:08:25Z'/>`))
-	require.ErrorIs(t, err, delay.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0203", "delay.Parse(fake.Element(t, `<x xmlns='jabber:x:delay' stamp='2002-09-10T23:08:25Z'/>`))")
 }

@@ -5,4 +5,8 @@
 // sent (stamp, required), by whom it was delayed (from, optional) and why
 // (its text, optional). Servers add it to offline messages, and
 // XEP-0297 forwarded messages carry it too.
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0203", matching [xmpp.ErrMalformed]; a bad stamp is one with Spec
+// "XEP-0082", which [Parse] wraps.
 package delay

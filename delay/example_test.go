@@ -11,7 +11,7 @@ import (
 // Read when an offline message was first sent.
 func ExampleFrom() {
 	mux := xmpp.NewMux()
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
 		if d, ok := delay.From(m); ok {
 			fmt.Println("sent at", d.Stamp.Local().Format(time.Kitchen), "delayed by", d.From)
 		}

@@ -65,26 +65,15 @@ type Item struct {
 	Name string
 }
 
-// MalformedError is returned for a reply that does not follow XEP-0030: no
-// payload or a wrong one, an identity without category or type, a feature
-// without var, an item without a valid jid.
-type MalformedError struct {
-	// Reason says what is wrong.
-	Reason string
-	// Raw is the reply's payload, "" when there was none.
-	Raw string
-}
-
-func (e *MalformedError) Error() string {
-	return "disco: malformed reply: " + e.Reason
-}
-
 // GetInfo asks to (or its node, when node is not "") for its identities and
 // features (XEP-0030 §3.1). A zero to asks the user's own account. An error
 // reply is returned as an *xmpp.StanzaError: item-not-found for an unknown
-// node, service-unavailable for an entity that does not answer disco.
-func GetInfo(ctx context.Context, c *xmpp.Client, to xmpp.JID, node string) (Info, error) {
-	r, err := query(ctx, c, to, NSInfo, node)
+// node, service-unavailable for an entity that does not answer disco. A reply
+// that does not follow XEP-0030 (no payload or a wrong one, an identity
+// without category or type, a feature without var) is an
+// *xmpp.MalformedError.
+func GetInfo(ctx context.Context, s xmpp.Session, to xmpp.JID, node string) (Info, error) {
+	r, err := query(ctx, s, to, NSInfo, node)
 	if err != nil {
 		return Info{}, err
 	}
@@ -92,16 +81,18 @@ func GetInfo(ctx context.Context, c *xmpp.Client, to xmpp.JID, node string) (Inf
 }
 
 // GetItems asks to (or its node, when node is not "") for its items
-// (XEP-0030 §4.1). A zero to asks the user's own account.
-func GetItems(ctx context.Context, c *xmpp.Client, to xmpp.JID, node string) ([]Item, error) {
-	r, err := query(ctx, c, to, NSItems, node)
+// (XEP-0030 §4.1). A zero to asks the user's own account. A reply that does
+// not follow XEP-0030 (no payload or a wrong one, an item without a valid
+// jid) is an *xmpp.MalformedError.
+func GetItems(ctx context.Context, s xmpp.Session, to xmpp.JID, node string) ([]Item, error) {
+	r, err := query(ctx, s, to, NSItems, node)
 	if err != nil {
 		return nil, err
 	}
 	return parseItems(r.Payload)
 }
 
-func query(ctx context.Context, c *xmpp.Client, to xmpp.JID, space, node string) (*xmpp.IQ, error) {
+func query(ctx context.Context, s xmpp.Session, to xmpp.JID, space, node string) (*xmpp.IQ, error) {
 	var b strings.Builder
 	b.WriteString("<query xmlns='" + space + "'")
 	writeAttr(&b, "node", node)
@@ -110,7 +101,7 @@ func query(ctx context.Context, c *xmpp.Client, to xmpp.JID, space, node string)
 	if err != nil {
 		return nil, err
 	}
-	return c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: el})
+	return s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: el})
 }
 
 // parseInfo reads a disco#info <query/>.
@@ -129,13 +120,13 @@ func parseInfo(el xmpp.Element) (Info, error) {
 				Lang:     ch.Attr("xml:lang"),
 			}
 			if id.Category == "" || id.Type == "" {
-				return Info{}, &MalformedError{Reason: "identity without category or type", Raw: el.Raw}
+				return Info{}, &xmpp.MalformedError{Spec: "XEP-0030", Reason: "identity without category or type", Raw: el.Raw}
 			}
 			info.Identities = append(info.Identities, id)
 		case xml.Name{Space: NSInfo, Local: "feature"}:
 			v := ch.Attr("var")
 			if v == "" {
-				return Info{}, &MalformedError{Reason: "feature without var", Raw: el.Raw}
+				return Info{}, &xmpp.MalformedError{Spec: "XEP-0030", Reason: "feature without var", Raw: el.Raw}
 			}
 			info.Features = append(info.Features, v)
 		case xml.Name{Space: NSData, Local: "x"}:
@@ -157,7 +148,7 @@ func parseItems(el xmpp.Element) ([]Item, error) {
 		}
 		j, err := xmpp.ParseJID(ch.Attr("jid"))
 		if err != nil {
-			return nil, &MalformedError{Reason: fmt.Sprintf("item jid %q: %v", ch.Attr("jid"), err), Raw: el.Raw}
+			return nil, &xmpp.MalformedError{Spec: "XEP-0030", Reason: fmt.Sprintf("item jid %q", ch.Attr("jid")), Raw: el.Raw, Err: err}
 		}
 		items = append(items, Item{JID: j, Node: ch.Attr("node"), Name: ch.Attr("name")})
 	}
@@ -166,9 +157,9 @@ func parseItems(el xmpp.Element) ([]Item, error) {
 
 func wrongPayload(el xmpp.Element, space string) error {
 	if el.IsZero() {
-		return &MalformedError{Reason: "result without <query xmlns='" + space + "'/>"}
+		return &xmpp.MalformedError{Spec: "XEP-0030", Reason: "result without <query xmlns='" + space + "'/>"}
 	}
-	return &MalformedError{
+	return &xmpp.MalformedError{Spec: "XEP-0030",
 		Reason: fmt.Sprintf("result payload is {%s}%s, want {%s}query", el.Name.Space, el.Name.Local, space),
 		Raw:    el.Raw,
 	}

@@ -12,16 +12,16 @@ import (
 
 func get(t *testing.T, mux *xmpp.Mux, payload string) (*xmpp.IQ, error) {
 	t.Helper()
-	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "q1"}, Payload: fake.Element(t, payload)})
+	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "q1"}, Type: xmpp.IQGet, Payload: fake.Element(t, payload)})
 }
 
 func TestRegisterAnswersInfoWithMuxFeatures(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 	Register(mux, Identity{Category: "client", Type: "bot", Name: "Bot <&'\">", Lang: "en"})
 	// Registered after disco: still reported.
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:time", "time", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:time", "time", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 
 	r, err := get(t, mux, `<query xmlns='http://jabber.org/protocol/disco#info'/>`)
 	require.NoError(t, err)
@@ -65,7 +65,7 @@ func TestRegisterNodes(t *testing.T) {
 		_, err := get(t, mux, `<query xmlns='`+ns+`' node='https://gojabber.example#abc'/>`)
 		var se *xmpp.StanzaError
 		require.True(t, errors.As(err, &se), "unknown node: error %v, want a *StanzaError", err)
-		require.Equal(t, "item-not-found", se.Condition)
+		require.Equal(t, xmpp.ErrItemNotFound, se.Condition)
 		require.Equal(t, xmpp.ErrorTypeCancel, se.Type)
 	}
 	h.AddNode("https://gojabber.example#abc")
@@ -148,8 +148,7 @@ func TestParseMalformed(t *testing.T) {
 			} else {
 				_, err = parseInfo(el)
 			}
-			var me *MalformedError
-			require.True(t, errors.As(err, &me), "parse(%q) = %v, want a *MalformedError", tc.raw, err)
+			me := fake.RequireMalformed(t, err, "XEP-0030", "parse(%q)", tc.raw)
 			require.Equal(t, tc.raw, me.Raw)
 		})
 	}

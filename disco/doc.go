@@ -14,5 +14,10 @@
 //	mux := xmpp.NewMux()
 //	ping.Register(mux)
 //	disco.Register(mux, disco.Identity{Category: "client", Type: "pc", Name: "gojabber"})
-//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{OnIQ: mux.OnIQ})
+//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{Handler: mux})
+//
+// [GetInfo] and [GetItems] take an [xmpp.Session], such as an *xmpp.Client,
+// and the handlers this package registers work over whatever session their
+// Mux serves. A payload that breaks the XEP is an *[xmpp.MalformedError]
+// with Spec "XEP-0030", matching [xmpp.ErrMalformed].
 package disco

@@ -57,9 +57,7 @@ func ExampleRegister() {
 	mux := xmpp.NewMux()
 	disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "echobot"})
 	c, err := xmpp.Dial(context.Background(), "bot@example.com", "secret", &xmpp.Options{
-		OnIQ:       mux.OnIQ,
-		OnMessage:  mux.OnMessage,
-		OnPresence: mux.OnPresence,
+		Handler: mux,
 	})
 	if err != nil {
 		log.Fatal(err)

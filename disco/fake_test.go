@@ -42,12 +42,12 @@ func errorReply(iq *xmpp.IQ, typ, condition string) string {
 func TestPeerRequests(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
-	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
+	mux.HandleIQ(xmpp.IQGet, "urn:xmpp:ping", "ping", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return &xmpp.IQ{}, nil })
 	disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "test"})
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 
 	s.Send(`<iq type='get' id='info1' from='` + peer + `' to='alice@example.test/phone'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, "info1", r.ID)
 	require.Equal(t, peer, r.To.String())
@@ -59,20 +59,20 @@ func TestPeerRequests(t *testing.T) {
 		`</query>`, r.Payload.Raw)
 
 	s.Send(`<iq type='get' id='items1' from='` + peer + `'><query xmlns='http://jabber.org/protocol/disco#items'/></iq>`)
-	r = s.ExpectIQ(t.Context(), "", "", "")
+	r = s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, `<query xmlns='http://jabber.org/protocol/disco#items'/>`, r.Payload.Raw)
 
 	s.Send(`<iq type='get' id='node1' from='` + peer + `'><query xmlns='http://jabber.org/protocol/disco#info' node='unknown'/></iq>`)
-	r = s.ExpectIQ(t.Context(), "", "", "")
+	r = s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQError, r.Type)
-	require.Equal(t, "item-not-found", r.Error.Condition)
+	require.Equal(t, xmpp.ErrItemNotFound, r.Error.Condition)
 
 	s.Send(`<iq type='get' id='other1' from='` + peer + `'><query xmlns='urn:example:unknown'/></iq>`)
-	r = s.ExpectIQ(t.Context(), "", "", "")
+	r = s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQError, r.Type)
 	require.Equal(t, "other1", r.ID)
-	require.Equal(t, "service-unavailable", r.Error.Condition)
+	require.Equal(t, xmpp.ErrServiceUnavailable, r.Error.Condition)
 }
 
 func TestGetInfo(t *testing.T) {
@@ -139,11 +139,10 @@ func TestGetErrors(t *testing.T) {
 				if name == "item-not-found" {
 					var se *xmpp.StanzaError
 					require.True(t, errors.As(err, &se), "error %v (%T), want a *xmpp.StanzaError", err, err)
-					require.Equal(t, "item-not-found", se.Condition)
+					require.Equal(t, xmpp.ErrItemNotFound, se.Condition)
 					continue
 				}
-				var me *disco.MalformedError
-				require.True(t, errors.As(err, &me), "error %v (%T), want a *disco.MalformedError", err, err)
+				fake.RequireMalformed(t, err, "XEP-0030", "disco.GetInfo or GetItems (%s)", name)
 			}
 		})
 	}

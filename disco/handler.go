@@ -68,7 +68,7 @@ func (h *Handler) knows(node string) bool {
 	return h.nodes[node]
 }
 
-func (h *Handler) info(_ *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+func (h *Handler) info(_ xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 	node := iq.Payload.Attr("node")
 	if !h.knows(node) {
 		return nil, itemNotFound()
@@ -80,7 +80,7 @@ func (h *Handler) info(_ *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
 	return &xmpp.IQ{Payload: el}, nil
 }
 
-func (h *Handler) items(_ *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
+func (h *Handler) items(_ xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 	node := iq.Payload.Attr("node")
 	if !h.knows(node) {
 		return nil, itemNotFound()
@@ -97,7 +97,7 @@ func (h *Handler) items(_ *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
 }
 
 func itemNotFound() error {
-	return &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: "item-not-found"}
+	return &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrItemNotFound}
 }
 
 // Element returns info as the <query/> of a disco#info result for node ("" for

@@ -6,4 +6,9 @@
 //
 // The package is not called time, so that it does not hide the standard
 // library's.
+//
+// [Get] take an [xmpp.Session], such as an *xmpp.Client, and the handlers
+// this package registers work over whatever session their Mux serves. A
+// payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0202", matching [xmpp.ErrMalformed].
 package entitytime

@@ -13,17 +13,6 @@ import (
 // NS is the namespace of XEP-0202.
 const NS = "urn:xmpp:time"
 
-// MalformedError is returned for a reply that does not follow XEP-0202: no
-// <time xmlns='urn:xmpp:time'/>, or a missing or invalid <tzo/> or <utc/>.
-type MalformedError struct {
-	// Reason says what is wrong.
-	Reason string
-	// Raw is the reply's payload, "" when there was none.
-	Raw string
-}
-
-func (e *MalformedError) Error() string { return "entitytime: malformed reply: " + e.Reason }
-
 var request = func() xmpp.Element {
 	el, err := xmpp.ParseElement("<time xmlns='" + NS + "'/>")
 	if err != nil {
@@ -35,9 +24,11 @@ var request = func() xmpp.Element {
 // Get asks to for its time (§3). It returns the entity's clock reading in
 // the entity's time zone (a fixed zone of offset), and the offset from UTC
 // the entity reported. A zero to asks the user's own server. An error reply
-// is returned as an *xmpp.StanzaError.
-func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (t time.Time, offset time.Duration, err error) {
-	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+// is returned as an *xmpp.StanzaError; a reply that does not follow XEP-0202
+// (no <time xmlns='urn:xmpp:time'/>, a missing or invalid <tzo/> or <utc/>)
+// as an *xmpp.MalformedError.
+func Get(ctx context.Context, s xmpp.Session, to xmpp.JID) (t time.Time, offset time.Duration, err error) {
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return time.Time{}, 0, err
 	}
@@ -46,7 +37,7 @@ func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (t time.Time, offset 
 
 func parse(el xmpp.Element) (time.Time, time.Duration, error) {
 	malformed := func(format string, args ...any) (time.Time, time.Duration, error) {
-		return time.Time{}, 0, &MalformedError{Reason: fmt.Sprintf(format, args...), Raw: el.Raw}
+		return time.Time{}, 0, &xmpp.MalformedError{Spec: "XEP-0202", Reason: fmt.Sprintf(format, args...), Raw: el.Raw}
 	}
 	if el.Name != (xml.Name{Space: NS, Local: "time"}) {
 		if el.IsZero() {
@@ -116,7 +107,7 @@ func Register(mux *xmpp.Mux) {
 // RegisterClock is Register with a clock: answers give now() as <utc/>, to
 // the millisecond, and the offset of its location as <tzo/>.
 func RegisterClock(mux *xmpp.Mux, now func() time.Time) {
-	mux.HandleIQ(xmpp.IQGet, NS, "time", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) {
+	mux.HandleIQ(xmpp.IQGet, NS, "time", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) {
 		el, err := element(now())
 		if err != nil {
 			return nil, err

@@ -1,7 +1,6 @@
 package entitytime
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ func TestRegisterClock(t *testing.T) {
 			mux := xmpp.NewMux()
 			RegisterClock(mux, func() time.Time { return tc.now })
 			require.Equal(t, []string{NS}, mux.Features())
-			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "t1"}, Payload: request})
+			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "t1"}, Type: xmpp.IQGet, Payload: request})
 			require.NoError(t, err)
 			require.Equal(t, tc.want, r.Payload.Raw)
 
@@ -52,7 +51,7 @@ func TestRegister(t *testing.T) {
 	mux := xmpp.NewMux()
 	Register(mux)
 	before := time.Now().Truncate(time.Millisecond)
-	r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet}, Payload: request})
+	r, err := mux.OnIQ(nil, &xmpp.IQ{Type: xmpp.IQGet, Payload: request})
 	require.NoError(t, err)
 	got, _, err := parse(r.Payload)
 	require.NoError(t, err)
@@ -94,8 +93,7 @@ func TestParseMalformed(t *testing.T) {
 			el = fake.Element(t, raw)
 		}
 		_, _, err := parse(el)
-		var me *MalformedError
-		require.True(t, errors.As(err, &me), "parse(%q) = %v, want a *MalformedError", raw, err)
+		me := fake.RequireMalformed(t, err, "XEP-0202", "parse(%q)", raw)
 		require.Equal(t, raw, me.Raw)
 	}
 }

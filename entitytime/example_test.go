@@ -32,7 +32,7 @@ func ExampleGet() {
 func ExampleRegisterClock() {
 	mux := xmpp.NewMux()
 	entitytime.RegisterClock(mux, func() time.Time { return time.Now().UTC() })
-	c, err := xmpp.Dial(context.Background(), "alice@example.com", "secret", &xmpp.Options{OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(context.Background(), "alice@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}

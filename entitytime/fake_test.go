@@ -1,7 +1,6 @@
 package entitytime_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -20,9 +19,9 @@ func TestPeerRequest(t *testing.T) {
 	entitytime.RegisterClock(mux, func() time.Time {
 		return time.Date(2006, 12, 19, 11, 58, 35, 0, time.FixedZone("CST", -6*3600))
 	})
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='time_1' from='` + peer + `'><time xmlns='urn:xmpp:time'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, `<time xmlns='urn:xmpp:time'><tzo>-06:00</tzo><utc>2006-12-19T17:58:35Z</utc></time>`, r.Payload.Raw)
 }
@@ -41,6 +40,5 @@ func TestGet(t *testing.T) {
 
 	reply = `<time xmlns='urn:xmpp:time'><tzo>-06:00</tzo></time>`
 	_, _, err = entitytime.Get(t.Context(), c, xmpp.MustParseJID(peer))
-	var me *entitytime.MalformedError
-	require.True(t, errors.As(err, &me), "error %v (%T), want a *entitytime.MalformedError", err, err)
+	fake.RequireMalformed(t, err, "XEP-0202", "entitytime.Get")
 }

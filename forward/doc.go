@@ -11,4 +11,7 @@
 // its from is not checked by any server. Trust it only as far as that
 // sender is trusted; package carbons, for example, accepts carbons
 // only from the account's own bare JID.
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0297", matching [xmpp.ErrMalformed].
 package forward

@@ -2,7 +2,6 @@ package forward
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -13,8 +12,11 @@ import (
 // NS is the namespace of XEP-0297.
 const NS = "urn:xmpp:forward:0"
 
-// ErrMalformed is wrapped by the errors of [Parse] and [Forwarded.Element].
-var ErrMalformed = errors.New("forward: malformed element")
+// malformed returns the error for an element raw ("" for one being built)
+// that breaks XEP-0297.
+func malformed(raw string, err error, format string, args ...any) *xmpp.MalformedError {
+	return &xmpp.MalformedError{Spec: "XEP-0297", Reason: fmt.Sprintf(format, args...), Raw: raw, Err: err}
+}
 
 // Forwarded is a <forwarded/> element holding a message.
 type Forwarded struct {
@@ -25,10 +27,11 @@ type Forwarded struct {
 }
 
 // Element returns f as an element: <forwarded/> with the <delay/>, if any,
-// then the message in the jabber:client namespace.
+// then the message in the jabber:client namespace. A nil Message is an
+// *xmpp.MalformedError.
 func (f Forwarded) Element() (xmpp.Element, error) {
 	if f.Message == nil {
-		return xmpp.Element{}, fmt.Errorf("%w: <forwarded/> needs a message", ErrMalformed)
+		return xmpp.Element{}, malformed("", nil, "<forwarded/> needs a message")
 	}
 	var b strings.Builder
 	b.WriteString("<forwarded xmlns='" + NS + "'>")
@@ -56,12 +59,12 @@ func (f Forwarded) Element() (xmpp.Element, error) {
 
 // Parse reads a <forwarded/> element holding a {jabber:client}message and
 // an optional <delay/>. A missing or undecodable message, a malformed delay,
-// or an element of another name is an error wrapping ErrMalformed; a
-// message that breaks the stanza rules is also reported as the
-// *xmpp.BadStanzaError the decoder returned.
+// or an element of another name is an *xmpp.MalformedError for XEP-0297; for
+// a message that breaks the stanza rules it wraps the *xmpp.BadStanzaError
+// the decoder returned.
 func Parse(el xmpp.Element) (Forwarded, error) {
 	if el.Name.Space != NS || el.Name.Local != "forwarded" {
-		return Forwarded{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <forwarded/>", ErrMalformed, el.Name.Local, el.Name.Space)
+		return Forwarded{}, malformed(el.Raw, nil, "<%s xmlns='%s'> is not <forwarded/>", el.Name.Local, el.Name.Space)
 	}
 	var f Forwarded
 	for c := range el.Children() {
@@ -69,12 +72,12 @@ func Parse(el xmpp.Element) (Forwarded, error) {
 		case c.Name.Space == delay.NS && c.Name.Local == "delay" && f.Delay == nil:
 			d, err := delay.Parse(c)
 			if err != nil {
-				return Forwarded{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+				return Forwarded{}, malformed(el.Raw, err, "delay")
 			}
 			f.Delay = &d
 		case c.Name.Space == xmpp.NSClient && c.Name.Local == "message":
 			if f.Message != nil {
-				return Forwarded{}, fmt.Errorf("%w: more than one message", ErrMalformed)
+				return Forwarded{}, malformed(el.Raw, nil, "more than one message")
 			}
 			m, err := DecodeMessage(c)
 			if err != nil {
@@ -84,7 +87,7 @@ func Parse(el xmpp.Element) (Forwarded, error) {
 		}
 	}
 	if f.Message == nil {
-		return Forwarded{}, fmt.Errorf("%w: no {%s}message inside", ErrMalformed, xmpp.NSClient)
+		return Forwarded{}, malformed(el.Raw, nil, "no {%s}message inside", xmpp.NSClient)
 	}
 	return f, nil
 }
@@ -101,26 +104,21 @@ func From(m *xmpp.Message) (Forwarded, bool) {
 	return Forwarded{}, false
 }
 
-// streamHead opens the synthetic stream DecodeMessage decodes in.
-const streamHead = "<stream:stream xmlns='" + xmpp.NSClient + "' xmlns:stream='" + xmpp.NSStream + "'>"
-
 // DecodeMessage decodes el, a {jabber:client}message element, into a
-// Message with the library's Decoder, as if it had come on the stream.
+// Message with xmpp.DecodeStanza, as if it had come on the stream. An
+// element that is not a message, or does not decode, is an
+// *xmpp.MalformedError for XEP-0297.
 func DecodeMessage(el xmpp.Element) (*xmpp.Message, error) {
 	if el.Name.Space != xmpp.NSClient || el.Name.Local != "message" {
-		return nil, fmt.Errorf("%w: <%s xmlns='%s'> is not a message", ErrMalformed, el.Name.Local, el.Name.Space)
+		return nil, malformed(el.Raw, nil, "<%s xmlns='%s'> is not a message", el.Name.Local, el.Name.Space)
 	}
-	d := xmpp.NewDecoder(strings.NewReader(streamHead + el.Raw))
-	// The message was part of a stanza the session accepted: let it be as
-	// big as it is.
-	d.SetLimits(xmpp.Limits{MaxStanzaSize: len(el.Raw) + 1024})
-	v, err := d.Next()
+	v, err := xmpp.DecodeStanza(el)
 	if err != nil {
-		return nil, fmt.Errorf("%w: inner message: %w", ErrMalformed, err)
+		return nil, malformed(el.Raw, err, "inner message")
 	}
 	m, ok := v.(*xmpp.Message)
 	if !ok {
-		return nil, fmt.Errorf("%w: inner element decoded as %T", ErrMalformed, v)
+		return nil, malformed(el.Raw, nil, "inner element decoded as %T", v)
 	}
 	return m, nil
 }

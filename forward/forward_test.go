@@ -17,8 +17,8 @@ func TestElementRoundTrip(t *testing.T) {
 	t.Parallel()
 	d := &delay.Delay{Stamp: time.Date(2010, 7, 10, 23, 8, 25, 0, time.UTC)}
 	inner := &xmpp.Message{
-		Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, From: xmpp.MustParseJID("romeo@montague.lit/orchard"), To: xmpp.MustParseJID("juliet@capulet.lit/balcony")},
-		Body:   `A kiss & a <tag> "quote"`,
+		Header: xmpp.Header{ID: "m1", From: xmpp.MustParseJID("romeo@montague.lit/orchard"), To: xmpp.MustParseJID("juliet@capulet.lit/balcony")}, Type: xmpp.MessageChat,
+		Body: `A kiss & a <tag> "quote"`,
 	}
 	inner.Extensions = []xmpp.Element{fake.Element(t, `<active xmlns='http://jabber.org/protocol/chatstates'/>`)}
 	el, err := forward.Forwarded{Delay: d, Message: inner}.Element()
@@ -42,7 +42,7 @@ func TestElementRoundTrip(t *testing.T) {
 	require.Equal(t, `<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client'><body>x</body></message></forwarded>`, el.Raw)
 
 	_, err = forward.Forwarded{}.Element()
-	require.ErrorIs(t, err, forward.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0297", "forward.Forwarded{}.Element()")
 	_, err = forward.Forwarded{Message: &xmpp.Message{Body: "\x00"}}.Element()
 	require.Error(t, err, "a message the encoder refuses")
 }
@@ -86,14 +86,14 @@ func TestParseRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := forward.Parse(fake.Element(t, tc.raw))
-			require.ErrorIs(t, err, forward.ErrMalformed)
+			fake.RequireMalformed(t, err, "XEP-0297", "forward.Parse(fake.Element(t, tc.raw))")
 		})
 	}
 	_, err := forward.Parse(fake.Element(t, `<forwarded xmlns='urn:xmpp:forward:0'><message xmlns='jabber:client' from='a@@b'/></forwarded>`))
 	var bad *xmpp.BadStanzaError
 	require.True(t, errors.As(err, &bad), "bad inner address: %v, want a *xmpp.BadStanzaError", err)
 	_, err = forward.Parse(xmpp.Element{})
-	require.ErrorIs(t, err, forward.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0297", "forward.Parse(xmpp.Element{})")
 	_, ok := forward.From(fake.Message(t, `<message><forwarded xmlns='urn:xmpp:forward:0'/></message>`))
 	require.False(t, ok)
 }

@@ -6,4 +6,9 @@
 // component, its uptime (§5); for a bare JID, answered by the user's server,
 // how long ago the user logged out, with the status of that time (§3); for a
 // full JID, answered by the client, how long the user has been idle (§4).
+//
+// [Get] take an [xmpp.Session], such as an *xmpp.Client, and the handlers
+// this package registers work over whatever session their Mux serves. A
+// payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0012", matching [xmpp.ErrMalformed].
 package last

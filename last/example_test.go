@@ -36,7 +36,7 @@ func ExampleRegister() {
 	last.Register(mux, func() time.Time { return time.Unix(0, lastInput.Load()) })
 
 	ctx := context.Background()
-	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}

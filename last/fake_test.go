@@ -1,7 +1,6 @@
 package last_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -19,9 +18,9 @@ func TestPeerRequest(t *testing.T) {
 	mux := xmpp.NewMux()
 	idleSince := time.Now().Add(-123*time.Second - 500*time.Millisecond)
 	last.Register(mux, func() time.Time { return idleSince })
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='last1' from='` + peer + `'><query xmlns='jabber:iq:last'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, `<query xmlns='jabber:iq:last' seconds='123'/>`, r.Payload.Raw)
 }
@@ -41,6 +40,5 @@ func TestGet(t *testing.T) {
 
 	reply = `<query xmlns='jabber:iq:last' seconds='soon'/>`
 	_, _, err = last.Get(t.Context(), c, xmpp.MustParseJID(peer))
-	var me *last.MalformedError
-	require.True(t, errors.As(err, &me), "error %v (%T), want a *last.MalformedError", err, err)
+	fake.RequireMalformed(t, err, "XEP-0012", "last.Get")
 }

@@ -14,18 +14,6 @@ import (
 // NS is the namespace of XEP-0012.
 const NS = "jabber:iq:last"
 
-// MalformedError is returned for a reply that does not follow XEP-0012: no
-// <query xmlns='jabber:iq:last'/>, or one whose seconds attribute is
-// missing or not a number of seconds.
-type MalformedError struct {
-	// Reason says what is wrong.
-	Reason string
-	// Raw is the reply's payload, "" when there was none.
-	Raw string
-}
-
-func (e *MalformedError) Error() string { return "last: malformed reply: " + e.Reason }
-
 var request = func() xmpp.Element {
 	el, err := xmpp.ParseElement("<query xmlns='" + NS + "'/>")
 	if err != nil {
@@ -40,9 +28,11 @@ var request = func() xmpp.Element {
 // asks the user's own server. An error reply is returned as an
 // *xmpp.StanzaError: e.g. forbidden for a user whose presence the asker is
 // not subscribed to (§3), service-unavailable for an entity that does not
-// say.
-func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (seconds time.Duration, status string, err error) {
-	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+// say. A reply that does not follow XEP-0012 (no <query
+// xmlns='jabber:iq:last'/>, or one whose seconds attribute is missing or not
+// a number of seconds) is an *xmpp.MalformedError.
+func Get(ctx context.Context, s xmpp.Session, to xmpp.JID) (seconds time.Duration, status string, err error) {
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return 0, "", err
 	}
@@ -55,14 +45,14 @@ const maxSeconds = math.MaxInt64 / int64(time.Second)
 func parse(el xmpp.Element) (time.Duration, string, error) {
 	if el.Name != (xml.Name{Space: NS, Local: "query"}) {
 		if el.IsZero() {
-			return 0, "", &MalformedError{Reason: "result without <query xmlns='" + NS + "'/>"}
+			return 0, "", &xmpp.MalformedError{Spec: "XEP-0012", Reason: "result without <query xmlns='" + NS + "'/>"}
 		}
-		return 0, "", &MalformedError{Reason: fmt.Sprintf("result payload is {%s}%s", el.Name.Space, el.Name.Local), Raw: el.Raw}
+		return 0, "", &xmpp.MalformedError{Spec: "XEP-0012", Reason: fmt.Sprintf("result payload is {%s}%s", el.Name.Space, el.Name.Local), Raw: el.Raw}
 	}
 	s := el.Attr("seconds")
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || n > maxSeconds || s[0] == '+' {
-		return 0, "", &MalformedError{Reason: fmt.Sprintf("seconds %q is not a non-negative integer", s), Raw: el.Raw}
+		return 0, "", &xmpp.MalformedError{Spec: "XEP-0012", Reason: fmt.Sprintf("seconds %q is not a non-negative integer", s), Raw: el.Raw}
 	}
 	return time.Duration(n) * time.Second, el.Text(), nil
 }
@@ -75,7 +65,7 @@ func parse(el xmpp.Element) (time.Duration, string, error) {
 // Idle time tells others when the user is away from the device; register
 // only if the user agrees to share it (§8).
 func Register(mux *xmpp.Mux, idleSince func() time.Time) {
-	mux.HandleIQ(xmpp.IQGet, NS, "query", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) {
+	mux.HandleIQ(xmpp.IQGet, NS, "query", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) {
 		var secs int64
 		if t := idleSince(); !t.IsZero() {
 			secs = max(0, int64(time.Since(t)/time.Second))

@@ -1,7 +1,6 @@
 package last
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -28,7 +27,7 @@ func TestRegister(t *testing.T) {
 			mux := xmpp.NewMux()
 			Register(mux, func() time.Time { return tc.idleSince })
 			require.Equal(t, []string{NS}, mux.Features())
-			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "l1"}, Payload: request})
+			r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "l1"}, Type: xmpp.IQGet, Payload: request})
 			require.NoError(t, err)
 			require.Equal(t, tc.want, r.Payload.Raw)
 		})
@@ -66,8 +65,7 @@ func TestParseMalformed(t *testing.T) {
 			el = fake.Element(t, raw)
 		}
 		_, _, err := parse(el)
-		var me *MalformedError
-		require.True(t, errors.As(err, &me), "parse(%q) = %v, want a *MalformedError", raw, err)
+		me := fake.RequireMalformed(t, err, "XEP-0012", "parse(%q)", raw)
 		require.Equal(t, raw, me.Raw)
 	}
 }

@@ -11,7 +11,7 @@
 //
 //	mux := xmpp.NewMux()
 //	archive := mam.Register(mux, nil)
-//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{OnMessage: mux.OnMessage})
+//	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{Handler: mux})
 //	...
 //	page, err := archive.Fetch(ctx, c, xmpp.JID{}, mam.Query{With: bob, RSM: rsm.Set{Max: 50}})
 //
@@ -35,7 +35,7 @@
 //
 // The Archive intercepts archive results on the Mux (xmpp.Mux.InterceptMessage),
 // so the application's own message handlers never see them as new messages,
-// not even the spoofed ones it ignored. [IsResult] tells results apart for
+// not even the spoofed ones it ignored. [HasResult] tells results apart for
 // applications that handle messages without a Mux.
 //
 // Fetch waits for the Archive's handler, which runs on the session's handler
@@ -47,5 +47,5 @@
 // One Fetch keeps at most [Options].MaxResults messages (default 250) and
 // always asks the archive for no more than that; a server that sends more
 // makes Fetch fail with [ErrTooManyResults]. Malformed results and replies
-// are a *[MalformedError], never a panic.
+// are a *[xmpp.MalformedError], never a panic.
 package mam

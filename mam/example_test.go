@@ -19,11 +19,11 @@ func ExampleArchive_Fetch() {
 
 	mux := xmpp.NewMux()
 	archive := mam.Register(mux, nil)
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
 		// Archive results never get here: the Archive consumes them.
 		fmt.Printf("%s: %s\n", m.From, m.Body)
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func ExamplePage_Prev() {
 	ctx := context.Background()
 	var (
 		archive *mam.Archive // from mam.Register
-		c       *xmpp.Client // from xmpp.Dial
+		c       xmpp.Session // an *xmpp.Client from xmpp.Dial
 	)
 	page, err := archive.Fetch(ctx, c, xmpp.JID{}, mam.Query{RSM: rsm.Set{Max: 20, LastPage: true}})
 	for err == nil && len(page.Messages) > 0 {

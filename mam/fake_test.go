@@ -33,15 +33,15 @@ func start(t *testing.T, opts *mam.Options) *session {
 	t.Helper()
 	mux := xmpp.NewMux()
 	ss := &session{archive: mam.Register(mux, opts)}
-	mux.HandleMessage(func(_ *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
 		ss.mu.Lock()
 		defer ss.mu.Unlock()
 		ss.seen++
-		if !mam.IsResult(m) {
+		if !mam.HasResult(m) {
 			ss.live = append(ss.live, m)
 		}
 	})
-	ss.c, ss.s = fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnMessage: mux.OnMessage})
+	ss.c, ss.s = fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	return ss
 }
 
@@ -135,7 +135,7 @@ func TestSpoofedResults(t *testing.T) {
 	require.NoError(t, f.err)
 	require.Equal(t, []string{"one", "two"}, bodies(f.page))
 	require.Equal(t, "1", f.page.Messages[0].ID)
-	require.True(t, f.page.Messages[1].By.Equal(xmpp.MustParseJID("alice@example.test")), "By")
+	require.Equal(t, xmpp.MustParseJID("alice@example.test"), f.page.Messages[1].By, "By")
 	require.Equal(t, time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), f.page.Messages[0].Stamp)
 	require.True(t, f.page.Complete)
 	require.Equal(t, rsm.Result{First: "1", FirstIndex: 0, Last: "2", Count: 2}, f.page.RSM)
@@ -167,7 +167,7 @@ func TestRoomArchive(t *testing.T) {
 		return ss.archive.Fetch(ctx, ss.c, room, mam.Query{})
 	})
 	req := ss.s.ExpectIQ(t.Context(), xmpp.IQSet, mam.NS, "query")
-	require.True(t, req.To.Equal(room), "query to %s", req.To)
+	require.Equal(t, room, req.To, "query to %s", req.To)
 	qid := req.Payload.Attr("queryid")
 	ss.s.Send(resultMsg("", qid, "e1", "forged"))
 	ss.s.Send(resultMsg("alice@example.test", qid, "e2", "forged"))
@@ -177,7 +177,7 @@ func TestRoomArchive(t *testing.T) {
 	f := wait(t, done)
 	require.NoError(t, f.err)
 	require.Equal(t, []string{"room"}, bodies(f.page))
-	require.True(t, f.page.Messages[0].By.Equal(room), "By")
+	require.Equal(t, room, f.page.Messages[0].By, "By")
 	require.Equal(t, int64(3), ss.archive.Ignored())
 }
 
@@ -248,8 +248,7 @@ func TestBadArchive(t *testing.T) {
 				return []string{`<message><result xmlns='urn:xmpp:mam:2' queryid='` + qid + `' id='1'><forwarded xmlns='urn:xmpp:forward:0'/></result></message>`, fake.Result(req, fin(true, "1", "1"))}
 			},
 			check: func(t *testing.T, err error) {
-				var me *mam.MalformedError
-				require.True(t, errors.As(err, &me), "err = %v, want *MalformedError", err)
+				fake.RequireMalformed(t, err, "XEP-0313", "Fetch")
 			},
 		},
 		{
@@ -258,16 +257,14 @@ func TestBadArchive(t *testing.T) {
 				return []string{fake.Result(req, `<fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><first>1</first></set></fin>`)}
 			},
 			check: func(t *testing.T, err error) {
-				var me *mam.MalformedError
-				require.True(t, errors.As(err, &me), "err = %v, want *MalformedError", err)
+				fake.RequireMalformed(t, err, "XEP-0313", "Fetch")
 			},
 		},
 		{
 			name: "no fin", max: "250",
 			reply: func(qid string, req *xmpp.IQ) []string { return []string{fake.Result(req, "")} },
 			check: func(t *testing.T, err error) {
-				var me *mam.MalformedError
-				require.True(t, errors.As(err, &me), "err = %v, want *MalformedError", err)
+				fake.RequireMalformed(t, err, "XEP-0313", "Fetch")
 			},
 		},
 		{
@@ -285,7 +282,7 @@ func TestBadArchive(t *testing.T) {
 			check: func(t *testing.T, err error) {
 				var se *xmpp.StanzaError
 				require.True(t, errors.As(err, &se), "err = %v, want *xmpp.StanzaError", err)
-				require.Equal(t, "item-not-found", se.Condition)
+				require.Equal(t, xmpp.ErrItemNotFound, se.Condition)
 			},
 		},
 	} {

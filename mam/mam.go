@@ -48,24 +48,6 @@ var (
 	ErrEmptyPage = errors.New("mam: page has no items to page from")
 )
 
-// MalformedError reports an archive result or query answer that breaks
-// XEP-0313.
-type MalformedError struct {
-	// Reason says what is wrong.
-	Reason string
-	// Err is the underlying error, if any.
-	Err error
-}
-
-func (e *MalformedError) Error() string {
-	if e.Err != nil {
-		return "mam: malformed archive response: " + e.Reason + ": " + e.Err.Error()
-	}
-	return "mam: malformed archive response: " + e.Reason
-}
-
-func (e *MalformedError) Unwrap() error { return e.Err }
-
 // Options configure an Archive. A nil *Options means all defaults.
 type Options struct {
 	// MaxResults is the most messages one Fetch collects. A query whose
@@ -98,7 +80,7 @@ type Archive struct {
 
 // pending is a running Fetch.
 type pending struct {
-	c       *xmpp.Client
+	s       xmpp.Session
 	archive xmpp.JID // the JID queried; zero for the account's own archive
 	own     bool     // the account's own archive
 	notify  chan struct{}
@@ -158,7 +140,7 @@ type Page struct {
 	RSM rsm.Result
 
 	archive *Archive
-	c       *xmpp.Client
+	s       xmpp.Session
 	to      xmpp.JID
 	query   Query
 }
@@ -186,8 +168,11 @@ type Result struct {
 //
 // An error reply is returned as a *xmpp.StanzaError (for instance
 // item-not-found for an RSM id the archive does not know). ctx
-// bounds the whole query.
-func (a *Archive) Fetch(ctx context.Context, c *xmpp.Client, archive xmpp.JID, q Query) (*Page, error) {
+// bounds the whole query. s is the session to query over: the one the
+// results arrive on, through the Mux the Archive is registered with. When
+// s has the methods Done() <-chan struct{} and Err() error, as *xmpp.Client
+// does, Fetch also stops waiting for results when the session ends.
+func (a *Archive) Fetch(ctx context.Context, s xmpp.Session, archive xmpp.JID, q Query) (*Page, error) {
 	set := q.RSM
 	if !set.CountOnly && (set.Max <= 0 || set.Max > a.maxResults) {
 		set.Max = a.maxResults
@@ -200,9 +185,9 @@ func (a *Archive) Fetch(ctx context.Context, c *xmpp.Client, archive xmpp.JID, q
 		return nil, err
 	}
 	p := &pending{
-		c:       c,
+		s:       s,
 		archive: archive,
-		own:     archive.IsZero() || archive.Equal(c.JID().Bare()),
+		own:     archive.IsZero() || archive == s.JID().Bare(),
 		notify:  make(chan struct{}, 1),
 	}
 	a.mu.Lock()
@@ -214,7 +199,7 @@ func (a *Archive) Fetch(ctx context.Context, c *xmpp.Client, archive xmpp.JID, q
 		a.mu.Unlock()
 	}()
 
-	reply, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet, To: archive}, Payload: payload})
+	reply, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: archive}, Type: xmpp.IQSet, Payload: payload})
 	if err != nil {
 		return nil, fmt.Errorf("mam: query: %w", err)
 	}
@@ -228,7 +213,7 @@ func (a *Archive) Fetch(ctx context.Context, c *xmpp.Client, archive xmpp.JID, q
 	a.mu.Lock()
 	page.Messages, p.results = p.results, nil
 	a.mu.Unlock()
-	page.archive, page.c, page.to, page.query = a, c, archive, q
+	page.archive, page.s, page.to, page.query = a, s, archive, q
 	return page, nil
 }
 
@@ -237,6 +222,14 @@ func (a *Archive) Fetch(ctx context.Context, c *xmpp.Client, archive xmpp.JID, q
 // for all of them yet.
 func (a *Archive) drain(ctx context.Context, p *pending, last string) error {
 	var timer <-chan time.Time
+	var ended <-chan struct{} // nil, never ready, for a session that cannot say
+	ender, canEnd := p.s.(interface {
+		Done() <-chan struct{}
+		Err() error
+	})
+	if canEnd {
+		ended = ender.Done()
+	}
 	checked := 0
 	for {
 		a.mu.Lock()
@@ -263,8 +256,8 @@ func (a *Archive) drain(ctx context.Context, p *pending, last string) error {
 		case <-p.notify:
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-p.c.Done():
-			return fmt.Errorf("mam: session ended while waiting for results: %w", p.c.Err())
+		case <-ended:
+			return fmt.Errorf("mam: session ended while waiting for results: %w", ender.Err())
 		case <-timer:
 			return fmt.Errorf("%w: no result with id %q after %v", ErrMissingResults, last, a.drainTimeout)
 		}
@@ -279,7 +272,7 @@ func (p *Page) Next(ctx context.Context) (*Page, error) {
 	}
 	q := p.query
 	q.RSM = rsm.Set{Max: q.RSM.Max, CountOnly: q.RSM.CountOnly, After: p.RSM.Last}
-	return p.archive.Fetch(ctx, p.c, p.to, q)
+	return p.archive.Fetch(ctx, p.s, p.to, q)
 }
 
 // Prev fetches the page before p, with the same query and page size
@@ -290,12 +283,12 @@ func (p *Page) Prev(ctx context.Context) (*Page, error) {
 	}
 	q := p.query
 	q.RSM = rsm.Set{Max: q.RSM.Max, CountOnly: q.RSM.CountOnly, Before: p.RSM.First}
-	return p.archive.Fetch(ctx, p.c, p.to, q)
+	return p.archive.Fetch(ctx, p.s, p.to, q)
 }
 
 // handleMessage is the Archive's message handler: it gives a result to the
 // Fetch waiting for it, or ignores it.
-func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) bool {
+func (a *Archive) handleMessage(s xmpp.Session, m *xmpp.Message) bool {
 	el, ok := resultElement(m)
 	if !ok {
 		return false
@@ -304,15 +297,15 @@ func (a *Archive) handleMessage(c *xmpp.Client, m *xmpp.Message) bool {
 	a.mu.Lock()
 	p := a.queries[qid]
 	a.mu.Unlock()
-	if p == nil || p.c != c {
+	if p == nil || p.s != s {
 		a.ignore("no query waiting for this queryid", m, qid)
 		return true
 	}
 	var by xmpp.JID
 	switch {
-	case p.own && (m.From.IsZero() || m.From.Equal(c.JID().Bare())):
-		by = c.JID().Bare()
-	case !p.own && m.From.Equal(p.archive):
+	case p.own && (m.From.IsZero() || m.From == s.JID().Bare()):
+		by = s.JID().Bare()
+	case !p.own && m.From == p.archive:
 		by = p.archive
 	default:
 		a.ignore("sender is not the archive queried", m, qid)

@@ -11,11 +11,11 @@ import (
 	"github.com/gojabber/xmpp/rsm"
 )
 
-// IsResult reports whether m is an archive result: a message carrying a
+// HasResult reports whether m is an archive result: a message carrying a
 // urn:xmpp:mam:2 <result/>. Such a message is a copy of an old message sent
 // in answer to a query, not a new one, whether or not the Archive accepted
 // it; message handlers that share a Mux with an Archive should skip it.
-func IsResult(m *xmpp.Message) bool {
+func HasResult(m *xmpp.Message) bool {
 	_, ok := resultElement(m)
 	return ok
 }
@@ -34,27 +34,27 @@ func resultElement(m *xmpp.Message) (xmpp.Element, bool) {
 func parseResult(el xmpp.Element) (Result, error) {
 	r := Result{ID: el.Attr("id")}
 	if r.ID == "" {
-		return Result{}, &MalformedError{Reason: "<result/> without id"}
+		return Result{}, &xmpp.MalformedError{Spec: "XEP-0313", Reason: "<result/> without id"}
 	}
 	fwd, ok := el.Child(nsForward, "forwarded")
 	if !ok {
-		return Result{}, &MalformedError{Reason: fmt.Sprintf("<result id=%q/> without <forwarded/>", r.ID)}
+		return Result{}, &xmpp.MalformedError{Spec: "XEP-0313", Reason: fmt.Sprintf("<result id=%q/> without <forwarded/>", r.ID)}
 	}
 	if d, ok := fwd.Child(nsDelay, "delay"); ok {
 		stamp := d.Attr("stamp")
 		t, err := time.Parse(time.RFC3339Nano, stamp)
 		if err != nil {
-			return Result{}, &MalformedError{Reason: fmt.Sprintf("<result id=%q/>: bad <delay/> stamp %q", r.ID, stamp), Err: err}
+			return Result{}, &xmpp.MalformedError{Spec: "XEP-0313", Reason: fmt.Sprintf("<result id=%q/>: bad <delay/> stamp %q", r.ID, stamp), Err: err}
 		}
 		r.Stamp = t
 	}
 	inner, ok := fwd.Child(xmpp.NSClient, "message")
 	if !ok {
-		return Result{}, &MalformedError{Reason: fmt.Sprintf("<result id=%q/>: <forwarded/> without a jabber:client <message/>", r.ID)}
+		return Result{}, &xmpp.MalformedError{Spec: "XEP-0313", Reason: fmt.Sprintf("<result id=%q/>: <forwarded/> without a jabber:client <message/>", r.ID)}
 	}
 	m, err := forward.DecodeMessage(inner)
 	if err != nil {
-		return Result{}, &MalformedError{Reason: fmt.Sprintf("<result id=%q/>: forwarded message", r.ID), Err: err}
+		return Result{}, &xmpp.MalformedError{Spec: "XEP-0313", Reason: fmt.Sprintf("<result id=%q/>: forwarded message", r.ID), Err: err}
 	}
 	r.Message = m
 	return r, nil
@@ -65,21 +65,21 @@ func parseResult(el xmpp.Element) (Result, error) {
 func parseFin(e xmpp.Element) (*Page, error) {
 	if e.Name.Space != NS || e.Name.Local != "fin" {
 		if e.IsZero() {
-			return nil, &MalformedError{Reason: "IQ result without <fin/>"}
+			return nil, &xmpp.MalformedError{Spec: "XEP-0313", Reason: "IQ result without <fin/>"}
 		}
-		return nil, &MalformedError{Reason: fmt.Sprintf("IQ result with {%s}%s instead of <fin/>", e.Name.Space, e.Name.Local)}
+		return nil, &xmpp.MalformedError{Spec: "XEP-0313", Reason: fmt.Sprintf("IQ result with {%s}%s instead of <fin/>", e.Name.Space, e.Name.Local)}
 	}
 	p := &Page{Stable: true, RSM: rsm.Result{FirstIndex: -1, Count: -1}}
 	var err error
 	if p.Complete, err = parseBool(e.Attr("complete"), false); err != nil {
-		return nil, &MalformedError{Reason: "<fin/> complete", Err: err}
+		return nil, &xmpp.MalformedError{Spec: "XEP-0313", Reason: "<fin/> complete", Err: err}
 	}
 	if p.Stable, err = parseBool(e.Attr("stable"), true); err != nil {
-		return nil, &MalformedError{Reason: "<fin/> stable", Err: err}
+		return nil, &xmpp.MalformedError{Spec: "XEP-0313", Reason: "<fin/> stable", Err: err}
 	}
 	if set, ok := e.Child(rsm.NS, "set"); ok {
 		if p.RSM, err = rsm.ParseResult(set); err != nil {
-			return nil, &MalformedError{Reason: "<fin/>", Err: err}
+			return nil, &xmpp.MalformedError{Spec: "XEP-0313", Reason: "<fin/>", Err: err}
 		}
 	}
 	return p, nil

@@ -1,7 +1,6 @@
 package mam
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -68,8 +67,7 @@ func TestParseResultMalformed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			_, err := parseResult(fake.Element(t, tt.raw))
-			var me *MalformedError
-			require.True(t, errors.As(err, &me), "parseResult(%s) = %v, want *MalformedError", tt.raw, err)
+			fake.RequireMalformed(t, err, "XEP-0313", "parseResult(%s)", tt.raw)
 		})
 	}
 }
@@ -97,21 +95,19 @@ func TestParseFin(t *testing.T) {
 		`<fin xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><count>x</count></set></fin>`,
 	} {
 		_, err := parseFin(fake.Element(t, raw))
-		var me *MalformedError
-		require.True(t, errors.As(err, &me), "parseFin(%s) = %v, want *MalformedError", raw, err)
+		fake.RequireMalformed(t, err, "XEP-0313", "parseFin(%s)", raw)
 	}
 	_, err = parseFin(xmpp.Element{})
-	var me *MalformedError
-	require.True(t, errors.As(err, &me), "parseFin(no payload) = %v, want *MalformedError", err)
+	fake.RequireMalformed(t, err, "XEP-0313", "parseFin(no payload)")
 }
 
-func TestIsResult(t *testing.T) {
+func TestHasResult(t *testing.T) {
 	t.Parallel()
 	res := fake.Element(t, result("1", `<message xmlns='jabber:client'/>`))
 	other := fake.Element(t, `<result xmlns='urn:xmpp:mam:1' id='1'/>`)
-	require.True(t, IsResult(&xmpp.Message{Extensions: []xmpp.Element{other, res}}))
-	require.False(t, IsResult(&xmpp.Message{Extensions: []xmpp.Element{other}}))
-	require.False(t, IsResult(&xmpp.Message{Body: "hi"}))
+	require.True(t, HasResult(&xmpp.Message{Extensions: []xmpp.Element{other, res}}))
+	require.False(t, HasResult(&xmpp.Message{Extensions: []xmpp.Element{other}}))
+	require.False(t, HasResult(&xmpp.Message{Body: "hi"}))
 }
 
 func FuzzParseResult(f *testing.F) {

@@ -12,18 +12,18 @@ func Example() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
 	markers.Register(mux)
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
 		if r, ok := markers.Reply(m, markers.KindDisplayed); ok {
-			_ = c.Send(ctx, r)
+			_ = s.Send(ctx, r)
 		}
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		return
 	}
 	defer c.Close()
 
-	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}, Body: "Read me"}
-	markers.Markable(m)
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat, Body: "Read me"}
+	markers.AddMarkable(m)
 	_ = c.Send(ctx, m)
 }

@@ -2,7 +2,6 @@ package markers
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 
 	"github.com/gojabber/xmpp"
@@ -10,9 +9,6 @@ import (
 
 // NS is the namespace of XEP-0333, also its service discovery feature.
 const NS = "urn:xmpp:chat-markers:0"
-
-// ErrMalformed is wrapped by the errors of [Parse] and [Marker.Element].
-var ErrMalformed = errors.New("markers: malformed element")
 
 // Kind is the kind of a marker, named as its element.
 type Kind string
@@ -46,38 +42,46 @@ func (k Kind) valid() bool {
 }
 
 // Element returns mk as an element for a message's Extensions. An unknown
-// kind, a markable with an id or another marker without one is an error.
+// kind, a markable with an id or another marker without one is an
+// *xmpp.MalformedError.
 func (mk Marker) Element() (xmpp.Element, error) {
-	if err := mk.check(); err != nil {
+	if err := mk.check(""); err != nil {
 		return xmpp.Element{}, err
 	}
 	return xmpp.MarshalElement(markerXML{XMLName: xml.Name{Space: NS, Local: string(mk.Kind)}, ID: mk.ID})
 }
 
-func (mk Marker) check() error {
+// check returns an *xmpp.MalformedError, with raw the element mk was read
+// from ("" for one being built), if mk breaks XEP-0333.
+func (mk Marker) check(raw string) error {
 	switch {
 	case !mk.Kind.valid():
-		return fmt.Errorf("%w: unknown marker %q", ErrMalformed, string(mk.Kind))
+		return malformed(raw, "unknown marker %q", string(mk.Kind))
 	case mk.Kind == KindMarkable && mk.ID != "":
-		return fmt.Errorf("%w: <markable/> takes no id", ErrMalformed)
+		return malformed(raw, "<markable/> takes no id")
 	case mk.Kind != KindMarkable && mk.ID == "":
-		return fmt.Errorf("%w: <%s/> needs an id", ErrMalformed, mk.Kind)
+		return malformed(raw, "<%s/> needs an id", mk.Kind)
 	}
 	return nil
 }
 
-// Parse reads a marker element. A received, displayed or acknowledged
-// marker without an id is an error; an id on markable is ignored.
+func malformed(raw, format string, args ...any) *xmpp.MalformedError {
+	return &xmpp.MalformedError{Spec: "XEP-0333", Reason: fmt.Sprintf(format, args...), Raw: raw}
+}
+
+// Parse reads a marker element. Another element, or a received, displayed
+// or acknowledged marker without an id, is an *xmpp.MalformedError; an id
+// on markable is ignored.
 func Parse(el xmpp.Element) (Marker, error) {
 	k := Kind(el.Name.Local)
 	if el.Name.Space != NS || !k.valid() {
-		return Marker{}, fmt.Errorf("%w: <%s xmlns='%s'> is not a chat marker", ErrMalformed, el.Name.Local, el.Name.Space)
+		return Marker{}, malformed(el.Raw, "<%s xmlns='%s'> is not a chat marker", el.Name.Local, el.Name.Space)
 	}
 	mk := Marker{Kind: k}
 	if k != KindMarkable {
 		mk.ID = el.Attr("id")
 	}
-	return mk, mk.check()
+	return mk, mk.check(el.Raw)
 }
 
 // From returns the first valid marker in m.
@@ -92,8 +96,9 @@ func From(m *xmpp.Message) (Marker, bool) {
 	return Marker{}, false
 }
 
-// IsMarkable reports whether m asks for markers.
-func IsMarkable(m *xmpp.Message) bool {
+// HasMarkable reports whether m asks for markers: whether it carries
+// <markable/>.
+func HasMarkable(m *xmpp.Message) bool {
 	for _, el := range m.Extensions {
 		if el.Name.Space == NS && el.Name.Local == string(KindMarkable) {
 			return true
@@ -110,13 +115,13 @@ var markable = func() xmpp.Element {
 	return el
 }()
 
-// Markable adds <markable/> to m unless it has one. It reports false, and
+// AddMarkable adds <markable/> to m unless it has one. It reports false, and
 // leaves m alone, when m has no id, which markers need to name it.
-func Markable(m *xmpp.Message) bool {
+func AddMarkable(m *xmpp.Message) bool {
 	if m.ID == "" {
 		return false
 	}
-	if !IsMarkable(m) {
+	if !HasMarkable(m) {
 		m.Extensions = append(m.Extensions, markable)
 	}
 	return true
@@ -127,7 +132,7 @@ func Markable(m *xmpp.Message) bool {
 // sender, or k is not received, displayed or acknowledged. Markers are
 // never sent for messages of type error.
 func Reply(m *xmpp.Message, k Kind) (*xmpp.Message, bool) {
-	if k == KindMarkable || m.ID == "" || m.From.IsZero() || m.Type == xmpp.MessageError || !IsMarkable(m) {
+	if k == KindMarkable || m.ID == "" || m.From.IsZero() || m.Type == xmpp.MessageError || !HasMarkable(m) {
 		return nil, false
 	}
 	el, err := Marker{Kind: k, ID: m.ID}.Element()
@@ -138,7 +143,7 @@ func Reply(m *xmpp.Message, k Kind) (*xmpp.Message, bool) {
 	if m.Type == xmpp.MessageGroupchat {
 		to = m.From.Bare() // to the room, not the occupant
 	}
-	return &xmpp.Message{Header: xmpp.Header{Type: m.Type, To: to}, Extensions: []xmpp.Element{el}}, true
+	return &xmpp.Message{Header: xmpp.Header{To: to}, Type: m.Type, Extensions: []xmpp.Element{el}}, true
 }
 
 // Register adds the chat markers feature to mux.

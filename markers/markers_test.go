@@ -34,7 +34,7 @@ func TestElement(t *testing.T) {
 		{Kind: markers.KindDisplayed},
 	} {
 		_, err := bad.Element()
-		require.ErrorIs(t, err, markers.ErrMalformed, "Element(%+v)", bad)
+		fake.RequireMalformed(t, err, "XEP-0333", "Element(%+v)", bad)
 	}
 }
 
@@ -60,15 +60,15 @@ func TestFrom(t *testing.T) {
 	}
 }
 
-func TestMarkableAndReply(t *testing.T) {
+func TestAddMarkableAndReply(t *testing.T) {
 	t.Parallel()
-	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat, From: xmpp.MustParseJID("alice@example.com/phone")}}
-	require.False(t, markers.IsMarkable(m))
-	require.True(t, markers.Markable(m))
-	require.True(t, markers.Markable(m))
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", From: xmpp.MustParseJID("alice@example.com/phone")}, Type: xmpp.MessageChat}
+	require.False(t, markers.HasMarkable(m))
+	require.True(t, markers.AddMarkable(m))
+	require.True(t, markers.AddMarkable(m))
 	require.Len(t, m.Extensions, 1)
-	require.True(t, markers.IsMarkable(m))
-	require.False(t, markers.Markable(&xmpp.Message{}), "Markable without id")
+	require.True(t, markers.HasMarkable(m))
+	require.False(t, markers.AddMarkable(&xmpp.Message{}), "Markable without id")
 
 	r, ok := markers.Reply(m, markers.KindDisplayed)
 	require.True(t, ok)
@@ -83,8 +83,8 @@ func TestMarkableAndReply(t *testing.T) {
 	_, ok = markers.Reply(&xmpp.Message{Header: xmpp.Header{ID: "m1", From: m.From}}, markers.KindDisplayed)
 	require.False(t, ok, "Reply to a message that is not markable")
 
-	gc := &xmpp.Message{Header: xmpp.Header{ID: "g1", Type: xmpp.MessageGroupchat, From: xmpp.MustParseJID("room@muc.example.com/nick")}}
-	markers.Markable(gc)
+	gc := &xmpp.Message{Header: xmpp.Header{ID: "g1", From: xmpp.MustParseJID("room@muc.example.com/nick")}, Type: xmpp.MessageGroupchat}
+	markers.AddMarkable(gc)
 	r, ok = markers.Reply(gc, markers.KindDisplayed)
 	require.True(t, ok)
 	require.Equal(t, "room@muc.example.com", r.To.String(), "groupchat marker goes to the room")

@@ -37,7 +37,7 @@ func ExamplePing() {
 func ExampleRegister() {
 	mux := xmpp.NewMux()
 	ping.Register(mux)
-	c, err := xmpp.Dial(context.Background(), "alice@example.com", "secret", &xmpp.Options{OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(context.Background(), "alice@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -17,18 +17,18 @@ func TestPeerPing(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
 	ping.Register(mux)
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='s2c1' from='example.test' to='alice@example.test/phone'><ping xmlns='urn:xmpp:ping'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, "s2c1", r.ID)
 	require.Equal(t, "example.test", r.To.String())
 	require.True(t, r.Payload.IsZero(), "pong with payload %s", r.Payload.Raw)
 
 	s.Send(`<iq type='get' id='other' from='` + peer + `'><query xmlns='urn:example:unknown'/></iq>`)
-	r = s.ExpectIQ(t.Context(), "", "", "")
+	r = s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQError, r.Type)
-	require.Equal(t, "service-unavailable", r.Error.Condition)
+	require.Equal(t, xmpp.ErrServiceUnavailable, r.Error.Condition)
 }
 
 func TestPing(t *testing.T) {
@@ -52,5 +52,5 @@ func TestPing(t *testing.T) {
 	err := ping.Ping(t.Context(), c, xmpp.MustParseJID("carol@example.test/gone"))
 	var se *xmpp.StanzaError
 	require.True(t, errors.As(err, &se), "error %v (%T), want a *xmpp.StanzaError", err, err)
-	require.Equal(t, "service-unavailable", se.Condition)
+	require.Equal(t, xmpp.ErrServiceUnavailable, se.Condition)
 }

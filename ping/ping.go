@@ -24,15 +24,15 @@ var request = func() xmpp.Element {
 // servers answer pings to the bare JID of their users on the users' behalf,
 // even for accounts that do not exist (§4.3), so a result from a bare JID
 // says nothing about the user.
-func Ping(ctx context.Context, c *xmpp.Client, to xmpp.JID) error {
-	_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+func Ping(ctx context.Context, s xmpp.Session, to xmpp.JID) error {
+	_, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	return err
 }
 
 // Register makes mux answer pings with an empty result (§4.1, §4.4) and
 // adds urn:xmpp:ping to its features (§5).
 func Register(mux *xmpp.Mux) {
-	mux.HandleIQ(xmpp.IQGet, NS, "ping", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) {
+	mux.HandleIQ(xmpp.IQGet, NS, "ping", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) {
 		return &xmpp.IQ{}, nil
 	})
 }

@@ -14,7 +14,7 @@ func TestRegister(t *testing.T) {
 	mux := xmpp.NewMux()
 	Register(mux)
 	require.Equal(t, []string{NS}, mux.Features())
-	r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "p1"}, Payload: request})
+	r, err := mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "p1"}, Type: xmpp.IQGet, Payload: request})
 	require.NoError(t, err)
 	require.NotNil(t, r, "no answer to a ping")
 	require.True(t, r.Payload.IsZero(), "pong carries a payload: %s", r.Payload.Raw)
@@ -22,7 +22,7 @@ func TestRegister(t *testing.T) {
 	require.Empty(t, r.Type, "the session fills in type result")
 
 	// Only get: a ping of type set is not answered with a pong.
-	r, err = mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQSet, ID: "p2"}, Payload: request})
+	r, err = mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "p2"}, Type: xmpp.IQSet, Payload: request})
 	require.NoError(t, err)
 	require.Nil(t, r)
 }
@@ -51,7 +51,7 @@ func TestRequest(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- Ping(t.Context(), c, to) }()
 
-			iq := s.ExpectIQ(t.Context(), "", "", "") // any IQ: a wrong one fails below, not by timeout
+			iq := s.ExpectIQ(t.Context(), 0, "", "") // any IQ: a wrong one fails below, not by timeout
 			require.Equal(t, xmpp.IQGet, iq.Type, "Ping(%q) sent type", tt.to)
 			require.NotEmpty(t, iq.ID, "Ping(%q) sent no id", tt.to)
 			require.Equal(t, tt.to, iq.To.String(), "Ping(%q) sent to", tt.to)

@@ -2,7 +2,7 @@
 // 1.4.0.
 //
 // A sender asks for a receipt by adding <request xmlns='urn:xmpp:receipts'/>
-// to a message that has an id ([Request]); the recipient's client answers
+// to a message that has an id ([AddRequest]); the recipient's client answers
 // with a message carrying <received xmlns='urn:xmpp:receipts' id='...'/>
 // naming that id ([Reply], or automatically with [Register]). [From] reads a
 // receipt out of an inbound message.
@@ -14,4 +14,7 @@
 // A receipt tells the sender that one of the user's clients is online. To
 // answer only some senders (say, contacts in the roster), register with
 // auto false and send what [Reply] returns where it fits.
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0184", matching [xmpp.ErrMalformed].
 package receipts

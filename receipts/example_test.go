@@ -14,23 +14,21 @@ func Example() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
 	receipts.Register(mux, true) // advertise urn:xmpp:receipts, answer requests
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
 		if r, ok := receipts.From(m); ok {
 			fmt.Println("delivered:", r.ID)
 		}
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{
-		OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
-	})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		return
 	}
 	defer c.Close()
 
 	m := &xmpp.Message{
-		Header: xmpp.Header{ID: "msg-1", Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")},
-		Body:   "Did you get this?",
+		Header: xmpp.Header{ID: "msg-1", To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat,
+		Body: "Did you get this?",
 	}
-	receipts.Request(m)
+	receipts.AddRequest(m)
 	_ = c.Send(ctx, m)
 }

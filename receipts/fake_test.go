@@ -16,7 +16,7 @@ func TestAutoReply(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
 	receipts.Register(mux, true)
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	req := `<request xmlns='urn:xmpp:receipts'/>`
 	// None of these may be answered.
 	s.Send(`<message from='bob@example.test/laptop' id='plain' type='chat'><body>x</body></message>`)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"time"
 
@@ -13,10 +12,6 @@ import (
 
 // NS is the namespace of XEP-0184, also its service discovery feature.
 const NS = "urn:xmpp:receipts"
-
-// ErrMalformed is wrapped by the errors of [Parse] for an element that is not
-// a valid receipt.
-var ErrMalformed = errors.New("receipts: malformed element")
 
 // replyTimeout bounds sending one automatic receipt.
 const replyTimeout = 10 * time.Second
@@ -44,23 +39,29 @@ type receivedXML struct {
 }
 
 // Element returns r as an element to add to a message's Extensions. It fails
-// for an empty ID, which the XEP requires.
+// with an *xmpp.MalformedError for an empty ID, which the XEP requires.
 func (r Received) Element() (xmpp.Element, error) {
 	if r.ID == "" {
-		return xmpp.Element{}, fmt.Errorf("%w: <received/> needs an id", ErrMalformed)
+		return xmpp.Element{}, malformed("", "<received/> needs an id")
 	}
 	return xmpp.MarshalElement(receivedXML{ID: r.ID})
 }
 
+// malformed returns the error for an element raw ("" for one being built)
+// that breaks XEP-0184.
+func malformed(raw, reason string) *xmpp.MalformedError {
+	return &xmpp.MalformedError{Spec: "XEP-0184", Reason: reason, Raw: raw}
+}
+
 // Parse reads a <received/> element. An element of another name, or one
-// without an id, is an error wrapping ErrMalformed.
+// without an id, is an *xmpp.MalformedError.
 func Parse(el xmpp.Element) (Received, error) {
 	if el.Name.Space != NS || el.Name.Local != "received" {
-		return Received{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <received/>", ErrMalformed, el.Name.Local, el.Name.Space)
+		return Received{}, malformed(el.Raw, fmt.Sprintf("<%s xmlns='%s'> is not <received/>", el.Name.Local, el.Name.Space))
 	}
 	id := el.Attr("id")
 	if id == "" {
-		return Received{}, fmt.Errorf("%w: <received/> without id", ErrMalformed)
+		return Received{}, malformed(el.Raw, "<received/> without id")
 	}
 	return Received{ID: id}, nil
 }
@@ -76,8 +77,9 @@ func From(m *xmpp.Message) (Received, bool) {
 	return Received{}, false
 }
 
-// Requested reports whether m asks for a receipt.
-func Requested(m *xmpp.Message) bool {
+// HasRequest reports whether m asks for a receipt: whether it carries
+// <request/>.
+func HasRequest(m *xmpp.Message) bool {
 	for _, el := range m.Extensions {
 		if el.Name.Space == NS && el.Name.Local == "request" {
 			return true
@@ -86,14 +88,14 @@ func Requested(m *xmpp.Message) bool {
 	return false
 }
 
-// Request adds a receipt request to m, unless it already has one. It
+// AddRequest adds a receipt request to m, unless it already has one. It
 // reports false, and leaves m alone, when m has no id or is of type error:
 // the receipt names the id, and errors are not acknowledged.
-func Request(m *xmpp.Message) bool {
+func AddRequest(m *xmpp.Message) bool {
 	if m.ID == "" || m.Type == xmpp.MessageError {
 		return false
 	}
-	if !Requested(m) {
+	if !HasRequest(m) {
 		m.Extensions = append(m.Extensions, requestElement)
 	}
 	return true
@@ -104,7 +106,7 @@ func Request(m *xmpp.Message) bool {
 // (the XEP's business rules). The receipt goes to m's sender, with the same type as m so
 // that it follows the same routing.
 func Reply(m *xmpp.Message) (*xmpp.Message, bool) {
-	if m.ID == "" || m.From.IsZero() || m.Type == xmpp.MessageError || m.Type == xmpp.MessageGroupchat || !Requested(m) {
+	if m.ID == "" || m.From.IsZero() || m.Type == xmpp.MessageError || m.Type == xmpp.MessageGroupchat || !HasRequest(m) {
 		return nil, false
 	}
 	el, err := Received{ID: m.ID}.Element()
@@ -112,7 +114,7 @@ func Reply(m *xmpp.Message) (*xmpp.Message, bool) {
 		return nil, false
 	}
 	return &xmpp.Message{
-		Header:     xmpp.Header{ID: rand.Text(), Type: m.Type, To: m.From},
+		Header: xmpp.Header{ID: rand.Text(), To: m.From}, Type: m.Type,
 		Extensions: []xmpp.Element{el},
 	}, true
 }
@@ -120,20 +122,20 @@ func Reply(m *xmpp.Message) (*xmpp.Message, bool) {
 // Register adds the urn:xmpp:receipts feature to mux, which clients that
 // answer receipt requests advertise. If auto is true, it also
 // registers a message handler that sends the receipt [Reply] returns for
-// every inbound message; a send error is dropped, as a receipt is best
+// every inbound message, over the session it came on; a send error is dropped, as a receipt is best
 // effort.
 func Register(mux *xmpp.Mux, auto bool) {
 	mux.AddFeature(NS)
 	if !auto {
 		return
 	}
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
 		r, ok := Reply(m)
 		if !ok {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), replyTimeout)
 		defer cancel()
-		_ = c.Send(ctx, r)
+		_ = s.Send(ctx, r)
 	})
 }

@@ -1,7 +1,6 @@
 package receipts_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -21,7 +20,7 @@ func TestReceivedElement(t *testing.T) {
 	require.Equal(t, `a'<&"b`, got.ID)
 
 	_, err = receipts.Received{}.Element()
-	require.ErrorIs(t, err, receipts.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0184", "receipts.Received{}.Element()")
 }
 
 func TestFrom(t *testing.T) {
@@ -57,26 +56,26 @@ func TestParseRejects(t *testing.T) {
 		el, err := xmpp.ParseElement(raw)
 		require.NoError(t, err)
 		_, err = receipts.Parse(el)
-		require.True(t, errors.Is(err, receipts.ErrMalformed), "Parse(%s) = %v, want ErrMalformed", raw, err)
+		fake.RequireMalformed(t, err, "XEP-0184", "Parse(%s)", raw)
 	}
 	_, err := receipts.Parse(xmpp.Element{})
-	require.ErrorIs(t, err, receipts.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0184", "receipts.Parse(xmpp.Element{})")
 }
 
-func TestRequest(t *testing.T) {
+func TestAddRequest(t *testing.T) {
 	t.Parallel()
-	m := &xmpp.Message{Header: xmpp.Header{ID: "m1", Type: xmpp.MessageChat}, Body: "hi"}
-	require.True(t, receipts.Request(m))
-	require.True(t, receipts.Request(m), "second Request")
+	m := &xmpp.Message{Header: xmpp.Header{ID: "m1"}, Type: xmpp.MessageChat, Body: "hi"}
+	require.True(t, receipts.AddRequest(m))
+	require.True(t, receipts.AddRequest(m), "second Request")
 	require.Len(t, m.Extensions, 1, "Request adds one element, once")
 	require.Equal(t, `<request xmlns='urn:xmpp:receipts'/>`, m.Extensions[0].Raw)
-	require.True(t, receipts.Requested(m))
+	require.True(t, receipts.HasRequest(m))
 
 	noID := &xmpp.Message{Body: "hi"}
-	require.False(t, receipts.Request(noID), "Request without id")
+	require.False(t, receipts.AddRequest(noID), "Request without id")
 	require.Empty(t, noID.Extensions)
-	errMsg := &xmpp.Message{Header: xmpp.Header{ID: "e", Type: xmpp.MessageError}}
-	require.False(t, receipts.Request(errMsg), "Request on error")
+	errMsg := &xmpp.Message{Header: xmpp.Header{ID: "e"}, Type: xmpp.MessageError}
+	require.False(t, receipts.AddRequest(errMsg), "Request on error")
 }
 
 func TestReply(t *testing.T) {
@@ -109,7 +108,7 @@ func TestReply(t *testing.T) {
 			got, ok := receipts.From(r)
 			require.True(t, ok)
 			require.Equal(t, "m1", got.ID)
-			require.False(t, receipts.Requested(r), "a receipt never asks for a receipt")
+			require.False(t, receipts.HasRequest(r), "a receipt never asks for a receipt")
 		})
 	}
 }

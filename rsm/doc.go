@@ -8,5 +8,5 @@
 // <count/>). Both convert to and from an [xmpp.Element], so that other
 // feature packages, such as mam for XEP-0313, can carry them in their own
 // payloads. Parsing never panics: a <set/> that breaks the XEP's rules is a
-// *[MalformedError].
+// *[xmpp.MalformedError].
 package rsm

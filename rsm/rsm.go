@@ -157,7 +157,7 @@ func (r Result) Element() (xmpp.Element, error) {
 
 // ParseResult returns the page description in a responder's <set/>
 // element. A count or index that is not a non-negative integer, or a
-// <first/> or <last/> without the other, is a *MalformedError; unknown
+// <first/> or <last/> without the other, is an *xmpp.MalformedError; unknown
 // children are ignored.
 func ParseResult(e xmpp.Element) (Result, error) {
 	if err := checkName(e); err != nil {
@@ -192,31 +192,14 @@ func ParseResult(e xmpp.Element) (Result, error) {
 		}
 	}
 	if hasFirst != hasLast {
-		return Result{}, &MalformedError{Reason: "<first/> and <last/> must come together (§2.1)"}
+		return Result{}, &xmpp.MalformedError{Spec: "XEP-0059", Reason: "<first/> and <last/> must come together (§2.1)"}
 	}
 	return r, nil
 }
 
-// MalformedError reports a <set/> element that breaks XEP-0059.
-type MalformedError struct {
-	// Reason says what is wrong.
-	Reason string
-	// Err is the underlying error, if any.
-	Err error
-}
-
-func (e *MalformedError) Error() string {
-	if e.Err != nil {
-		return "rsm: malformed <set/>: " + e.Reason + ": " + e.Err.Error()
-	}
-	return "rsm: malformed <set/>: " + e.Reason
-}
-
-func (e *MalformedError) Unwrap() error { return e.Err }
-
 func checkName(e xmpp.Element) error {
 	if e.Name.Space != NS || e.Name.Local != "set" {
-		return &MalformedError{Reason: fmt.Sprintf("element {%s}%s is not {%s}set", e.Name.Space, e.Name.Local, NS)}
+		return &xmpp.MalformedError{Spec: "XEP-0059", Reason: fmt.Sprintf("element {%s}%s is not {%s}set", e.Name.Space, e.Name.Local, NS)}
 	}
 	return nil
 }
@@ -226,10 +209,10 @@ func checkName(e xmpp.Element) error {
 func parseCount(what, s string) (int, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
-		return 0, &MalformedError{Reason: fmt.Sprintf("<%s/> %q is not an integer", what, s), Err: err}
+		return 0, &xmpp.MalformedError{Spec: "XEP-0059", Reason: fmt.Sprintf("<%s/> %q is not an integer", what, s), Err: err}
 	}
 	if n < 0 {
-		return 0, &MalformedError{Reason: fmt.Sprintf("<%s/> %d is negative", what, n)}
+		return 0, &xmpp.MalformedError{Spec: "XEP-0059", Reason: fmt.Sprintf("<%s/> %d is negative", what, n)}
 	}
 	return n, nil
 }

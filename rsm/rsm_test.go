@@ -1,13 +1,13 @@
 package rsm_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/rsm"
+	"github.com/gojabber/xmpp/xmpptest/fake"
 )
 
 func TestSetElement(t *testing.T) {
@@ -112,8 +112,7 @@ func TestParseMalformed(t *testing.T) {
 		e, err := xmpp.ParseElement(raw)
 		require.NoError(t, err)
 		_, err = rsm.ParseResult(e)
-		var me *rsm.MalformedError
-		require.True(t, errors.As(err, &me), "ParseResult(%s) = %v, want *MalformedError", raw, err)
+		fake.RequireMalformed(t, err, "XEP-0059", "ParseResult(%s)", raw)
 	}
 	for _, raw := range []string{
 		`<set xmlns='http://jabber.org/protocol/rsm'><max>ten</max></set>`,
@@ -122,8 +121,7 @@ func TestParseMalformed(t *testing.T) {
 		e, err := xmpp.ParseElement(raw)
 		require.NoError(t, err)
 		_, err = rsm.ParseSet(e)
-		var me *rsm.MalformedError
-		require.True(t, errors.As(err, &me), "ParseSet(%s) = %v, want *MalformedError", raw, err)
+		fake.RequireMalformed(t, err, "XEP-0059", "ParseSet(%s)", raw)
 	}
 	// The zero Element (no element at all) is an error too, not a panic.
 	_, err := rsm.ParseResult(xmpp.Element{})

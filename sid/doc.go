@@ -11,4 +11,7 @@
 // entity announces urn:xmpp:sid:0 (§6); [From] therefore takes the expected
 // by and ignores stanza-ids of other entities. A server that supports the
 // XEP also strips stanza-ids claiming to be by it from messages it routes.
+//
+// A payload that breaks the XEP is an *[xmpp.MalformedError] with Spec
+// "XEP-0359", matching [xmpp.ErrMalformed].
 package sid

@@ -13,18 +13,18 @@ import (
 func Example() {
 	ctx := context.Background()
 	mux := xmpp.NewMux()
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
-		if s, ok := sid.From(m, c.JID().Bare()); ok {
-			fmt.Println("archived as", s.ID)
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
+		if id, ok := sid.From(m, s.JID().Bare()); ok {
+			fmt.Println("archived as", id.ID)
 		}
 	})
-	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{OnMessage: mux.OnMessage, OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(ctx, "alice@example.com", "password", &xmpp.Options{Handler: mux})
 	if err != nil {
 		return
 	}
 	defer c.Close()
 
-	m := &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: xmpp.MustParseJID("bob@example.com")}, Body: "hi"}
+	m := &xmpp.Message{Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.com")}, Type: xmpp.MessageChat, Body: "hi"}
 	sid.AddOrigin(m)
 	_ = c.Send(ctx, m)
 }

@@ -3,7 +3,6 @@ package sid
 import (
 	"crypto/rand"
 	"encoding/xml"
-	"errors"
 	"fmt"
 
 	"github.com/gojabber/xmpp"
@@ -12,9 +11,11 @@ import (
 // NS is the namespace of XEP-0359, also its service discovery feature.
 const NS = "urn:xmpp:sid:0"
 
-// ErrMalformed is wrapped by the errors of [Parse], [ParseOrigin] and the
-// Element methods.
-var ErrMalformed = errors.New("sid: malformed element")
+// malformed returns the error for an element raw ("" for one being built)
+// that breaks XEP-0359.
+func malformed(raw string, err error, format string, args ...any) *xmpp.MalformedError {
+	return &xmpp.MalformedError{Spec: "XEP-0359", Reason: fmt.Sprintf(format, args...), Raw: raw, Err: err}
+}
 
 // StanzaID is a <stanza-id/> element: the unique ID that the entity By gave
 // the stanza.
@@ -40,47 +41,50 @@ type originIDXML struct {
 	ID      string   `xml:"id,attr"`
 }
 
-// Element returns s as an element. The id and by are required.
+// Element returns s as an element. The id and by are required: without
+// them Element returns an *xmpp.MalformedError.
 func (s StanzaID) Element() (xmpp.Element, error) {
 	if s.ID == "" || s.By.IsZero() {
-		return xmpp.Element{}, fmt.Errorf("%w: <stanza-id/> needs id and by", ErrMalformed)
+		return xmpp.Element{}, malformed("", nil, "<stanza-id/> needs id and by")
 	}
 	return xmpp.MarshalElement(stanzaIDXML{ID: s.ID, By: s.By.String()})
 }
 
-// Element returns o as an element. The id is required.
+// Element returns o as an element. The id is required: without it Element
+// returns an *xmpp.MalformedError.
 func (o OriginID) Element() (xmpp.Element, error) {
 	if o.ID == "" {
-		return xmpp.Element{}, fmt.Errorf("%w: <origin-id/> needs an id", ErrMalformed)
+		return xmpp.Element{}, malformed("", nil, "<origin-id/> needs an id")
 	}
 	return xmpp.MarshalElement(originIDXML{ID: o.ID})
 }
 
-// Parse reads a <stanza-id/> element; a missing id or a missing or
-// unparsable by is an error.
+// Parse reads a <stanza-id/> element; another element, a missing id or a
+// missing or unparsable by is an *xmpp.MalformedError.
 func Parse(el xmpp.Element) (StanzaID, error) {
 	if el.Name.Space != NS || el.Name.Local != "stanza-id" {
-		return StanzaID{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <stanza-id/>", ErrMalformed, el.Name.Local, el.Name.Space)
+		return StanzaID{}, malformed(el.Raw, nil, "<%s xmlns='%s'> is not <stanza-id/>", el.Name.Local, el.Name.Space)
 	}
 	id, by := el.Attr("id"), el.Attr("by")
 	if id == "" || by == "" {
-		return StanzaID{}, fmt.Errorf("%w: <stanza-id/> without id or by", ErrMalformed)
+		return StanzaID{}, malformed(el.Raw, nil, "<stanza-id/> without id or by")
 	}
 	j, err := xmpp.ParseJID(by)
 	if err != nil {
-		return StanzaID{}, fmt.Errorf("%w: by: %w", ErrMalformed, err)
+		return StanzaID{}, malformed(el.Raw, err, "by %q", by)
 	}
 	return StanzaID{ID: id, By: j}, nil
 }
 
-// ParseOrigin reads an <origin-id/> element.
+// ParseOrigin reads an <origin-id/> element; another element, or one
+// without an id, is an *xmpp.MalformedError.
 func ParseOrigin(el xmpp.Element) (OriginID, error) {
 	if el.Name.Space != NS || el.Name.Local != "origin-id" {
-		return OriginID{}, fmt.Errorf("%w: <%s xmlns='%s'> is not <origin-id/>", ErrMalformed, el.Name.Local, el.Name.Space)
+		return OriginID{}, malformed(el.Raw, nil, "<%s xmlns='%s'> is not <origin-id/>", el.Name.Local, el.Name.Space)
 	}
 	id := el.Attr("id")
 	if id == "" {
-		return OriginID{}, fmt.Errorf("%w: <origin-id/> without id", ErrMalformed)
+		return OriginID{}, malformed(el.Raw, nil, "<origin-id/> without id")
 	}
 	return OriginID{ID: id}, nil
 }
@@ -107,7 +111,7 @@ func From(m *xmpp.Message, by xmpp.JID) (StanzaID, bool) {
 			continue
 		}
 		s, err := Parse(el)
-		if err != nil || !s.By.Equal(by) {
+		if err != nil || s.By != by {
 			continue
 		}
 		if ok && s.ID != found.ID {

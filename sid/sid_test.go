@@ -29,9 +29,9 @@ func TestElements(t *testing.T) {
 	require.Equal(t, o, gotO)
 
 	_, err = sid.StanzaID{ID: "x"}.Element()
-	require.ErrorIs(t, err, sid.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0359", "sid.StanzaID{ID: \"x\"}.Element()")
 	_, err = sid.OriginID{}.Element()
-	require.ErrorIs(t, err, sid.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0359", "sid.OriginID{}.Element()")
 }
 
 func TestParseRejects(t *testing.T) {
@@ -43,10 +43,10 @@ func TestParseRejects(t *testing.T) {
 		`<origin-id xmlns='urn:xmpp:sid:0' id='x'/>`,
 	} {
 		_, err := sid.Parse(fake.Element(t, raw))
-		require.ErrorIs(t, err, sid.ErrMalformed, "Parse(%s)", raw)
+		fake.RequireMalformed(t, err, "XEP-0359", "Parse(%s)", raw)
 	}
 	_, err := sid.ParseOrigin(fake.Element(t, `<origin-id xmlns='urn:xmpp:sid:0'/>`))
-	require.ErrorIs(t, err, sid.ErrMalformed)
+	fake.RequireMalformed(t, err, "XEP-0359", "sid.ParseOrigin(fake.Element(t, `<origin-id xmlns='urn:xmpp:sid:0'/>`))")
 }
 
 // TestFromChecksBy is the spoofing rule of XEP-0359 §6: only the stanza-id

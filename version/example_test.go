@@ -30,7 +30,7 @@ func ExampleGet() {
 func ExampleRegister() {
 	mux := xmpp.NewMux()
 	version.Register(mux, "echobot", "1.2.0", "")
-	c, err := xmpp.Dial(context.Background(), "bot@example.com", "secret", &xmpp.Options{OnIQ: mux.OnIQ})
+	c, err := xmpp.Dial(context.Background(), "bot@example.com", "secret", &xmpp.Options{Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}

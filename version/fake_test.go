@@ -1,7 +1,6 @@
 package version_test
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,17 +16,17 @@ func TestPeerRequest(t *testing.T) {
 	t.Parallel()
 	mux := xmpp.NewMux()
 	version.Register(mux, "gojabber", "1.0", "")
-	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: mux.OnIQ})
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 	s.Send(`<iq type='get' id='v1' from='` + peer + `'><query xmlns='jabber:iq:version'/></iq>`)
-	r := s.ExpectIQ(t.Context(), "", "", "")
+	r := s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQResult, r.Type, "reply %+v", r)
 	require.Equal(t, peer, r.To.String())
 	require.Equal(t, `<query xmlns='jabber:iq:version'><name>gojabber</name><version>1.0</version></query>`, r.Payload.Raw)
 
 	s.Send(`<iq type='set' id='v2' from='` + peer + `'><query xmlns='jabber:iq:version'/></iq>`)
-	r = s.ExpectIQ(t.Context(), "", "", "")
+	r = s.ExpectIQ(t.Context(), 0, "", "")
 	require.Equal(t, xmpp.IQError, r.Type)
-	require.Equal(t, "service-unavailable", r.Error.Condition)
+	require.Equal(t, xmpp.ErrServiceUnavailable, r.Error.Condition)
 }
 
 func TestGet(t *testing.T) {
@@ -49,6 +48,5 @@ func TestGet(t *testing.T) {
 
 	reply = `<query xmlns='jabber:iq:version'><name>Exodus</name></query>`
 	_, err = version.Get(t.Context(), c, xmpp.MustParseJID(peer))
-	var me *version.MalformedError
-	require.True(t, errors.As(err, &me), "error %v (%T), want a *version.MalformedError", err, err)
+	fake.RequireMalformed(t, err, "XEP-0092", "version.Get")
 }

@@ -22,18 +22,6 @@ type Info struct {
 	OS string
 }
 
-// MalformedError is returned for a reply that does not follow XEP-0092:
-// no <query xmlns='jabber:iq:version'/>, or one without <name/> or
-// <version/>, which §2 requires.
-type MalformedError struct {
-	// Reason says what is wrong.
-	Reason string
-	// Raw is the reply's payload, "" when there was none.
-	Raw string
-}
-
-func (e *MalformedError) Error() string { return "version: malformed reply: " + e.Reason }
-
 var request = func() xmpp.Element {
 	el, err := xmpp.ParseElement("<query xmlns='" + NS + "'/>")
 	if err != nil {
@@ -44,9 +32,12 @@ var request = func() xmpp.Element {
 
 // Get asks to for its software version (§2). A zero to asks the user's own
 // server. An error reply is returned as an *xmpp.StanzaError, e.g.
-// service-unavailable from an entity that does not say.
-func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (Info, error) {
-	r, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: to}, Payload: request})
+// service-unavailable from an entity that does not say; a reply that does
+// not follow XEP-0092 (no <query xmlns='jabber:iq:version'/>, or one
+// without the <name/> or <version/> that §2 requires) as an
+// *xmpp.MalformedError.
+func Get(ctx context.Context, s xmpp.Session, to xmpp.JID) (Info, error) {
+	r, err := s.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: to}, Type: xmpp.IQGet, Payload: request})
 	if err != nil {
 		return Info{}, err
 	}
@@ -56,9 +47,9 @@ func Get(ctx context.Context, c *xmpp.Client, to xmpp.JID) (Info, error) {
 func parse(el xmpp.Element) (Info, error) {
 	if el.Name != (xml.Name{Space: NS, Local: "query"}) {
 		if el.IsZero() {
-			return Info{}, &MalformedError{Reason: "result without <query xmlns='" + NS + "'/>"}
+			return Info{}, &xmpp.MalformedError{Spec: "XEP-0092", Reason: "result without <query xmlns='" + NS + "'/>"}
 		}
-		return Info{}, &MalformedError{Reason: fmt.Sprintf("result payload is {%s}%s", el.Name.Space, el.Name.Local), Raw: el.Raw}
+		return Info{}, &xmpp.MalformedError{Spec: "XEP-0092", Reason: fmt.Sprintf("result payload is {%s}%s", el.Name.Space, el.Name.Local), Raw: el.Raw}
 	}
 	var info Info
 	var hasName, hasVersion bool
@@ -76,7 +67,7 @@ func parse(el xmpp.Element) (Info, error) {
 		}
 	}
 	if !hasName || !hasVersion {
-		return Info{}, &MalformedError{Reason: "result without <name/> or <version/>", Raw: el.Raw}
+		return Info{}, &xmpp.MalformedError{Spec: "XEP-0092", Reason: "result without <name/> or <version/>", Raw: el.Raw}
 	}
 	return info, nil
 }
@@ -94,7 +85,7 @@ func Register(mux *xmpp.Mux, name, version, os string) {
 	}
 	b.WriteString("</query>")
 	reply, err := xmpp.ParseElement(b.String())
-	mux.HandleIQ(xmpp.IQGet, NS, "query", func(*xmpp.Client, *xmpp.IQ) (*xmpp.IQ, error) {
+	mux.HandleIQ(xmpp.IQGet, NS, "query", func(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) {
 		if err != nil {
 			return nil, err // not reached: EscapeText makes valid text
 		}

@@ -1,7 +1,6 @@
 package version
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -11,7 +10,7 @@ import (
 )
 
 func ask(t *testing.T, mux *xmpp.Mux) (*xmpp.IQ, error) {
-	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, ID: "v1"}, Payload: request})
+	return mux.OnIQ(nil, &xmpp.IQ{Header: xmpp.Header{ID: "v1"}, Type: xmpp.IQGet, Payload: request})
 }
 
 func TestRegister(t *testing.T) {
@@ -70,8 +69,7 @@ func TestParseMalformed(t *testing.T) {
 			el = fake.Element(t, raw)
 		}
 		_, err := parse(el)
-		var me *MalformedError
-		require.True(t, errors.As(err, &me), "parse(%q) = %v, want a *MalformedError", raw, err)
+		me := fake.RequireMalformed(t, err, "XEP-0092", "parse(%q)", raw)
 		require.Equal(t, raw, me.Raw)
 	}
 }

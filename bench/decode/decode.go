@@ -43,8 +43,17 @@ type Attrs struct{ ID, Type, From, To string }
 // nothing.
 type Visit func(k Kind, body string, a Attrs)
 
-func oursAttrs(h *xmpp.Header) Attrs {
-	return Attrs{h.ID, h.Type, h.From.String(), h.To.String()}
+// oursAttrs returns the attributes of a stanza with header h and type typ,
+// the type as its attribute on the wire: "" for a normal message and an
+// available presence, which have none (the corpus has no type='normal').
+func oursAttrs(h *xmpp.Header, typ fmt.Stringer) Attrs {
+	t := ""
+	switch typ {
+	case xmpp.MessageNormal, xmpp.PresenceAvailable:
+	default:
+		t = typ.String()
+	}
+	return Attrs{h.ID, t, h.From.String(), h.To.String()}
 }
 
 func gosrcAttrs(a gosrc.Attrs) Attrs { return Attrs{a.Id, string(a.Type), a.From, a.To} }
@@ -63,11 +72,11 @@ func Ours(data []byte, visit Visit) error {
 		}
 		switch v := v.(type) {
 		case *xmpp.Message:
-			visit(Message, v.Body, oursAttrs(&v.Header))
+			visit(Message, v.Body, oursAttrs(&v.Header, v.Type))
 		case *xmpp.Presence:
-			visit(Presence, "", oursAttrs(&v.Header))
+			visit(Presence, "", oursAttrs(&v.Header, v.Type))
 		case *xmpp.IQ:
-			visit(IQ, "", oursAttrs(&v.Header))
+			visit(IQ, "", oursAttrs(&v.Header, v.Type))
 		default:
 			visit(Other, "", Attrs{})
 		}

@@ -91,15 +91,28 @@ func Mellium(ctx context.Context, addr string, visit Visit) (func() error, error
 	}, nil
 }
 
+// oursHandler visits the messages and presences a session hands it, and
+// leaves IQ requests to be answered with service-unavailable.
+type oursHandler struct{ visit Visit }
+
+func (h oursHandler) OnMessage(_ xmpp.Session, m *xmpp.Message) {
+	h.visit(Message, m.Body, oursAttrs(&m.Header, m.Type))
+}
+
+func (h oursHandler) OnPresence(_ xmpp.Session, p *xmpp.Presence) {
+	h.visit(Presence, "", oursAttrs(&p.Header, p.Type))
+}
+
+func (oursHandler) OnIQ(xmpp.Session, *xmpp.IQ) (*xmpp.IQ, error) { return nil, nil }
+
 // OursSession reads with gojabber's Client: its reader goroutine decodes,
-// its handler goroutine calls OnMessage and OnPresence. IQs are not handed
-// to the user here (results nobody waits for are dropped, requests are
-// answered), so only messages and presences are visited.
+// its handler goroutine calls the Handler's OnMessage and OnPresence. IQs
+// are not handed to the user here (results nobody waits for are dropped,
+// requests are answered), so only messages and presences are visited.
 func OursSession(ctx context.Context, addr string, visit Visit) (func() error, error) {
 	t := scriptedTarget(addr)
 	o := peers.OursOptions(t)
-	o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { visit(Message, m.Body, oursAttrs(&m.Header)) }
-	o.OnPresence = func(_ *xmpp.Client, p *xmpp.Presence) { visit(Presence, "", oursAttrs(&p.Header)) }
+	o.Handler = oursHandler{visit}
 	o.HandlerQueueBytes = 8 << 20
 	c, err := xmpp.Dial(ctx, t.JID(), t.Password, o)
 	if err != nil {

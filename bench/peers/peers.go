@@ -122,14 +122,24 @@ func OursOptions(t Target) *gojabber.Options {
 	return o
 }
 
+// oursHandler hands the inbound messages with a body to an OnMessage, and
+// leaves the rest to the session's defaults.
+type oursHandler OnMessage
+
+func (h oursHandler) OnMessage(_ gojabber.Session, m *gojabber.Message) {
+	if m.Body != "" {
+		h(m.From.String(), m.Body)
+	}
+}
+
+func (oursHandler) OnPresence(gojabber.Session, *gojabber.Presence) {}
+
+func (oursHandler) OnIQ(gojabber.Session, *gojabber.IQ) (*gojabber.IQ, error) { return nil, nil }
+
 func openOurs(ctx context.Context, t Target, onMsg OnMessage) (Session, error) {
 	o := OursOptions(t)
 	if onMsg != nil {
-		o.OnMessage = func(_ *gojabber.Client, m *gojabber.Message) {
-			if m.Body != "" {
-				onMsg(m.From.String(), m.Body)
-			}
-		}
+		o.Handler = oursHandler(onMsg)
 	}
 	c, err := gojabber.Dial(ctx, t.JID(), t.Password, o)
 	if err != nil {

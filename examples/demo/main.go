@@ -118,15 +118,17 @@ func run(ctx context.Context) (err error) {
 	step("logging in as %s", aliceJID)
 	inbox := make(chan *xmpp.Message, 64)
 	loginCtx, cancel := context.WithTimeout(ctx, onlineTimeout)
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
+		select {
+		case inbox <- m:
+		default: // nobody is listening any more
+		}
+	})
 	alice, err := xmpp.Dial(loginCtx, aliceJID, srv.Password("alice"), &xmpp.Options{
 		Server:    srv.C2SAddr,
 		TLSConfig: srv.TLSConfig(),
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) {
-			select {
-			case inbox <- m:
-			default: // nobody is listening any more
-			}
-		},
+		Handler:   mux,
 	})
 	cancel()
 	if err != nil {
@@ -230,7 +232,7 @@ func (w *waiter) probe(bob xmpp.JID) error {
 }
 
 func chat(to xmpp.JID, body string) *xmpp.Message {
-	return &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: to}, Body: body}
+	return &xmpp.Message{Header: xmpp.Header{To: to}, Type: xmpp.MessageChat, Body: body}
 }
 
 // build compiles examples/echobot into bin.

@@ -26,16 +26,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	c, err := xmpp.Dial(ctx, *jid, *password, &xmpp.Options{
-		Server: *server,
-		OnMessage: func(c *xmpp.Client, m *xmpp.Message) {
-			if m.Type == xmpp.MessageChat && m.Body != "" {
-				if err := c.Send(ctx, m.Reply(m.Body)); err != nil {
-					log.Printf("echo to %s: %v", m.From, err)
-				}
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
+		if m.Type == xmpp.MessageChat && m.Body != "" {
+			if err := s.Send(ctx, m.Reply(m.Body)); err != nil {
+				log.Printf("echo to %s: %v", m.From, err)
 			}
-		},
+		}
 	})
+	c, err := xmpp.Dial(ctx, *jid, *password, &xmpp.Options{Server: *server, Handler: mux})
 	if err != nil {
 		log.Fatal(err)
 	}

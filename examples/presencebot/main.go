@@ -36,32 +36,32 @@ func main() {
 	receipts.Register(mux, true) // answers receipt requests by itself
 	chatstates.Register(mux)
 	disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "presencebot"})
-	mux.HandlePresence(func(c *xmpp.Client, p *xmpp.Presence) {
+	mux.HandlePresence(func(s xmpp.Session, p *xmpp.Presence) {
 		if p.Type == xmpp.PresenceSubscribe {
 			log.Printf("%s asks to subscribe: approving", p.From.Bare())
-			if err := xmpp.ApproveSubscription(ctx, c, p.From); err != nil {
+			if err := xmpp.ApproveSubscription(ctx, s, p.From); err != nil {
 				log.Print(err)
 			}
-			if err := xmpp.Subscribe(ctx, c, p.From); err != nil {
+			if err := xmpp.Subscribe(ctx, s, p.From); err != nil {
 				log.Print(err)
 			}
 		}
 	})
-	mux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
 		if m.Type != xmpp.MessageChat || m.Body == "" {
 			return
 		}
 		reply := m.Reply("you said: " + m.Body)
-		if err := chatstates.Set(reply, chatstates.Active); err != nil {
+		if err := chatstates.Add(reply, chatstates.Active); err != nil {
 			log.Print(err)
 		}
-		if err := c.Send(ctx, reply); err != nil {
+		if err := s.Send(ctx, reply); err != nil {
 			log.Print(err)
 		}
 	})
 
 	c, err := xmpp.Dial(ctx, *jid, *password, &xmpp.Options{
-		Server: *server, OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
+		Server: *server, Handler: mux,
 	})
 	if err != nil {
 		log.Fatal(err)

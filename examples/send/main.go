@@ -62,7 +62,7 @@ func run() error {
 		return err
 	}
 	for _, j := range to {
-		if err := c.Send(ctx, &xmpp.Message{Header: xmpp.Header{Type: xmpp.MessageChat, To: j}, Body: body}); err != nil {
+		if err := c.Send(ctx, &xmpp.Message{Header: xmpp.Header{To: j}, Type: xmpp.MessageChat, Body: body}); err != nil {
 			c.Close()
 			return err
 		}

@@ -101,7 +101,7 @@ func faultOptions(srv *xmpptest.Server, p *faultproxy.Proxy, wire *wireLog, got 
 		TLSConfig:        srv.TLSConfig(),
 		DebugWriter:      wire,
 		StreamManagement: true,
-		OnMessage:        func(_ *xmpp.Client, m *xmpp.Message) { got <- m },
+		Handler:          messageHandler(func(_ xmpp.Session, m *xmpp.Message) { got <- m }),
 	}
 	if ping {
 		o.PingIdle, o.PingTimeout = faultPingIdle, faultPingTimeout
@@ -241,7 +241,7 @@ func testFaultSender(t *testing.T, srv *xmpptest.Server, mode faultMode, userA, 
 	start := time.Now()
 	ctx := testCtx(t)
 	bGot := make(chan *xmpp.Message, 64)
-	b := mustLogin(t, conn{srv: srv, user: userB, onMessage: func(_ *xmpp.Client, m *xmpp.Message) { bGot <- m }})
+	b := mustLogin(t, conn{srv: srv, user: userB, onMessage: func(_ xmpp.Session, m *xmpp.Message) { bGot <- m }})
 	p := faultProxy(t, srv)
 	wire := &wireLog{}
 	aGot := make(chan *xmpp.Message, 64)

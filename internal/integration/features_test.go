@@ -36,11 +36,11 @@ func featureLogin(t *testing.T, srv *xmpptest.Server, user string, opts xmpp.Opt
 
 // requireStanzaError fails the test unless err is a *xmpp.StanzaError with
 // the condition.
-func requireStanzaError(t *testing.T, err error, condition string) {
+func requireStanzaError(t *testing.T, err error, condition xmpp.StanzaCondition) {
 	t.Helper()
 	var se *xmpp.StanzaError
 	require.True(t, errors.As(err, &se), "error %v (%T), want a *xmpp.StanzaError %s", err, err, condition)
-	require.Equal(t, condition, se.Condition, "condition of %v", se)
+	require.ErrorIs(t, err, condition, "condition of %v", se)
 }
 
 // TestFeaturesServer uses the feature packages against the server itself:
@@ -99,7 +99,7 @@ func TestFeaturesServer(t *testing.T) {
 				// without such an account (XEP-0199 §4.3).
 				require.NoError(t, ping.Ping(testCtx(t), alice, xmpp.MustParseJID("nobody-here@"+srv.Domain)))
 				err := ping.Ping(testCtx(t), alice, xmpp.MustParseJID(srv.JID("bob")+"/no-such-resource"))
-				requireStanzaError(t, err, "service-unavailable")
+				requireStanzaError(t, err, xmpp.ErrServiceUnavailable)
 			})
 
 			t.Run("version", func(t *testing.T) {
@@ -170,17 +170,21 @@ func loginBob(t *testing.T, srv *xmpptest.Server) *bobClient {
 	b.disco = disco.Register(mux, disco.Identity{Category: "client", Type: "bot", Name: "gojabber test"})
 	b.caps = caps.Advertise(mux, b.disco, bobNode)
 	b.ver = b.caps.Attr("ver")
-	b.client = featureLogin(t, srv, "bob", xmpp.Options{
-		OnIQ: func(c *xmpp.Client, iq *xmpp.IQ) (*xmpp.IQ, error) {
-			if iq.Payload.Name.Space == disco.NSInfo && iq.Payload.Attr("node") != "" {
-				b.nodeQueries.Add(1)
-			}
-			return mux.OnIQ(c, iq)
-		},
-		OnMessage:  mux.OnMessage,
-		OnPresence: mux.OnPresence,
-	})
+	b.client = featureLogin(t, srv, "bob", xmpp.Options{Handler: nodeCounter{mux, b}})
 	return b
+}
+
+// nodeCounter is bob's Mux, counting the disco#info requests for a node.
+type nodeCounter struct {
+	*xmpp.Mux
+	b *bobClient
+}
+
+func (h nodeCounter) OnIQ(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
+	if iq.Payload.Name.Space == disco.NSInfo && iq.Payload.Attr("node") != "" {
+		h.b.nodeQueries.Add(1)
+	}
+	return h.Mux.OnIQ(s, iq)
 }
 
 // TestFeaturesClientToClient has alice use the feature packages on bob,
@@ -196,7 +200,7 @@ func TestFeaturesClientToClient(t *testing.T) {
 			presences, onPresence := inbox[*xmpp.Presence]()
 			aliceMux := xmpp.NewMux()
 			aliceMux.HandlePresence(onPresence)
-			alice := featureLogin(t, srv, "alice", xmpp.Options{OnIQ: aliceMux.OnIQ, OnPresence: aliceMux.OnPresence})
+			alice := featureLogin(t, srv, "alice", xmpp.Options{Handler: aliceMux})
 			to := bob.client.JID()
 
 			t.Run("disco-info", func(t *testing.T) {
@@ -219,7 +223,7 @@ func TestFeaturesClientToClient(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, info, nodeInfo)
 				_, err = disco.GetInfo(testCtx(t), alice, to, bobNode+"#stale")
-				requireStanzaError(t, err, "item-not-found")
+				requireStanzaError(t, err, xmpp.ErrItemNotFound)
 			})
 
 			t.Run("disco-items", func(t *testing.T) {
@@ -254,7 +258,7 @@ func TestFeaturesClientToClient(t *testing.T) {
 					// full JID: it answers service-unavailable itself
 					// (seen on the wire: the request never reaches bob,
 					// even from another session of bob's account).
-					requireStanzaError(t, err, "service-unavailable")
+					requireStanzaError(t, err, xmpp.ErrServiceUnavailable)
 					return
 				}
 				require.NoError(t, err)
@@ -265,10 +269,10 @@ func TestFeaturesClientToClient(t *testing.T) {
 
 			t.Run("unknown-payload", func(t *testing.T) {
 				_, err := alice.SendIQ(testCtx(t), &xmpp.IQ{
-					Header:  xmpp.Header{Type: xmpp.IQGet, To: to},
+					Header: xmpp.Header{To: to}, Type: xmpp.IQGet,
 					Payload: mustParseElement(t, `<query xmlns='urn:gojabber:no-such-feature'/>`),
 				})
-				requireStanzaError(t, err, "service-unavailable")
+				requireStanzaError(t, err, xmpp.ErrServiceUnavailable)
 			})
 
 			// bob sends alice a presence with its caps; alice resolves them
@@ -281,7 +285,7 @@ func TestFeaturesClientToClient(t *testing.T) {
 				require.NoError(t, err)
 				p := waitFor(t, presences, "presence from "+to.String(), func(p *xmpp.Presence) bool {
 					_, ok := caps.Parse(p)
-					return p.From.Equal(to) && ok
+					return p.From == to && ok
 				})
 				c, _ := caps.Parse(p)
 				require.Equal(t, caps.Caps{Node: bobNode, Ver: bob.ver, Hash: caps.HashSHA1}, c)

@@ -74,7 +74,7 @@ type floodIQ struct {
 	took time.Duration
 }
 
-func (r *floodReceiver) onMessage(c *xmpp.Client, m *xmpp.Message) {
+func (r *floodReceiver) onMessage(s xmpp.Session, m *xmpp.Message) {
 	if m.ID == floodPrefix+"end" {
 		close(r.end)
 		return
@@ -109,8 +109,8 @@ func (r *floodReceiver) onMessage(c *xmpp.Client, m *xmpp.Message) {
 	}
 	// The handler goroutine waits here while the flood goes on.
 	start := time.Now()
-	iq, err := c.SendIQ(context.Background(), &xmpp.IQ{
-		Header:  xmpp.Header{Type: xmpp.IQGet, To: r.domain},
+	iq, err := s.SendIQ(context.Background(), &xmpp.IQ{
+		Header: xmpp.Header{To: r.domain}, Type: xmpp.IQGet,
 		Payload: r.disco,
 	})
 	r.mu.Lock()
@@ -175,7 +175,7 @@ func testHandlerFlood(t *testing.T, srv *xmpptest.Server) {
 		defer close(r.flooded)
 		for n := range floodCount {
 			m := &xmpp.Message{
-				Header:     xmpp.Header{ID: floodPrefix + strconv.Itoa(n), To: b.JID(), Type: xmpp.MessageChat},
+				Header: xmpp.Header{ID: floodPrefix + strconv.Itoa(n), To: b.JID()}, Type: xmpp.MessageChat,
 				Body:       "flood " + strconv.Itoa(n),
 				Extensions: []xmpp.Element{noStore},
 			}
@@ -197,7 +197,7 @@ func testHandlerFlood(t *testing.T, srv *xmpptest.Server) {
 	waitOrFail(r.all, "flood", r, b)
 	// A sentinel behind the flood, to catch late duplicates.
 	require.NoError(t, a.Send(ctx, &xmpp.Message{
-		Header: xmpp.Header{ID: floodPrefix + "end", To: b.JID(), Type: xmpp.MessageChat}, Body: "end",
+		Header: xmpp.Header{ID: floodPrefix + "end", To: b.JID()}, Type: xmpp.MessageChat, Body: "end",
 	}))
 	waitOrFail(r.end, "sentinel after the flood", r, b)
 

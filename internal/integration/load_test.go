@@ -98,8 +98,8 @@ func (r *loadReceiver) fail(format string, args ...any) {
 	}
 }
 
-// onMessage is B's OnMessage handler.
-func (r *loadReceiver) onMessage(_ *xmpp.Client, m *xmpp.Message) {
+// onMessage is B's message handler.
+func (r *loadReceiver) onMessage(_ xmpp.Session, m *xmpp.Message) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if m.ID == "load-end" {
@@ -201,7 +201,7 @@ func testLoad(t *testing.T, srv *xmpptest.Server) {
 					return
 				}
 				m := &xmpp.Message{
-					Header:     xmpp.Header{ID: fmt.Sprintf("load-%d-%d", g, seq), To: b.JID(), Type: xmpp.MessageChat},
+					Header: xmpp.Header{ID: fmt.Sprintf("load-%d-%d", g, seq), To: b.JID()}, Type: xmpp.MessageChat,
 					Body:       body,
 					Extensions: []xmpp.Element{check, noStore},
 				}
@@ -249,7 +249,7 @@ func testLoad(t *testing.T, srv *xmpptest.Server) {
 		t.Fatalf("B got %d of %d messages within %v\nB's session: %v\nserver log:\n%s", got, total, loadDrain, b.Err(), srv.LogTail(30))
 	}
 	received := time.Since(start)
-	require.NoError(t, a.Send(ctx, &xmpp.Message{Header: xmpp.Header{ID: "load-end", To: b.JID(), Type: xmpp.MessageChat}, Body: "end"}))
+	require.NoError(t, a.Send(ctx, &xmpp.Message{Header: xmpp.Header{ID: "load-end", To: b.JID()}, Type: xmpp.MessageChat, Body: "end"}))
 	select {
 	case <-recv.end:
 	case <-ctx.Done():

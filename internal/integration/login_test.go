@@ -137,7 +137,7 @@ func TestLoginMatrix(t *testing.T) {
 								require.ErrorAs(t, err, &se, "%s on TLS 1.3 must fail: no tls-unique there", mech)
 								require.Equal(t, mech, se.Mechanism)
 								// ejabberd: <not-authorized/>, text "Invalid channel binding".
-								require.Equal(t, "not-authorized", se.Condition, "SASLError %+v", se)
+								require.Equal(t, xmpp.SASLNotAuthorized, se.Condition, "SASLError %+v", se)
 								t.Logf("%s on TLS 1.3: %v", mech, err)
 								return
 							}
@@ -201,7 +201,7 @@ func TestSASLFailure(t *testing.T) {
 					require.Error(t, err, "Dial(%s) with a bad password", srv.JID(tc.user))
 					var se *xmpp.SASLError
 					require.True(t, errors.As(err, &se), "Dial error %v (%T) is not a *SASLError", err, err)
-					require.Equal(t, "not-authorized", se.Condition, "SASLError %+v", se)
+					require.Equal(t, xmpp.SASLNotAuthorized, se.Condition, "SASLError %+v", se)
 					require.NotEmpty(t, se.Mechanism)
 					require.Len(t, sess.wire.authMechanisms(), 1, "<auth/> elements sent")
 					t.Logf("%v", err)

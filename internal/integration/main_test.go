@@ -122,9 +122,17 @@ type conn struct {
 	directTLS bool
 	clientMax uint16   // TLSConfig.MaxVersion, 0 for none
 	mechs     []string // Options.Mechanisms
-	// onMessage and onPresence become the Options handlers.
-	onMessage  func(*xmpp.Client, *xmpp.Message)
-	onPresence func(*xmpp.Client, *xmpp.Presence)
+	// onMessage and onPresence, if set, handle the inbound messages and
+	// presences, through a Mux that is the Options Handler.
+	onMessage  func(xmpp.Session, *xmpp.Message)
+	onPresence func(xmpp.Session, *xmpp.Presence)
+}
+
+// messageHandler returns a Handler that gives every inbound message to f.
+func messageHandler(f func(xmpp.Session, *xmpp.Message)) *xmpp.Mux {
+	mux := xmpp.NewMux()
+	mux.HandleMessage(f)
+	return mux
 }
 
 // session is a login attempt and what it left behind.
@@ -150,14 +158,20 @@ func login(t *testing.T, c conn) (*session, error) {
 	if password == "" {
 		password = c.srv.Password(c.user)
 	}
+	mux := xmpp.NewMux()
+	if c.onMessage != nil {
+		mux.HandleMessage(c.onMessage)
+	}
+	if c.onPresence != nil {
+		mux.HandlePresence(c.onPresence)
+	}
 	client, err := xmpp.Dial(testCtx(t), c.srv.JID(c.user), password, &xmpp.Options{
 		Server:      addr,
 		DirectTLS:   c.directTLS,
 		TLSConfig:   cfg,
 		Mechanisms:  c.mechs,
 		DebugWriter: s.wire,
-		OnMessage:   c.onMessage,
-		OnPresence:  c.onPresence,
+		Handler:     mux,
 	})
 	if err != nil {
 		return s, err

@@ -41,8 +41,8 @@ func TestMAM(t *testing.T) {
 			// tell archive results from new messages.
 			var mu sync.Mutex
 			var live []*xmpp.Message
-			mux.HandleMessage(func(_ *xmpp.Client, m *xmpp.Message) {
-				if !mam.IsResult(m) {
+			mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
+				if !mam.HasResult(m) {
 					mu.Lock()
 					live = append(live, m)
 					mu.Unlock()
@@ -55,8 +55,8 @@ func TestMAM(t *testing.T) {
 				for i := from; i < to; i++ {
 					bodies[i] = fmt.Sprintf("mam %02d <&> 😀", i+1)
 					err := alice.Send(testCtx(t), &xmpp.Message{
-						Header: xmpp.Header{ID: fmt.Sprintf("mam-%02d", i+1), Type: xmpp.MessageChat, To: bob},
-						Body:   bodies[i],
+						Header: xmpp.Header{ID: fmt.Sprintf("mam-%02d", i+1), To: bob}, Type: xmpp.MessageChat,
+						Body: bodies[i],
 					})
 					require.NoError(t, err, "Send %d", i+1)
 				}
@@ -83,9 +83,9 @@ func TestMAM(t *testing.T) {
 				ids[i] = r.ID
 				require.Equal(t, bodies[i], r.Message.Body, "result %d body", i)
 				require.Equal(t, fmt.Sprintf("mam-%02d", i+1), r.Message.ID, "result %d message id", i)
-				require.True(t, r.Message.From.Bare().Equal(alice.JID().Bare()), "result %d from %s", i, r.Message.From)
-				require.True(t, r.Message.To.Equal(bob), "result %d to %s", i, r.Message.To)
-				require.True(t, r.By.Equal(alice.JID().Bare()), "result %d by %s", i, r.By)
+				require.Equal(t, alice.JID().Bare(), r.Message.From.Bare(), "result %d from %s", i, r.Message.From)
+				require.Equal(t, bob, r.Message.To, "result %d to %s", i, r.Message.To)
+				require.Equal(t, alice.JID().Bare(), r.By, "result %d by %s", i, r.By)
 				require.NotEmpty(t, r.ID, "result %d archive id", i)
 				require.False(t, r.Stamp.IsZero(), "result %d stamp", i)
 				if i > 0 {

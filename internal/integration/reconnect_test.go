@@ -199,7 +199,7 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	)
 	var b *faultPeer
 	b = dialFaultPeer(t, srv, userB, func(o *xmpp.Options) {
-		o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) {
+		o.Handler = messageHandler(func(_ xmpp.Session, m *xmpp.Message) {
 			if !strings.HasPrefix(m.ID, "fault-") {
 				return
 			}
@@ -230,7 +230,7 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 			case progress <- struct{}{}:
 			default:
 			}
-		}
+		})
 	})
 	a := dialFaultPeer(t, srv, userA, func(o *xmpp.Options) {
 		if path := os.Getenv("GOJABBER_FAULT_DEBUG"); path != "" {
@@ -261,8 +261,8 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 			}
 		}
 		m := &xmpp.Message{
-			Header: xmpp.Header{ID: fmt.Sprintf("fault-%05d", i), To: to, Type: xmpp.MessageChat},
-			Body:   faultBody(i),
+			Header: xmpp.Header{ID: fmt.Sprintf("fault-%05d", i), To: to}, Type: xmpp.MessageChat,
+			Body: faultBody(i),
 			// Not archived (XEP-0334): the test is about the link, not the
 			// servers' archives, which slow ejabberd down a lot.
 			Extensions: []xmpp.Element{noStore},

@@ -55,7 +55,7 @@ func TestStreamManagement(t *testing.T) {
 			wire := &wireLog{}
 			got := make(chan *xmpp.Message, 64)
 			c := smDial(t, srv, "alice", wire, func(o *xmpp.Options) {
-				o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { got <- m }
+				o.Handler = messageHandler(func(_ xmpp.Session, m *xmpp.Message) { got <- m })
 			})
 			st := c.StreamManagement()
 			require.True(t, st.Enabled, "wire:\n%s", wire)
@@ -68,7 +68,7 @@ func TestStreamManagement(t *testing.T) {
 			const n = 25
 			ctx := testCtx(t)
 			for i := range n {
-				m := &xmpp.Message{Header: xmpp.Header{To: c.JID(), Type: xmpp.MessageChat}, Body: "sm " + strconv.Itoa(i)}
+				m := &xmpp.Message{Header: xmpp.Header{To: c.JID()}, Type: xmpp.MessageChat, Body: "sm " + strconv.Itoa(i)}
 				require.NoError(t, c.Send(ctx, m))
 			}
 			for range n {
@@ -114,7 +114,7 @@ func TestStreamManagement(t *testing.T) {
 			}
 
 			// The session is still healthy: an IQ round trip works.
-			_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID(srv.Domain)},
+			_, err := c.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: xmpp.MustParseJID(srv.Domain)}, Type: xmpp.IQGet,
 				Payload: fake.Element(t, "<ping xmlns='urn:xmpp:ping'/>")})
 			require.NoError(t, err)
 			require.NoError(t, c.Err())
@@ -223,13 +223,13 @@ func TestStreamResumption(t *testing.T) {
 			t.Parallel()
 			srv := sv.shared.Server(t)
 			bobGot := make(chan *xmpp.Message, 16)
-			bob := mustLogin(t, conn{srv: srv, user: "bob", onMessage: func(_ *xmpp.Client, m *xmpp.Message) { bobGot <- m }})
+			bob := mustLogin(t, conn{srv: srv, user: "bob", onMessage: func(_ xmpp.Session, m *xmpp.Message) { bobGot <- m }})
 			aliceGot := make(chan *xmpp.Message, 16)
 			var cut atomic.Pointer[cuttableConn]
 			wire := &wireLog{}
 			alice := smDial(t, srv, "alice", wire, func(o *xmpp.Options) {
 				o.AckEvery = 1000
-				o.OnMessage = func(_ *xmpp.Client, m *xmpp.Message) { aliceGot <- m }
+				o.Handler = messageHandler(func(_ xmpp.Session, m *xmpp.Message) { aliceGot <- m })
 				o.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 					var d net.Dialer
 					c, err := d.DialContext(ctx, network, addr)
@@ -243,7 +243,7 @@ func TestStreamResumption(t *testing.T) {
 			})
 			ctx := testCtx(t)
 			msg := func(body string) *xmpp.Message {
-				return &xmpp.Message{Header: xmpp.Header{To: bob.JID(), Type: xmpp.MessageChat}, Body: body}
+				return &xmpp.Message{Header: xmpp.Header{To: bob.JID()}, Type: xmpp.MessageChat, Body: body}
 			}
 			require.NoError(t, alice.Send(ctx, msg("before")))
 			require.NoError(t, alice.RequestAck(ctx))
@@ -261,7 +261,7 @@ func TestStreamResumption(t *testing.T) {
 			require.Len(t, alice.Unacked(), 3, "kept after the session ended")
 
 			// While alice is away, bob writes to her full JID.
-			require.NoError(t, bob.Send(ctx, &xmpp.Message{Header: xmpp.Header{To: alice.JID(), Type: xmpp.MessageChat}, Body: "while away"}))
+			require.NoError(t, bob.Send(ctx, &xmpp.Message{Header: xmpp.Header{To: alice.JID()}, Type: xmpp.MessageChat, Body: "while away"}))
 
 			alice2, err := xmpp.Resume(ctx, alice, srv.Password("alice"), nil)
 			require.NoError(t, err, "Resume\nwire:\n%s\nserver log:\n%s", wire, srv.LogTail(30))

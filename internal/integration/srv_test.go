@@ -174,7 +174,7 @@ func TestSRV(t *testing.T) {
 			require.NoError(t, err)
 			ping, err := xmpp.ParseElement(`<ping xmlns='urn:xmpp:ping'/>`)
 			require.NoError(t, err)
-			_, err = c.SendIQ(testCtx(t), &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: domain}, Payload: ping})
+			_, err = c.SendIQ(testCtx(t), &xmpp.IQ{Header: xmpp.Header{To: domain}, Type: xmpp.IQGet, Payload: ping})
 			require.NoError(t, err, "ping %s", domain)
 		})
 	}

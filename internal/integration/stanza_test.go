@@ -14,9 +14,9 @@ import (
 // inbox returns a buffered channel and a handler that feeds it. The handler
 // never blocks: stanzas beyond the buffer are dropped, and the test waiting
 // for them times out.
-func inbox[T any]() (chan T, func(*xmpp.Client, T)) {
+func inbox[T any]() (chan T, func(xmpp.Session, T)) {
 	ch := make(chan T, 64)
-	return ch, func(_ *xmpp.Client, v T) {
+	return ch, func(_ xmpp.Session, v T) {
 		select {
 		case ch <- v:
 		default:
@@ -67,12 +67,12 @@ func TestMessages(t *testing.T) {
 					t.Run(dir.name+"/"+b.name, func(t *testing.T) {
 						id := "msg-" + dir.name + "-" + b.name
 						err := dir.from.Send(testCtx(t), &xmpp.Message{
-							Header: xmpp.Header{ID: id, Type: xmpp.MessageChat, To: dir.to.JID()},
-							Body:   b.body,
+							Header: xmpp.Header{ID: id, To: dir.to.JID()}, Type: xmpp.MessageChat,
+							Body: b.body,
 						})
 						require.NoError(t, err, "Send")
 						m := waitFor(t, dir.in, "message "+id, func(m *xmpp.Message) bool {
-							return m.From.Equal(dir.from.JID()) && m.ID == id
+							return m.From == dir.from.JID() && m.ID == id
 						})
 						require.Equal(t, xmpp.MessageChat, m.Type, "type")
 						require.Equal(t, dir.to.JID().String(), m.To.String(), "to")
@@ -98,7 +98,7 @@ func TestPresenceOnClose(t *testing.T) {
 			bobIn, onBob := inbox[*xmpp.Presence]()
 			bob := mustLogin(t, conn{srv: srv, user: "bob", onPresence: onBob})
 			alice := mustLogin(t, conn{srv: srv, user: "alice"})
-			fromAlice := func(p *xmpp.Presence) bool { return p.From.Equal(alice.JID()) }
+			fromAlice := func(p *xmpp.Presence) bool { return p.From == alice.JID() }
 
 			err := alice.Send(testCtx(t), &xmpp.Presence{Header: xmpp.Header{To: bob.JID()}, Status: "directed"})
 			require.NoError(t, err, "Send directed presence")
@@ -134,7 +134,7 @@ func TestIQ(t *testing.T) {
 			}
 			get := func(to xmpp.JID, raw string) (*xmpp.IQ, error) {
 				return alice.SendIQ(testCtx(t), &xmpp.IQ{
-					Header:  xmpp.Header{Type: xmpp.IQGet, To: to},
+					Header: xmpp.Header{To: to}, Type: xmpp.IQGet,
 					Payload: payload(raw),
 				})
 			}
@@ -168,13 +168,13 @@ func TestIQ(t *testing.T) {
 				name string
 				to   string
 				raw  string
-				want string
+				want xmpp.StanzaCondition
 			}{
-				{"unknown-namespace", srv.Domain, `<query xmlns='urn:example:no-such-namespace'/>`, "service-unavailable"},
+				{"unknown-namespace", srv.Domain, `<query xmlns='urn:example:no-such-namespace'/>`, xmpp.ErrServiceUnavailable},
 				// Not a ping: both servers answer a ping to any bare JID
 				// of their domain, even one with no account.
-				{"unknown-user", "nobody-here@" + srv.Domain, `<query xmlns='jabber:iq:version'/>`, "service-unavailable"},
-				{"unknown-resource", srv.JID("bob") + "/no-such-resource", `<ping xmlns='urn:xmpp:ping'/>`, "service-unavailable"},
+				{"unknown-user", "nobody-here@" + srv.Domain, `<query xmlns='jabber:iq:version'/>`, xmpp.ErrServiceUnavailable},
+				{"unknown-resource", srv.JID("bob") + "/no-such-resource", `<ping xmlns='urn:xmpp:ping'/>`, xmpp.ErrServiceUnavailable},
 				{"unknown-domain", "no-such-domain.invalid", `<ping xmlns='urn:xmpp:ping'/>`, ""},
 			}
 			for _, tc := range errCases {

@@ -36,9 +36,7 @@ func muxLogin(t *testing.T, srv *xmpptest.Server, user string, mux *xmpp.Mux) (*
 		Server:      srv.C2SAddr,
 		TLSConfig:   srv.TLSConfig(),
 		DebugWriter: wire,
-		OnMessage:   mux.OnMessage,
-		OnPresence:  mux.OnPresence,
-		OnIQ:        mux.OnIQ,
+		Handler:     mux,
 	})
 	require.NoError(t, err, "Dial(%s@%s)\nwire:\n%s\nserver log:\n%s", user, srv.Domain, wire, srv.LogTail(20))
 	t.Cleanup(func() { c.Close() })
@@ -55,7 +53,7 @@ type messageLog struct {
 
 func newMessageLog() *messageLog { return &messageLog{ch: make(chan *xmpp.Message, 64)} }
 
-func (l *messageLog) add(_ *xmpp.Client, m *xmpp.Message) {
+func (l *messageLog) add(_ xmpp.Session, m *xmpp.Message) {
 	l.mu.Lock()
 	l.all = append(l.all, m)
 	l.mu.Unlock()
@@ -85,12 +83,12 @@ func barrier(t *testing.T, c *xmpp.Client) {
 	require.NoError(t, err)
 	domain, err := xmpp.ParseJID(c.JID().Domain())
 	require.NoError(t, err)
-	_, err = c.SendIQ(testCtx(t), &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: domain}, Payload: ping})
+	_, err = c.SendIQ(testCtx(t), &xmpp.IQ{Header: xmpp.Header{To: domain}, Type: xmpp.IQGet, Payload: ping})
 	require.NoError(t, err, "ping %s", domain)
 }
 
 func chat(to xmpp.JID, id, body string) *xmpp.Message {
-	return &xmpp.Message{Header: xmpp.Header{ID: id, Type: xmpp.MessageChat, To: to}, Body: body}
+	return &xmpp.Message{Header: xmpp.Header{ID: id, To: to}, Type: xmpp.MessageChat, Body: body}
 }
 
 // TestReceipts: alice asks bob for a receipt; bob's client, with
@@ -110,11 +108,11 @@ func TestReceipts(t *testing.T) {
 
 			id := "receipt-" + rand.Text()
 			m := chat(bob.JID(), id, "Did you get this?")
-			require.True(t, receipts.Request(m))
+			require.True(t, receipts.AddRequest(m))
 			require.NoError(t, alice.Send(testCtx(t), m))
 
 			got := waitFor(t, bobIn.ch, "the message at bob", func(m *xmpp.Message) bool { return m.ID == id })
-			require.True(t, receipts.Requested(got), "the request survives the server")
+			require.True(t, receipts.HasRequest(got), "the request survives the server")
 
 			r := waitFor(t, aliceIn.ch, "the receipt at alice", func(m *xmpp.Message) bool {
 				r, ok := receipts.From(m)
@@ -130,7 +128,7 @@ func TestReceipts(t *testing.T) {
 			require.NoError(t, alice.Send(testCtx(t), plain))
 			id2 := "receipt2-" + rand.Text()
 			m2 := chat(bob.JID(), id2, "and this one?")
-			receipts.Request(m2)
+			receipts.AddRequest(m2)
 			require.NoError(t, alice.Send(testCtx(t), m2))
 			waitFor(t, aliceIn.ch, "the second receipt", func(m *xmpp.Message) bool {
 				r, ok := receipts.From(m)
@@ -160,7 +158,7 @@ func TestMessageExtensionsRoundTrip(t *testing.T) {
 
 			// Chat state without a body.
 			typing := chat(bob.JID(), "typing-"+run, "")
-			require.NoError(t, chatstates.Set(typing, chatstates.Composing))
+			require.NoError(t, chatstates.Add(typing, chatstates.Composing))
 			require.NoError(t, alice.Send(testCtx(t), typing))
 			got := waitFor(t, bobIn.ch, "composing", func(m *xmpp.Message) bool { return m.ID == typing.ID })
 			st, ok := chatstates.From(got)
@@ -170,8 +168,8 @@ func TestMessageExtensionsRoundTrip(t *testing.T) {
 			// A markable message with a body, an active state, an
 			// origin-id and a forged stanza-id.
 			orig := chat(bob.JID(), "orig-"+run, "Helo, Bob <&> 'quoted'")
-			require.NoError(t, chatstates.Set(orig, chatstates.Active))
-			require.True(t, markers.Markable(orig))
+			require.NoError(t, chatstates.Add(orig, chatstates.Active))
+			require.True(t, markers.AddMarkable(orig))
 			originID := sid.AddOrigin(orig)
 			forged, err := sid.StanzaID{ID: "forged-" + run, By: bob.JID().Bare()}.Element()
 			require.NoError(t, err)
@@ -181,7 +179,7 @@ func TestMessageExtensionsRoundTrip(t *testing.T) {
 			require.Equal(t, orig.Body, gotOrig.Body)
 			st, _ = chatstates.From(gotOrig)
 			require.Equal(t, chatstates.Active, st)
-			require.True(t, markers.IsMarkable(gotOrig), "markable lost")
+			require.True(t, markers.HasMarkable(gotOrig), "markable lost")
 			o, ok := sid.OriginFrom(gotOrig)
 			require.True(t, ok, "origin-id lost")
 			require.Equal(t, originID, o.ID)
@@ -211,7 +209,7 @@ func TestMessageExtensionsRoundTrip(t *testing.T) {
 
 			// The correction.
 			fix := chat(bob.JID(), "fix-"+run, "Hello, Bob <&> 'quoted'")
-			require.NoError(t, correction.Correct(fix, orig.ID))
+			require.NoError(t, correction.Add(fix, orig.ID))
 			require.NoError(t, alice.Send(testCtx(t), fix))
 			gotFix := waitFor(t, bobIn.ch, "the correction", func(m *xmpp.Message) bool { return m.ID == fix.ID })
 			r, ok := correction.From(gotFix)
@@ -233,14 +231,14 @@ func TestMarkersBack(t *testing.T) {
 			alice, aliceIn := muxLogin(t, srv, "alice", nil)
 			bobMux := xmpp.NewMux()
 			markers.Register(bobMux)
-			bobMux.HandleMessage(func(c *xmpp.Client, m *xmpp.Message) {
+			bobMux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
 				if r, ok := markers.Reply(m, markers.KindDisplayed); ok {
-					_ = c.Send(t.Context(), r)
+					_ = s.Send(t.Context(), r)
 				}
 			})
 			bob, _ := muxLogin(t, srv, "bob", bobMux)
 			m := chat(bob.JID(), "markable-"+rand.Text(), "read me")
-			markers.Markable(m)
+			markers.AddMarkable(m)
 			require.NoError(t, alice.Send(testCtx(t), m))
 			got := waitFor(t, aliceIn.ch, "the displayed marker", func(r *xmpp.Message) bool {
 				mk, ok := markers.From(r)
@@ -267,7 +265,7 @@ func TestBlocking(t *testing.T) {
 			alice, aliceIn := muxLogin(t, srv, aliceUser, nil)
 			pushes := make(chan blocking.Change, 16)
 			mux2 := xmpp.NewMux()
-			blocking.Register(mux2, func(_ *xmpp.Client, ch blocking.Change) { pushes <- ch })
+			blocking.Register(mux2, func(_ xmpp.Session, ch blocking.Change) { pushes <- ch })
 			alice2, _ := muxLogin(t, srv, aliceUser, mux2)
 			bob, bobIn := muxLogin(t, srv, bobUser, nil)
 			bobBare, carolBare := bob.JID().Bare(), xmpp.MustParseJID(srv.JID(carolUser))
@@ -294,7 +292,7 @@ func TestBlocking(t *testing.T) {
 			require.NoError(t, bob.Send(testCtx(t), chat(bob.JID(), selfID, "note to self")))
 			waitFor(t, bobIn.ch, "bob's note to himself", func(m *xmpp.Message) bool { return m.ID == selfID })
 			bounced := bobIn.seen(func(m *xmpp.Message) bool {
-				return m.ID == blockedID && m.Type == xmpp.MessageError && m.Error != nil && m.Error.Condition == "service-unavailable"
+				return m.ID == blockedID && m.Type == xmpp.MessageError && m.Error != nil && m.Error.Condition == xmpp.ErrServiceUnavailable
 			})
 			// What each server does (XEP-0191 leaves it open): Prosody
 			// drops the message silently, ejabberd bounces it with
@@ -363,7 +361,7 @@ func TestCarbons(t *testing.T) {
 			res1, _ := muxLogin(t, srv, aliceUser, nil)
 			copies := make(chan carbons.Carbon, 16)
 			mux2 := xmpp.NewMux()
-			stats := carbons.Register(mux2, func(_ *xmpp.Client, cb carbons.Carbon) { copies <- cb })
+			stats := carbons.Register(mux2, func(_ xmpp.Session, cb carbons.Carbon) { copies <- cb })
 			res2, res2In := muxLogin(t, srv, aliceUser, mux2)
 			bob, bobIn := muxLogin(t, srv, bobUser, nil)
 			// ejabberd copies only to available resources: send presence.
@@ -392,7 +390,7 @@ func TestCarbons(t *testing.T) {
 			// A private message is not copied: send it, then a normal one,
 			// and see only the second as a carbon.
 			priv := chat(bob.JID(), "private-"+run, "not for my other devices")
-			carbons.Private(priv)
+			carbons.AddPrivate(priv)
 			require.NoError(t, res1.Send(testCtx(t), priv))
 			after := chat(bob.JID(), "after-"+run, "copied again")
 			require.NoError(t, res1.Send(testCtx(t), after))

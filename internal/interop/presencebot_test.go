@@ -95,18 +95,18 @@ func testPresenceBot(t *testing.T, srv *xmpptest.Server, bin string) {
 	mux := xmpp.NewMux()
 	tracker := xmpp.NewPresenceTracker(mux)
 	asked := make(chan xmpp.JID, 4)
-	mux.HandlePresence(func(c *xmpp.Client, p *xmpp.Presence) {
+	mux.HandlePresence(func(_ xmpp.Session, p *xmpp.Presence) {
 		if p.Type == xmpp.PresenceSubscribe {
 			asked <- p.From
 		}
 	})
 	msgs := make(chan *xmpp.Message, 16)
-	mux.HandleMessage(func(_ *xmpp.Client, m *xmpp.Message) { msgs <- m })
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) { msgs <- m })
 	lctx, lcancel := context.WithTimeout(context.Background(), loginTimeout)
 	defer lcancel()
 	c, err := xmpp.Dial(lctx, userJID, userPass, &xmpp.Options{
 		Server: srv.C2SAddr, TLSConfig: srv.TLSConfig(),
-		OnMessage: mux.OnMessage, OnPresence: mux.OnPresence, OnIQ: mux.OnIQ,
+		Handler: mux,
 	})
 	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
@@ -139,8 +139,8 @@ func testPresenceBot(t *testing.T, srv *xmpptest.Server, bin string) {
 	}
 
 	// Chat: a receipt and a reply with a chat state.
-	m := &xmpp.Message{Header: xmpp.Header{ID: "q1", Type: xmpp.MessageChat, To: botFull}, Body: "hello <bot> & co"}
-	require.True(t, receipts.Request(m))
+	m := &xmpp.Message{Header: xmpp.Header{ID: "q1", To: botFull}, Type: xmpp.MessageChat, Body: "hello <bot> & co"}
+	require.True(t, receipts.AddRequest(m))
 	require.NoError(t, c.Send(lctx, m))
 	var gotReceipt, gotReply bool
 	deadline := time.After(replyTimeout)

@@ -116,16 +116,18 @@ func login(t *testing.T, srv *xmpptest.Server, jid, password string, in inbox) *
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), loginTimeout)
 	defer cancel()
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) {
+		select {
+		case in <- m:
+		default:
+			t.Errorf("inbox full, dropped message %q", m.Body)
+		}
+	})
 	c, err := xmpp.Dial(ctx, jid, password, &xmpp.Options{
 		Server:    srv.C2SAddr,
 		TLSConfig: srv.TLSConfig(),
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) {
-			select {
-			case in <- m:
-			default:
-				t.Errorf("inbox full, dropped message %q", m.Body)
-			}
-		},
+		Handler:   mux,
 	})
 	if err != nil {
 		t.Fatalf("Dial(%s) = %v", jid, err)
@@ -336,8 +338,8 @@ func TestSlixmppEcho(t *testing.T) {
 		defer cancel()
 		for i, body := range trickyBodies {
 			err := alice.Send(ctx, &xmpp.Message{
-				Header: xmpp.Header{Type: xmpp.MessageChat, To: bob.JID, ID: fmt.Sprintf("echo-%d", i)},
-				Body:   body,
+				Header: xmpp.Header{To: bob.JID, ID: fmt.Sprintf("echo-%d", i)}, Type: xmpp.MessageChat,
+				Body: body,
 			})
 			if err != nil {
 				t.Fatalf("Send(body %d) = %v", i, err)
@@ -359,7 +361,7 @@ func TestSlixmppEcho(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		reply, err := alice.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: bob.JID}, Payload: ping})
+		reply, err := alice.SendIQ(ctx, &xmpp.IQ{Header: xmpp.Header{To: bob.JID}, Type: xmpp.IQGet, Payload: ping})
 		if err != nil {
 			t.Fatalf("SendIQ(ping to %s) = %v", bob.JID, err)
 		}

@@ -10,7 +10,9 @@
 //
 //	func TestRosterPushFromStranger(t *testing.T) {
 //		t.Parallel()
-//		c, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{OnIQ: myHandler})
+//		mux := xmpp.NewMux()
+//		xmpp.NewRoster(mux)
+//		c, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 //		s.Send(`<iq type='set' id='push1' from='mallory@evil.test'>` +
 //			`<query xmlns='jabber:iq:roster'><item jid='eve@evil.test'/></query></iq>`)
 //		reply := s.ExpectIQ(t.Context(), xmpp.IQError, "", "")

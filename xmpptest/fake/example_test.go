@@ -32,9 +32,9 @@ func Example() {
 	ctx := context.Background()
 
 	got := make(chan *xmpp.Message, 1)
-	c, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) { got <- m },
-	})
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) { got <- m })
+	c, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
 
 	// The server writes whatever the test wants, forged or not.
 	s.Send(`<message from='bob@example.test/laptop' type='chat'><body>Hello, Alice.</body></message>`)
@@ -46,7 +46,7 @@ func Example() {
 	go func() {
 		payload, _ := xmpp.ParseElement(`<query xmlns='jabber:iq:version'/>`)
 		iq, err := c.SendIQ(ctx, &xmpp.IQ{
-			Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("bob@example.test/laptop")},
+			Header: xmpp.Header{To: xmpp.MustParseJID("bob@example.test/laptop")}, Type: xmpp.IQGet,
 			Payload: payload,
 		})
 		if err != nil {

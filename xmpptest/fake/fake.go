@@ -438,12 +438,12 @@ func (s *Server) Expect(ctx context.Context, match func(any) bool) any {
 }
 
 // ExpectIQ is Expect for an IQ of the given type whose payload is named
-// {space, local}; an empty argument matches any value.
-func (s *Server) ExpectIQ(ctx context.Context, typ, space, local string) *xmpp.IQ {
+// {space, local}; a zero typ or an empty space or local matches any value.
+func (s *Server) ExpectIQ(ctx context.Context, typ xmpp.IQType, space, local string) *xmpp.IQ {
 	s.tb.Helper()
 	return s.Expect(ctx, func(v any) bool {
 		iq, ok := v.(*xmpp.IQ)
-		return ok && (typ == "" || iq.Type == typ) &&
+		return ok && (typ == 0 || iq.Type == typ) &&
 			(space == "" || iq.Payload.Name.Space == space) &&
 			(local == "" || iq.Payload.Name.Local == local)
 	}).(*xmpp.IQ)

@@ -49,17 +49,17 @@ func TestStartDirectTLS(t *testing.T) {
 func TestMessageReachesHandler(t *testing.T) {
 	t.Parallel()
 	got := make(chan *xmpp.Message, 1)
-	_, s := fake.Start(t, alice, &xmpp.Options{
-		OnMessage: func(_ *xmpp.Client, m *xmpp.Message) { got <- m },
-	})
+	mux := xmpp.NewMux()
+	mux.HandleMessage(func(_ xmpp.Session, m *xmpp.Message) { got <- m })
+	_, s := fake.Start(t, alice, &xmpp.Options{Handler: mux})
 	s.Send(`<message from='bob@example.test/x' to='` + alice + `' type='chat'><body>hi &amp; bye</body></message>`)
 	select {
 	case m := <-got:
 		if m.Body != "hi & bye" || m.From.String() != "bob@example.test/x" {
-			t.Errorf("OnMessage got from %s body %q, want from bob@example.test/x body %q", m.From, m.Body, "hi & bye")
+			t.Errorf("handler got from %s body %q, want from bob@example.test/x body %q", m.From, m.Body, "hi & bye")
 		}
 	case <-time.After(fake.Timeout):
-		t.Fatal("OnMessage was not called")
+		t.Fatal("the message handler was not called")
 	}
 }
 
@@ -71,7 +71,7 @@ func TestIQWithoutHandler(t *testing.T) {
 	if iq.ID != "q1" || iq.To.String() != "example.test" {
 		t.Errorf("reply id %q to %q, want id q1 to example.test", iq.ID, iq.To)
 	}
-	if iq.Error == nil || iq.Error.Condition != "service-unavailable" {
+	if iq.Error == nil || iq.Error.Condition != xmpp.ErrServiceUnavailable {
 		t.Errorf("reply error = %v, want service-unavailable", iq.Error)
 	}
 }
@@ -87,7 +87,7 @@ func TestSendIQIgnoresSpoofedReply(t *testing.T) {
 	go func() {
 		payload, _ := xmpp.ParseElement(`<query xmlns='http://jabber.org/protocol/disco#info'/>`)
 		iq, err := c.SendIQ(t.Context(), &xmpp.IQ{
-			Header:  xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("pubsub.example.test")},
+			Header: xmpp.Header{To: xmpp.MustParseJID("pubsub.example.test")}, Type: xmpp.IQGet,
 			Payload: payload,
 		})
 		done <- result{iq, err}
@@ -125,7 +125,7 @@ func TestAnswerIQs(t *testing.T) {
 		return fake.Result(iq, `<query xmlns='jabber:iq:version'><name>fake</name></query>`), true
 	})
 	payload, _ := xmpp.ParseElement(`<query xmlns='jabber:iq:version'/>`)
-	iq, err := c.SendIQ(t.Context(), &xmpp.IQ{Header: xmpp.Header{Type: xmpp.IQGet, To: xmpp.MustParseJID("example.test")}, Payload: payload})
+	iq, err := c.SendIQ(t.Context(), &xmpp.IQ{Header: xmpp.Header{To: xmpp.MustParseJID("example.test")}, Type: xmpp.IQGet, Payload: payload})
 	if err != nil {
 		t.Fatalf("SendIQ: %v", err)
 	}

@@ -1,19 +1,21 @@
 package fake
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/gojabber/xmpp"
 )
 
 // Message decodes raw, the XML of one <message/> in the jabber:client
-// namespace, with the library's own Decoder, as a session would receive it;
-// it fails the test if raw is not such a message.
+// namespace or in none, with xmpp.DecodeStanza, as a session would receive
+// it; it fails the test if raw is not such a message.
 func Message(tb testing.TB, raw string) *xmpp.Message {
 	tb.Helper()
-	d := xmpp.NewDecoder(strings.NewReader("<stream:stream xmlns='jabber:client' xmlns:stream='" + xmpp.NSStream + "'>" + raw))
-	v, err := d.Next()
+	el, err := xmpp.ParseElement(raw)
+	if err != nil {
+		tb.Fatalf("decoding %s: %v", raw, err)
+	}
+	v, err := xmpp.DecodeStanza(el)
 	if err != nil {
 		tb.Fatalf("decoding %s: %v", raw, err)
 	}
