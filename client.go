@@ -363,6 +363,7 @@ type Client struct {
 	waiters atomic.Int32
 	wake    chan struct{}
 
+	watcher      Watcher       // Options.Handler, if it is one; immutable
 	inbox        *inbox        // readers and owner → handler goroutine
 	quit         chan struct{} // closed when Close starts
 	done         chan struct{} // closed by the owner once the session has ended
@@ -670,6 +671,7 @@ func newClient(ctx context.Context, n *negotiated, password string, o *Options, 
 	if o.Reconnect != nil {
 		c.password = password
 	}
+	c.watcher, _ = o.Handler.(Watcher)
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	var resend []Stanza
 	if res != nil {

@@ -63,6 +63,10 @@ func (c *Client) readStanzas(l *link) (err error) {
 				c.log.Debug("xmpp: dropping IQ of unknown type", "id", s.ID)
 			}
 		case *Message:
+			if c.watched(s) {
+				smCount(l)
+				continue
+			}
 			c.enqueue(l, s)
 		case *Presence:
 			c.enqueue(l, s)
@@ -191,6 +195,21 @@ func (c *Client) answerEnd(l *link) {
 	l.endSent = true
 	l.conn.SetWriteDeadline(time.Now().Add(endReplyTimeout))
 	_ = l.enc.WriteEnd()
+}
+
+// watched runs the Handler's WatchMessage, if it has one (see Watcher),
+// and reports whether it consumed m.
+func (c *Client) watched(m *Message) (consumed bool) {
+	if c.watcher == nil {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.opts.panicLogger.Error("xmpp: handler panicked", "handler", "WatchMessage", "panic", r, "stack", string(debug.Stack()))
+			consumed = false
+		}
+	}()
+	return c.watcher.WatchMessage(c, m)
 }
 
 // enqueue hands a stanza read on l to the handler goroutine, without

@@ -28,6 +28,7 @@ type Mux struct {
 	mu        sync.RWMutex
 	iq        map[iqRoute]IQHandlerFunc      // guarded by mu
 	intercept []func(Session, *Message) bool // guarded by mu
+	watch     []func(Session, *Message) bool // guarded by mu
 	messages  []func(Session, *Message)      // guarded by mu
 	presences []func(Session, *Presence)     // guarded by mu
 	features  []string                       // sorted, no duplicates; guarded by mu
@@ -83,6 +84,31 @@ func (m *Mux) InterceptMessage(f func(s Session, msg *Message) (consumed bool)) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.intercept = append(m.intercept, f)
+}
+
+// Watch registers f to see every inbound message on the session's reader
+// goroutine, before the interceptors and handlers, which run on the handler
+// goroutine; see [Watcher]. If f returns true the message is consumed. f
+// must be quick and never block. Feature packages use it for the messages
+// a blocking call collects, so that the call works from a handler too.
+func (m *Mux) Watch(f func(s Session, msg *Message) (consumed bool)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.watch = append(m.watch, f)
+}
+
+// WatchMessage runs the functions registered with Watch in order until one
+// consumes msg; it implements [Watcher].
+func (m *Mux) WatchMessage(s Session, msg *Message) bool {
+	m.mu.RLock()
+	fs := m.watch
+	m.mu.RUnlock()
+	for _, f := range fs {
+		if f(s, msg) {
+			return true
+		}
+	}
+	return false
 }
 
 // HandlePresence registers h to be called for every inbound presence, after

@@ -45,6 +45,22 @@ type Handler interface {
 	OnIQ(s Session, iq *IQ) (*IQ, error)
 }
 
+// Watcher is implemented by a [Handler] that also wants to see each inbound
+// message on the session's reader goroutine, as soon as it is read: in
+// order with the IQ replies around it, and before it is queued for
+// OnMessage. Feature packages use it to collect the messages that a
+// blocking call waits for along with its IQ reply (archive results,
+// XEP-0313), so that the call also works from a handler, whose goroutine
+// cannot run OnMessage meanwhile. [*Mux] implements it; see [Mux.Watch].
+type Watcher interface {
+	// WatchMessage reports whether it consumed m; a consumed message does
+	// not reach OnMessage (it still counts for XEP-0198). It must return
+	// quickly and never block or wait for the network: it runs on the
+	// goroutine that reads the connection. A panic in it is logged and the
+	// message goes to OnMessage.
+	WatchMessage(s Session, m *Message) (consumed bool)
+}
+
 // featuresOf returns the stream features of s, for the sessions that
 // have them (a *Client does; RFC 6120 §4.3.2), and false for the others.
 func featuresOf(s Session) (Element, bool) {

@@ -33,14 +33,14 @@
 // exactly the JID queried, as the XEP's Security Considerations require.
 // Anything else is ignored, logged and counted in [Archive.Ignored].
 //
-// The Archive intercepts archive results on the Mux (xmpp.Mux.InterceptMessage),
-// so the application's own message handlers never see them as new messages,
-// not even the spoofed ones it ignored. [HasResult] tells results apart for
-// applications that handle messages without a Mux.
+// The Archive takes archive results on the Mux (xmpp.Mux.Watch) as the
+// session reads them, so the application's own message handlers never see
+// them as new messages, not even the spoofed ones it ignored. [HasResult]
+// tells results apart for applications that handle messages without a Mux.
 //
-// Fetch waits for the Archive's handler, which runs on the session's handler
-// goroutine: do not call Fetch from a handler, or do so from a new
-// goroutine.
+// Because the results are taken on the session's reader goroutine, not the
+// handler goroutine, Fetch (and Page.Next, Page.Prev) may be called from a
+// handler.
 //
 // # Limits
 //

@@ -113,7 +113,7 @@ func Register(mux *xmpp.Mux, opts *Options) *Archive {
 		log:          o.Logger,
 		queries:      make(map[string]*pending),
 	}
-	mux.InterceptMessage(a.handleMessage)
+	mux.Watch(a.handleMessage)
 	return a
 }
 
