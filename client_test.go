@@ -433,6 +433,8 @@ func TestOnIQReplies(t *testing.T) {
 			return nil, fmt.Errorf("no: %w", &StanzaError{Type: ErrorTypeAuth, Condition: ErrForbidden})
 		case "internal":
 			return nil, errors.New("secret detail")
+		case "bare":
+			return nil, fmt.Errorf("lookup: %w", ErrItemNotFound)
 		case "panic":
 			panic("boom")
 		}
@@ -448,6 +450,7 @@ func TestOnIQReplies(t *testing.T) {
 			{"ok", IQResult, "<pong"},
 			{"forbidden", IQError, "<forbidden"},
 			{"internal", IQError, "<internal-server-error"},
+			{"bare", IQError, "<item-not-found"},
 			{"panic", IQError, "<internal-server-error"},
 			{"nil", IQError, "<service-unavailable"},
 		} {

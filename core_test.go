@@ -599,3 +599,27 @@ func (w testWriter) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
+
+// A message the Handler's WatchMessage consumes on the reader goroutine
+// never reaches OnMessage, and still counts for stream management.
+func TestWatchConsumesOnReader(t *testing.T) {
+	t.Parallel()
+	mux := NewMux()
+	var watched atomic.Int32
+	mux.Watch(func(_ Session, m *Message) bool {
+		watched.Add(1)
+		return m.Body == "mine"
+	})
+	got := make(chan string, 2)
+	mux.HandleMessage(func(_ Session, m *Message) { got <- m.Body })
+	opts := smOptions(t)
+	opts.Handler = mux
+	c, _ := connect(t, opts, func(s *fakeServer) {
+		s.smLogin("<enabled xmlns='" + nsSM + "'/>")
+		s.send("<message from='bob@example.test/x'><body>mine</body></message><message from='bob@example.test/x'><body>yours</body></message>")
+		s.closeStream()
+	})
+	require.Equal(t, "yours", <-got)
+	require.EqualValues(t, 2, watched.Load())
+	require.EqualValues(t, 2, c.StreamManagement().Inbound)
+}

@@ -32,6 +32,20 @@ type StanzaCondition string
 // "xmpp: item-not-found".
 func (c StanzaCondition) Error() string { return "xmpp: " + string(c) }
 
+// defaultType returns the error type RFC 6120 §8.3.3 gives the condition
+// (where it allows two, the first).
+func (c StanzaCondition) defaultType() ErrorType {
+	switch c {
+	case ErrBadRequest, ErrJIDMalformed, ErrNotAcceptable, ErrPolicyViolation, ErrRedirect:
+		return ErrorTypeModify
+	case ErrForbidden, ErrNotAuthorized, ErrRegistrationRequired, ErrSubscriptionRequired:
+		return ErrorTypeAuth
+	case ErrRecipientUnavailable, ErrRemoteServerTimeout, ErrResourceConstraint, ErrUnexpectedRequest:
+		return ErrorTypeWait
+	}
+	return ErrorTypeCancel
+}
+
 // The defined stanza error conditions of RFC 6120 §8.3.3.
 const (
 	ErrBadRequest            StanzaCondition = "bad-request"             // §8.3.3.1

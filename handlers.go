@@ -345,8 +345,14 @@ func (c *Client) handleIQ(req *IQ) {
 	case err != nil:
 		se, ok := errors.AsType[*StanzaError](err)
 		if !ok {
-			c.log.Warn("xmpp: OnIQ failed", "id", req.ID, "from", req.From.String(), "err", err)
-			se = &StanzaError{Type: ErrorTypeCancel, Condition: ErrInternalServerError}
+			if cond, isCond := errors.AsType[StanzaCondition](err); isCond {
+				// A bare condition, such as xmpp.ErrItemNotFound: the
+				// type RFC 6120 §8.3.3 gives it.
+				se = &StanzaError{Type: cond.defaultType(), Condition: cond}
+			} else {
+				c.log.Warn("xmpp: OnIQ failed", "id", req.ID, "from", req.From.String(), "err", err)
+				se = &StanzaError{Type: ErrorTypeCancel, Condition: ErrInternalServerError}
+			}
 		}
 		c.sendIQError(&req.Header, se)
 	case reply == nil:

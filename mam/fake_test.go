@@ -301,3 +301,30 @@ func TestBadArchive(t *testing.T) {
 		})
 	}
 }
+
+// TestFetchFromHandler calls Fetch from a message handler: the results are
+// taken on the session's reader goroutine, so Fetch completes although the
+// handler goroutine is busy running it.
+func TestFetchFromHandler(t *testing.T) {
+	t.Parallel()
+	mux := xmpp.NewMux()
+	archive := mam.Register(mux, nil)
+	done := make(chan fetched, 1)
+	mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
+		if m.Body != "fetch" {
+			return
+		}
+		p, err := archive.Fetch(context.Background(), s, xmpp.JID{}, mam.Query{RSM: rsm.Set{Max: 10}})
+		done <- fetched{p, err}
+	})
+	_, srv := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
+	srv.Send(`<message from='bob@example.test/x' type='chat'><body>fetch</body></message>`)
+	req := srv.ExpectIQ(t.Context(), xmpp.IQSet, mam.NS, "query")
+	qid := req.Payload.Attr("queryid")
+	srv.Send(resultMsg("", qid, "1", "one"))
+	srv.Send(resultMsg("", qid, "2", "two"))
+	srv.Send(fake.Result(req, fin(true, "1", "2")))
+	f := wait(t, done)
+	require.NoError(t, f.err)
+	require.Equal(t, []string{"one", "two"}, bodies(f.page))
+}
