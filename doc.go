@@ -32,6 +32,20 @@
 //     stanza came on, so features work over any session that implements
 //     it.
 //
+// # Concurrency
+//
+// Every method of a [Client] is safe for concurrent use, handlers included.
+// A Client reads its connection on a goroutine of its own that never waits
+// for user code: IQ replies, stream management acks (XEP-0198) and pings
+// are read however slow the handlers are, so a handler may block, and may
+// call SendIQ with context.Background(). Handlers run one at a time, in the
+// order the stanzas arrived, on another goroutine; what waits for them is
+// bounded by [Options].HandlerQueueBytes, past which the session stops
+// reading (nothing is lost). One owner goroutine per Client has the
+// lifecycle: reconnection, status changes and the end of the session.
+// [Client.Close] is bounded in every state. The Client type's doc lists
+// the goroutines and the lock order.
+//
 // # Errors
 //
 // Errors are typed for [errors.As]: *[StreamError] for stream-level failures
