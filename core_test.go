@@ -623,3 +623,28 @@ func TestWatchConsumesOnReader(t *testing.T) {
 	require.EqualValues(t, 2, watched.Load())
 	require.EqualValues(t, 2, c.StreamManagement().Inbound)
 }
+
+// A presence the Handler's WatchPresence consumes on the reader goroutine
+// never reaches OnPresence, and still counts for stream management; one
+// it leaves goes on to OnPresence.
+func TestWatchPresenceConsumesOnReader(t *testing.T) {
+	t.Parallel()
+	mux := NewMux()
+	var watched atomic.Int32
+	mux.WatchPresences(func(_ Session, p *Presence) bool {
+		watched.Add(1)
+		return p.Status == "mine"
+	})
+	got := make(chan string, 2)
+	mux.HandlePresence(func(_ Session, p *Presence) { got <- p.Status })
+	opts := smOptions(t)
+	opts.Handler = mux
+	c, _ := connect(t, opts, func(s *fakeServer) {
+		s.smLogin("<enabled xmlns='" + nsSM + "'/>")
+		s.send("<presence from='bob@example.test/x'><status>mine</status></presence><presence from='bob@example.test/x'><status>yours</status></presence>")
+		s.closeStream()
+	})
+	require.Equal(t, "yours", <-got)
+	require.EqualValues(t, 2, watched.Load())
+	require.EqualValues(t, 2, c.StreamManagement().Inbound)
+}
