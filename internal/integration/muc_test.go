@@ -1,0 +1,212 @@
+package integration_test
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/muc"
+	"github.com/gojabber/xmpp/xmpptest"
+)
+
+// MUC (XEP-0045, XEP-0249, XEP-0410) against the real servers' MUC
+// services at conference.<domain>, with two or three of our own clients in
+// a room. Prosody locks a room it creates until the owner submits the
+// configuration; ejabberd opens it at once: mucCreate copes with both.
+
+// mucUser is one of our clients with a muc.Manager.
+type mucUser struct {
+	c      *xmpp.Client
+	rooms  *muc.Manager
+	events chan muc.Event
+	name   string
+}
+
+// mucEvents is the size of a mucUser's event channel.
+const mucEvents = 1024
+
+// mucLogin logs a fresh user in on srv with a muc.Manager; opts, if not
+// nil, configure the Manager (OnEvent is set here), and edit the session's
+// options.
+func mucLogin(t *testing.T, srv *xmpptest.Server, prefix string, opts *muc.Options, edit func(*xmpp.Options)) *mucUser {
+	t.Helper()
+	user := freshUser(t, srv, prefix)
+	u := &mucUser{events: make(chan muc.Event, mucEvents), name: user}
+	var o muc.Options
+	if opts != nil {
+		o = *opts
+	}
+	o.OnEvent = func(_ xmpp.Session, e muc.Event) {
+		select {
+		case u.events <- e:
+		default:
+			t.Errorf("%s: event channel full, dropped %v", user, e.Type)
+		}
+	}
+	mux := xmpp.NewMux()
+	u.rooms = muc.New(mux, &o)
+	xo := &xmpp.Options{Server: srv.C2SAddr, TLSConfig: srv.TLSConfig(), Handler: mux, OnStatus: u.rooms.OnStatus}
+	if edit != nil {
+		edit(xo)
+	}
+	c, err := xmpp.Dial(testCtx(t), srv.JID(user), srv.Password(user), xo)
+	require.NoError(t, err, "Dial(%s)", user)
+	t.Cleanup(func() { c.Close() })
+	u.c = c
+	return u
+}
+
+// waitEvent waits for an event of u that match accepts.
+func (u *mucUser) waitEvent(t *testing.T, what string, match func(muc.Event) bool) muc.Event {
+	t.Helper()
+	return waitFor(t, u.events, u.name+": "+what, match)
+}
+
+// noEvent checks that u gets no event that match accepts within d.
+func (u *mucUser) noEvent(t *testing.T, d time.Duration, what string, match func(muc.Event) bool) {
+	t.Helper()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case e := <-u.events:
+			if match(e) {
+				t.Fatalf("%s: unexpected %s: %+v", u.name, what, e)
+			}
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// mucRoom returns a new room JID on srv's MUC service.
+func mucRoom(srv *xmpptest.Server, prefix string) xmpp.JID {
+	return xmpp.MustParseJID(prefix + "-" + strings.ToLower(rand.Text()[:10]) + "@conference." + srv.Domain)
+}
+
+// mucCreate creates room with u as its owner, accepting the default
+// configuration (which unlocks it on Prosody).
+func mucCreate(t *testing.T, u *mucUser, room xmpp.JID, nick string) *muc.Room {
+	t.Helper()
+	r, err := u.rooms.Join(testCtx(t), u.c, room, nick, nil)
+	require.NoError(t, err, "Join(%s) to create it", room)
+	require.True(t, r.Created(), "Join(%s) created the room (201), codes %v", room, r.Codes())
+	require.NoError(t, r.CreateInstant(testCtx(t)), "CreateInstant(%s)", room)
+	return r
+}
+
+func isType(typ muc.EventType) func(muc.Event) bool {
+	return func(e muc.Event) bool { return e.Type == typ }
+}
+
+// TestMUCBasics: alice creates a room, bob and carol join; they see each
+// other come, talk (own messages recognised), set the subject, send a
+// private message, change nick, change presence, get kicked, and leave.
+func TestMUCBasics(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice, bob, carol := mucLogin(t, srv, "mucalice", nil, nil), mucLogin(t, srv, "mucbob", nil, nil), mucLogin(t, srv, "muccarol", nil, nil)
+			room := mucRoom(srv, "basics")
+			ar := mucCreate(t, alice, room, "Alice")
+			self := ar.Self()
+			require.Equal(t, muc.AffiliationOwner, self.Affiliation, "owner's affiliation")
+			require.Equal(t, muc.RoleModerator, self.Role, "owner's role")
+			require.Equal(t, "Alice", ar.Nick())
+
+			br, err := bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+			require.NoError(t, err, "bob Join")
+			require.Equal(t, []string{"Alice", "Bob"}, nicks(br.Occupants()), "occupants bob sees")
+			require.Equal(t, muc.RoleParticipant, br.Self().Role)
+			alice.waitEvent(t, "bob joined", func(e muc.Event) bool { return e.Type == muc.EventJoined && e.Occupant.Nick == "Bob" })
+			cr, err := carol.rooms.Join(testCtx(t), carol.c, room, "Carol", &muc.JoinOptions{Show: xmpp.ShowAway, Status: "busy"})
+			require.NoError(t, err, "carol Join")
+			e := bob.waitEvent(t, "carol joined", func(e muc.Event) bool { return e.Type == muc.EventJoined && e.Occupant.Nick == "Carol" })
+			require.Equal(t, xmpp.ShowAway, e.Occupant.Show)
+			require.Equal(t, "busy", e.Occupant.Status)
+
+			// A groupchat message: everyone gets it, the sender marked Own.
+			id, err := br.Send(testCtx(t), "hello <room> & all")
+			require.NoError(t, err)
+			own := bob.waitEvent(t, "own message", isType(muc.EventMessage))
+			require.True(t, own.Own, "bob's reflected message is Own")
+			require.Equal(t, "hello <room> & all", own.Message.Body)
+			got := carol.waitEvent(t, "bob's message", isType(muc.EventMessage))
+			require.False(t, got.Own, "carol: bob's message is not Own")
+			require.Equal(t, "Bob", got.Occupant.Nick)
+			require.NotEmpty(t, id)
+
+			// Subject.
+			require.NoError(t, ar.SetSubject(testCtx(t), "Today: tests"))
+			e = carol.waitEvent(t, "subject", isType(muc.EventSubject))
+			require.Equal(t, "Today: tests", e.Subject)
+			require.Equal(t, "Today: tests", cr.Subject())
+
+			// Private message.
+			require.NoError(t, cr.SendPrivate(testCtx(t), "Bob", "psst"))
+			e = bob.waitEvent(t, "private message", isType(muc.EventPrivateMessage))
+			require.Equal(t, "psst", e.Message.Body)
+			require.Equal(t, "Carol", e.Occupant.Nick)
+
+			// Nick change.
+			require.NoError(t, br.ChangeNick(testCtx(t), "Robert"))
+			require.Equal(t, "Robert", br.Nick())
+			e = carol.waitEvent(t, "nick change", isType(muc.EventNickChanged))
+			require.Equal(t, "Bob", e.Occupant.Nick)
+			require.Equal(t, "Robert", e.NewNick)
+			_, ok := cr.Occupant("Robert")
+			require.True(t, ok, "carol sees Robert")
+			_, ok = cr.Occupant("Bob")
+			require.False(t, ok, "carol no longer sees Bob")
+			// A nick in use.
+			err = br.ChangeNick(testCtx(t), "Carol")
+			require.ErrorIs(t, err, muc.ErrNickConflict)
+			require.ErrorIs(t, err, xmpp.ErrConflict)
+
+			// Presence change.
+			require.NoError(t, cr.SetPresence(testCtx(t), xmpp.ShowDND, "meeting"))
+			e = alice.waitEvent(t, "carol's presence", func(e muc.Event) bool { return e.Type == muc.EventChanged && e.Occupant.Nick == "Carol" })
+			require.Equal(t, xmpp.ShowDND, e.Occupant.Show)
+			require.Equal(t, xmpp.ShowAway, e.Previous.Show)
+
+			// Kick.
+			require.NoError(t, ar.Kick(testCtx(t), "Robert", "enough"))
+			e = bob.waitEvent(t, "kicked", isType(muc.EventKicked))
+			require.True(t, e.Self, "bob's kick is Self")
+			require.Equal(t, "enough", e.Reason)
+			require.False(t, br.Joined(), "bob is out")
+			_, err = br.Send(testCtx(t), "still here?")
+			require.ErrorIs(t, err, muc.ErrNotJoined)
+			e = carol.waitEvent(t, "bob kicked", isType(muc.EventKicked))
+			require.False(t, e.Self)
+			require.Equal(t, "Robert", e.Occupant.Nick)
+
+			// Leave.
+			require.NoError(t, cr.Leave(testCtx(t), "bye"))
+			e = alice.waitEvent(t, "carol left", isType(muc.EventLeft))
+			require.Equal(t, "Carol", e.Occupant.Nick)
+			require.Equal(t, []string{"Alice"}, nicks(ar.Occupants()))
+			_, ok = carol.rooms.Room(carol.c, room)
+			require.False(t, ok, "carol's Manager forgot the room")
+		})
+	}
+}
+
+func nicks(occ []muc.Occupant) []string {
+	var n []string
+	for _, o := range occ {
+		n = append(n, o.Nick)
+	}
+	return n
+}
+
+var _ = errors.Is
+var _ = context.Background
