@@ -26,13 +26,13 @@ const (
 	// themselves (XEP-0410 §4).
 	NSSelfPing = "http://jabber.org/protocol/muc#self-ping-optimization"
 
-	nsPing  = "urn:xmpp:ping"   // XEP-0199
-	nsData  = "jabber:x:data"   // XEP-0004
-	nsMAM   = "urn:xmpp:mam:2"  // XEP-0313
-	nsDelay = "urn:xmpp:delay"  // XEP-0203
-	nsSID   = "urn:xmpp:sid:0"  // XEP-0359
-	spec    = "XEP-0045"        // for MalformedError
-	spec249 = "XEP-0249"        // for MalformedError
+	nsPing  = "urn:xmpp:ping"  // XEP-0199
+	nsData  = "jabber:x:data"  // XEP-0004
+	nsMAM   = "urn:xmpp:mam:2" // XEP-0313
+	nsDelay = "urn:xmpp:delay" // XEP-0203
+	nsSID   = "urn:xmpp:sid:0" // XEP-0359
+	spec    = "XEP-0045"       // for MalformedError
+	spec249 = "XEP-0249"       // for MalformedError
 )
 
 // Status codes of XEP-0045 §15.6 that this package acts on.
