@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/forms"
 )
 
 // Namespaces of XEP-0030 and of the data forms of XEP-0128.
@@ -15,8 +16,8 @@ const (
 	NSInfo  = "http://jabber.org/protocol/disco#info"
 	NSItems = "http://jabber.org/protocol/disco#items"
 	// NSData is the namespace of the extended information forms
-	// (XEP-0004 data forms) kept in Info.Forms.
-	NSData = "jabber:x:data"
+	// (XEP-0004 data forms) kept in Info.Forms; it is forms.NS.
+	NSData = forms.NS
 )
 
 // Identity is an entity's identity in a disco#info reply (XEP-0030 §3.1).
@@ -40,8 +41,22 @@ type Info struct {
 	// entity supports.
 	Features []string
 	// Forms are the XEP-0128 extended information forms (jabber:x:data <x/>
-	// elements), kept as they were received.
+	// elements), kept as they were received; see Info.Form.
 	Forms []xmpp.Element
+}
+
+// Form returns the extended information form (XEP-0128) of info whose
+// FORM_TYPE is formType, e.g. "http://jabber.org/network/serverinfo" for the
+// contact addresses of XEP-0157, parsed. Forms that do not parse, and forms
+// of another type than result (XEP-0128 §3), are skipped.
+func (info Info) Form(formType string) (*forms.Form, bool) {
+	for _, el := range info.Forms {
+		f, err := forms.Parse(el)
+		if err == nil && f.Type == forms.TypeResult && f.FormType() == formType {
+			return f, true
+		}
+	}
+	return nil, false
 }
 
 // HasFeature reports whether info lists feature.

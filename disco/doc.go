@@ -3,8 +3,10 @@
 // supports (disco#info, §3), and what items it has (disco#items, §4), and
 // answering those questions about the client itself.
 //
-// Extended information (XEP-0128: Service Discovery Extensions) is kept as
-// the raw jabber:x:data forms of a disco#info reply, in [Info.Forms].
+// Extended information (XEP-0128: Service Discovery Extensions, version
+// 1.0 (2004-10-20)) is kept as the jabber:x:data forms of a disco#info
+// reply, in [Info.Forms]; [Info.Form] parses the one of a FORM_TYPE (package
+// forms). [Handler.AddForm] adds such a form to the client's own answer.
 //
 // The answering side is built on an [xmpp.Mux]: [Register] adds handlers for
 // both namespaces, and the features it reports are exactly those of the

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/forms"
 )
 
 // Handler answers disco#info and disco#items requests about the client; see
@@ -16,6 +17,7 @@ type Handler struct {
 
 	mu    sync.RWMutex
 	nodes map[string]bool // guarded by mu
+	forms []xmpp.Element  // guarded by mu; at most one per FORM_TYPE
 }
 
 // defaultIdentity is the identity Register uses when given none: a client
@@ -40,13 +42,45 @@ func Register(mux *xmpp.Mux, identities ...Identity) *Handler {
 }
 
 // Info returns what the handler answers to a disco#info request: the
-// identities given to Register and the features recorded by its Mux, sorted.
+// identities given to Register, the features recorded by its Mux, sorted,
+// and the extension forms of AddForm.
 func (h *Handler) Info() Info {
 	features := h.mux.Features()
 	if i, found := slices.BinarySearch(features, NSInfo); !found {
 		features = slices.Insert(features, i, NSInfo)
 	}
-	return Info{Identities: slices.Clone(h.identities), Features: features}
+	h.mu.RLock()
+	forms := slices.Clone(h.forms)
+	h.mu.RUnlock()
+	return Info{Identities: slices.Clone(h.identities), Features: features, Forms: forms}
+}
+
+// AddForm adds f to what the handler answers to disco#info requests, as an
+// extended information form (XEP-0128 §2), replacing the form with the same
+// FORM_TYPE if there is one. The form must be of type result and have a
+// hidden FORM_TYPE field (XEP-0128 §3); otherwise, or if f does not encode
+// (see forms.Form.Element), AddForm returns an *xmpp.MalformedError and
+// changes nothing. Entity capabilities (package caps) hash the forms in, so
+// call AddForm before caps.Advertise.
+func (h *Handler) AddForm(f *forms.Form) error {
+	typ := f.FormType()
+	if f.Type != forms.TypeResult || typ == "" {
+		return &xmpp.MalformedError{Spec: "XEP-0128", Reason: "an extension form needs type result and a hidden FORM_TYPE field"}
+	}
+	el, err := f.Element()
+	if err != nil {
+		return &xmpp.MalformedError{Spec: "XEP-0128", Reason: "form " + typ, Err: err}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, old := range h.forms {
+		if p, err := forms.Parse(old); err == nil && p.FormType() == typ {
+			h.forms[i] = el
+			return nil
+		}
+	}
+	h.forms = append(h.forms, el)
+	return nil
 }
 
 // AddNode makes the handler answer disco#info requests for node with the

@@ -178,7 +178,17 @@ modules:
   mod_carboncopy: {}
   mod_client_state: {}
   mod_configure: {}
-  mod_disco: {}
+  mod_disco:
+    # XEP-0157 addresses, an XEP-0128 form in disco#info
+    server_info:
+      -
+        modules: all
+        name: "abuse-addresses"
+        urls: ["mailto:abuse@$DOMAIN", "xmpp:$ADMIN@$DOMAIN"]
+      -
+        modules: all
+        name: "admin-addresses"
+        urls: ["xmpp:$ADMIN@$DOMAIN"]
   mod_last: {}
   mod_mam:
     assume_mam_usage: true

@@ -94,6 +94,7 @@ modules_enabled = {
   "version"; "uptime"; "time"; "ping";
   "register"; "mam"; "csi_simple"; "smacks";
   "bookmarks";
+  "server_contact_info"; -- XEP-0157 addresses, an XEP-0128 form in disco#info
   "posix";
   "admin_shell"; -- 'prosodyctl shell' over a unix socket in data_path
 }
@@ -112,6 +113,11 @@ c2s_require_encryption = true
 allow_registration = true
 registration_allowlist = { "127.0.0.1", "::1" }
 min_seconds_between_registrations = 0
+
+contact_info = {
+  abuse = { "mailto:abuse@$DOMAIN", "xmpp:$ADMIN@$DOMAIN" };
+  admin = { "xmpp:$ADMIN@$DOMAIN" };
+}
 
 archive_expires_after = "never"
 default_archive_policy = true
