@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/forms"
 	"github.com/gojabber/xmpp/sid"
 )
 
@@ -332,25 +333,52 @@ func (r *Room) CreateInstant(ctx context.Context) error {
 	return err
 }
 
-// ConfigForm fetches the room's configuration form (§10.2), as the
-// jabber:x:data <x/> element; read and fill it in with package forms, and
-// submit it with SubmitConfig.
-func (r *Room) ConfigForm(ctx context.Context) (xmpp.Element, error) {
+// Config fetches the room's configuration form (§10.2), a form of
+// FORM_TYPE http://jabber.org/protocol/muc#roomconfig (fields such as
+// muc#roomconfig_membersonly, muc#roomconfig_passwordprotectedroom,
+// muc#roomconfig_roomsecret, muc#roomconfig_maxusers, §15.5.3).
+func (r *Room) Config(ctx context.Context) (*forms.Form, error) {
 	reply, err := r.query(ctx, xmpp.IQGet, "get configuration", "", NSOwner)
 	if err != nil {
-		return xmpp.Element{}, err
+		return nil, err
 	}
 	x, ok := reply.Payload.Child(nsData, "x")
 	if !ok {
-		return xmpp.Element{}, malformed(reply.Payload.Raw, "configuration reply without a form")
+		return nil, malformed(reply.Payload.Raw, "configuration reply without a form")
 	}
-	return x, nil
+	f, err := forms.Parse(x)
+	if err != nil {
+		return nil, fmt.Errorf("muc: configuration form of %s: %w", r.jid, err)
+	}
+	return f, nil
 }
 
-// SubmitConfig submits a filled-in configuration form (§10.2), a
-// jabber:x:data <x type='submit'/> element. A form the room rejects is a
-// *xmpp.StanzaError (not-acceptable, bad-request).
-func (r *Room) SubmitConfig(ctx context.Context, form xmpp.Element) error {
-	_, err := r.query(ctx, xmpp.IQSet, "submit configuration", form.Raw, NSOwner)
+// SubmitConfig submits f, the room's configuration form filled in, as a
+// form of type submit (forms.Form.Submit) after validating it (§10.2). A
+// form the room rejects is a *xmpp.StanzaError (not-acceptable,
+// bad-request).
+func (r *Room) SubmitConfig(ctx context.Context, f *forms.Form) error {
+	if err := f.Validate(); err != nil {
+		return fmt.Errorf("muc: configuration of %s: %w", r.jid, err)
+	}
+	el, err := f.Submit().Element()
+	if err != nil {
+		return fmt.Errorf("muc: configuration of %s: %w", r.jid, err)
+	}
+	_, err = r.query(ctx, xmpp.IQSet, "submit configuration", el.Raw, NSOwner)
 	return err
+}
+
+// Configure fetches the room's configuration form, lets edit change its
+// fields (with forms.Form.Set), and submits it (§10.2): a reserved room
+// (§10.1.3) when called right after the join that created the room.
+func (r *Room) Configure(ctx context.Context, edit func(*forms.Form) error) error {
+	f, err := r.Config(ctx)
+	if err != nil {
+		return err
+	}
+	if err := edit(f); err != nil {
+		return fmt.Errorf("muc: configuration of %s: %w", r.jid, err)
+	}
+	return r.SubmitConfig(ctx, f)
 }

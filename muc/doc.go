@@ -57,8 +57,9 @@
 // # Creating and configuring rooms
 //
 // Joining a room that does not exist creates it (Room.Created, status
-// 201). [Room.CreateInstant] accepts the default configuration; or fetch the
-// configuration form with [Room.ConfigForm], fill it in with package forms
-// (XEP-0004), and submit it with [Room.SubmitConfig]. Prosody keeps a new
+// 201). [Room.CreateInstant] accepts the default configuration (an instant
+// room, §10.1.2); [Room.Configure] fetches the configuration form, lets a
+// function change its fields with package forms (XEP-0004), and submits it
+// (a reserved room, §10.1.3; also later, to reconfigure a room). Prosody keeps a new
 // room locked (others get item-not-found) until then; ejabberd does not.
 package muc

@@ -31,7 +31,8 @@ var (
 	// room (not-allowed, §7.2.10).
 	ErrCreationNotAllowed = errors.New("muc: room creation not allowed")
 	// ErrRoomFull: the room has its maximum number of occupants
-	// (service-unavailable, §7.2.12).
+	// (service-unavailable, §7.2.12; ejabberd 23.01 answers
+	// resource-constraint instead).
 	ErrRoomFull = errors.New("muc: room full")
 
 	// ErrNoAnswer is wrapped, with the context's error, by the error of a
@@ -86,7 +87,7 @@ func conditionError(c xmpp.StanzaCondition) error {
 		return ErrRoomNotFound
 	case xmpp.ErrNotAllowed:
 		return ErrCreationNotAllowed
-	case xmpp.ErrServiceUnavailable:
+	case xmpp.ErrServiceUnavailable, xmpp.ErrResourceConstraint:
 		return ErrRoomFull
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/forms"
 	"github.com/gojabber/xmpp/muc"
 	"github.com/gojabber/xmpp/xmpptest"
 )
@@ -208,5 +210,131 @@ func nicks(occ []muc.Occupant) []string {
 	return n
 }
 
-var _ = errors.Is
 var _ = context.Background
+
+// mucJoinErr joins room as u and returns the error, which must be one.
+func mucJoinErr(t *testing.T, u *mucUser, room xmpp.JID, nick string, opts *muc.JoinOptions) error {
+	t.Helper()
+	r, err := u.rooms.Join(testCtx(t), u.c, room, nick, opts)
+	require.Error(t, err, "Join(%s as %s) succeeded", room, nick)
+	require.Nil(t, r)
+	var je *muc.JoinError
+	require.ErrorAs(t, err, &je, "Join(%s as %s) = %v, want a *JoinError", room, nick, err)
+	_, tracked := u.rooms.Room(u.c, room)
+	require.False(t, tracked, "a refused room is not tracked")
+	return err
+}
+
+// TestMUCJoinErrors: every refusal a real server produces is a typed
+// error: nickname in use, password required and wrong, members-only,
+// banned, locked room (Prosody), room full (ejabberd).
+func TestMUCJoinErrors(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice, bob := mucLogin(t, srv, "mucealice", nil, nil), mucLogin(t, srv, "mucebob", nil, nil)
+
+			t.Run("conflict", func(t *testing.T) {
+				room := mucRoom(srv, "conflict")
+				mucCreate(t, alice, room, "Alice")
+				err := mucJoinErr(t, bob, room, "Alice", nil)
+				require.ErrorIs(t, err, muc.ErrNickConflict)
+				require.ErrorIs(t, err, xmpp.ErrConflict)
+			})
+			t.Run("password", func(t *testing.T) {
+				room := mucRoom(srv, "password")
+				ar := mucCreate(t, alice, room, "Alice")
+				require.NoError(t, ar.Configure(testCtx(t), func(f *forms.Form) error {
+					// Prosody has only the secret; ejabberd also the flag.
+					if _, ok := f.Field("muc#roomconfig_passwordprotectedroom"); ok {
+						if err := f.SetBool("muc#roomconfig_passwordprotectedroom", true); err != nil {
+							return err
+						}
+					}
+					return f.Set("muc#roomconfig_roomsecret", "s3cret")
+				}))
+				require.ErrorIs(t, mucJoinErr(t, bob, room, "Bob", nil), muc.ErrNotAuthorized)
+				require.ErrorIs(t, mucJoinErr(t, bob, room, "Bob", &muc.JoinOptions{Password: "wrong"}), xmpp.ErrNotAuthorized)
+				br, err := bob.rooms.Join(testCtx(t), bob.c, room, "Bob", &muc.JoinOptions{Password: "s3cret"})
+				require.NoError(t, err, "Join with the password")
+				require.Contains(t, br.Info().Features, "muc_passwordprotected")
+			})
+			t.Run("membersonly", func(t *testing.T) {
+				room := mucRoom(srv, "members")
+				ar := mucCreate(t, alice, room, "Alice")
+				require.NoError(t, ar.Configure(testCtx(t), func(f *forms.Form) error {
+					return f.SetBool("muc#roomconfig_membersonly", true)
+				}))
+				require.ErrorIs(t, mucJoinErr(t, bob, room, "Bob", nil), muc.ErrMembersOnly)
+				require.NoError(t, ar.SetAffiliation(testCtx(t), bob.c.JID(), muc.AffiliationMember, "welcome"))
+				members, err := ar.Affiliations(testCtx(t), muc.AffiliationMember)
+				require.NoError(t, err)
+				require.Len(t, members, 1)
+				require.Equal(t, bob.c.JID().Bare(), members[0].JID.Bare())
+				br, err := bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+				require.NoError(t, err, "Join as a member")
+				require.Equal(t, muc.AffiliationMember, br.Self().Affiliation)
+			})
+			t.Run("banned", func(t *testing.T) {
+				room := mucRoom(srv, "banned")
+				ar := mucCreate(t, alice, room, "Alice")
+				br, err := bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+				require.NoError(t, err)
+				require.NoError(t, ar.Ban(testCtx(t), bob.c.JID(), "spam"))
+				e := bob.waitEvent(t, "banned", func(e muc.Event) bool { return e.Type == muc.EventBanned && e.Room == br })
+				require.True(t, e.Self)
+				require.Equal(t, "spam", e.Reason)
+				outcasts, err := ar.Affiliations(testCtx(t), muc.AffiliationOutcast)
+				require.NoError(t, err)
+				require.Len(t, outcasts, 1)
+				err = mucJoinErr(t, bob, room, "Bob", nil)
+				require.ErrorIs(t, err, muc.ErrBanned)
+				require.ErrorIs(t, err, xmpp.ErrForbidden)
+			})
+			t.Run("full", func(t *testing.T) {
+				room := mucRoom(srv, "full")
+				ar := mucCreate(t, alice, room, "Alice")
+				form, err := ar.Config(testCtx(t))
+				require.NoError(t, err)
+				field, ok := form.Field("muc#roomconfig_maxusers")
+				if !ok {
+					t.Skipf("%s has no muc#roomconfig_maxusers", s.name)
+				}
+				limit := 0
+				for _, o := range field.Options {
+					if n, err := strconv.Atoi(o.Value); err == nil && (limit == 0 || n < limit) {
+						limit = n
+					}
+				}
+				require.NotZero(t, limit, "options of muc#roomconfig_maxusers: %+v", field.Options)
+				require.NoError(t, form.Set("muc#roomconfig_maxusers", strconv.Itoa(limit)))
+				require.NoError(t, ar.SubmitConfig(testCtx(t), form))
+				for i := 1; i < limit; i++ {
+					u := mucLogin(t, srv, "mucfull", nil, nil)
+					_, err := u.rooms.Join(testCtx(t), u.c, room, "user"+strconv.Itoa(i), nil)
+					require.NoError(t, err, "occupant %d of %d", i+1, limit)
+				}
+				err = mucJoinErr(t, bob, room, "Bob", nil)
+				require.ErrorIs(t, err, muc.ErrRoomFull)
+				// ejabberd 23.01 says resource-constraint, not the
+				// service-unavailable of §7.2.12.
+				require.True(t, errors.Is(err, xmpp.ErrServiceUnavailable) || errors.Is(err, xmpp.ErrResourceConstraint), "condition of %v", err)
+			})
+			t.Run("locked", func(t *testing.T) {
+				if s.name != "prosody" {
+					t.Skip("ejabberd does not lock new rooms")
+				}
+				room := mucRoom(srv, "locked")
+				ar, err := alice.rooms.Join(testCtx(t), alice.c, room, "Alice", nil)
+				require.NoError(t, err)
+				require.True(t, ar.Created())
+				require.ErrorIs(t, mucJoinErr(t, bob, room, "Bob", nil), muc.ErrRoomNotFound)
+				require.NoError(t, ar.CreateInstant(testCtx(t)))
+				_, err = bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+				require.NoError(t, err, "Join once unlocked")
+			})
+		})
+	}
+}
