@@ -338,3 +338,155 @@ func TestMUCJoinErrors(t *testing.T) {
 		})
 	}
 }
+
+// mucKick ends the session of the full JID j on the server side, as an
+// admin does; the client is not told if its link is blackholed.
+func mucKick(t *testing.T, srv *xmpptest.Server, j xmpp.JID) {
+	t.Helper()
+	var err error
+	var out string
+	if srv.Kind == xmpptest.KindProsody {
+		out, err = srv.Ctl(testCtx(t), "shell", "c2s", "close", j.String())
+	} else {
+		out, err = srv.Ctl(testCtx(t), "kick_session", j.Local(), j.Domain(), j.Resource(), "test")
+	}
+	require.NoError(t, err, "kick %s: %s", j, out)
+}
+
+// TestMUCReconnect: a bot in three rooms behind a fault proxy, with stream
+// management and Options.Reconnect, its status changes passed to the
+// muc.Manager. A reset link is resumed: nothing is rejoined and no
+// message is delivered twice. Then the link is blackholed and the server
+// ends the session, so the resumption is refused: the bot logs in anew
+// and rejoins the three rooms, gets what was said while it was out, and
+// not one message twice.
+func TestMUCReconnect(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice := mucLogin(t, srv, "mucralice", nil, nil)
+			proxy := faultProxy(t, srv)
+			statuses := make(chan xmpp.Status, 16)
+			var bot *mucUser
+			bot = mucLogin(t, srv, "mucrbot", nil, func(o *xmpp.Options) {
+				o.Server = proxy.Addr()
+				o.StreamManagement = true
+				o.PingIdle, o.PingTimeout = 300*time.Millisecond, time.Second
+				o.Reconnect = &xmpp.ReconnectOptions{MinDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond}
+				o.OnStatus = func(c *xmpp.Client, st xmpp.Status, err error) {
+					bot.rooms.OnStatus(c, st, err)
+					statuses <- st
+				}
+			})
+			require.True(t, bot.c.StreamManagement().Resumable)
+
+			var rooms []*muc.Room
+			for i := range 3 {
+				room := mucRoom(srv, "reconnect"+strconv.Itoa(i))
+				rooms = append(rooms, mucCreate(t, alice, room, "Alice"))
+				_, err := bot.rooms.Join(testCtx(t), bot.c, room, "Bot", nil)
+				require.NoError(t, err)
+			}
+			got := map[string]int{} // "room|body" → deliveries to the bot
+			say := func(round string) {
+				for _, r := range rooms {
+					_, err := r.Send(testCtx(t), round+" in "+r.JID().Local())
+					require.NoError(t, err)
+				}
+			}
+			receive := func(round string, delayed bool) {
+				for range rooms {
+					e := bot.waitEvent(t, round, func(e muc.Event) bool {
+						if e.Type == muc.EventMessage {
+							got[e.Room.JID().Local()+"|"+e.Message.Body]++
+							return strings.HasPrefix(e.Message.Body, round+" ")
+						}
+						return false
+					})
+					require.Equal(t, delayed, e.Delayed, "%s delayed", e.Message.Body)
+				}
+			}
+			say("one")
+			receive("one", false)
+
+			// Resumed: no rejoin, no duplicate.
+			proxy.Reset()
+			require.Equal(t, xmpp.StatusReconnecting, waitFor(t, statuses, "reconnecting", func(xmpp.Status) bool { return true }))
+			require.Equal(t, xmpp.StatusResumed, waitFor(t, statuses, "resumed", func(xmpp.Status) bool { return true }))
+			say("two")
+			receive("two", false)
+			bot.noEvent(t, 500*time.Millisecond, "event after a resumption", func(e muc.Event) bool {
+				return e.Type == muc.EventRejoined || e.Type == muc.EventJoined || e.Type == muc.EventMessage
+			})
+			alice.noEvent(t, 0, "bot left or joined", func(e muc.Event) bool {
+				return (e.Type == muc.EventLeft || e.Type == muc.EventJoined) && e.Occupant.Nick == "Bot"
+			})
+
+			// Refused: blackhole the link, end the session on the server,
+			// talk while the bot is out.
+			proxy.Blackhole(0)
+			mucKick(t, srv, bot.c.JID())
+			out := map[*muc.Room]bool{}
+			for len(out) < len(rooms) {
+				e := alice.waitEvent(t, "bot out of the rooms", func(e muc.Event) bool {
+					return e.Type == muc.EventLeft && e.Occupant.Nick == "Bot"
+				})
+				out[e.Room] = true
+			}
+			say("three")
+			require.Equal(t, xmpp.StatusReconnecting, waitFor(t, statuses, "reconnecting", func(xmpp.Status) bool { return true }))
+			require.Equal(t, xmpp.StatusConnected, waitFor(t, statuses, "connected anew", func(xmpp.Status) bool { return true }))
+			rejoined := map[xmpp.JID]bool{}
+			for len(rejoined) < len(rooms) {
+				e := bot.waitEvent(t, "rejoined", func(e muc.Event) bool {
+					if e.Type == muc.EventMessage {
+						got[e.Room.JID().Local()+"|"+e.Message.Body]++
+					}
+					return e.Type == muc.EventRejoined
+				})
+				require.Equal(t, muc.ReasonReconnect, e.Reason)
+				require.True(t, e.Self)
+				rejoined[e.Room.JID()] = true
+			}
+			// History since the last message seen: "three", perhaps "two"
+			// again, which must be dropped.
+			deadline := time.Now().Add(opTimeout)
+			for time.Now().Before(deadline) {
+				n := 0
+				for _, r := range rooms {
+					n += got[r.JID().Local()+"|three in "+r.JID().Local()]
+				}
+				if n >= len(rooms) {
+					break
+				}
+				select {
+				case e := <-bot.events:
+					if e.Type == muc.EventMessage {
+						require.True(t, e.Delayed, "%q after the rejoin is history", e.Message.Body)
+						got[e.Room.JID().Local()+"|"+e.Message.Body]++
+					}
+				case <-time.After(100 * time.Millisecond):
+				}
+			}
+			bot.noEvent(t, 500*time.Millisecond, "more messages", func(e muc.Event) bool {
+				if e.Type == muc.EventMessage {
+					got[e.Room.JID().Local()+"|"+e.Message.Body]++
+				}
+				return false
+			})
+			for _, r := range rooms {
+				for _, round := range []string{"one", "two", "three"} {
+					k := r.JID().Local() + "|" + round + " in " + r.JID().Local()
+					require.Equal(t, 1, got[k], "deliveries of %q (all: %v)", k, got)
+				}
+				require.True(t, r.Joined())
+			}
+			for _, r := range bot.rooms.Rooms(bot.c) {
+				require.True(t, r.Joined(), "bot in %s", r.JID())
+			}
+			require.Len(t, bot.rooms.Rooms(bot.c), 3)
+		})
+	}
+}
