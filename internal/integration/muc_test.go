@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -38,6 +39,13 @@ const mucEvents = 1024
 // options.
 func mucLogin(t *testing.T, srv *xmpptest.Server, prefix string, opts *muc.Options, edit func(*xmpp.Options)) *mucUser {
 	t.Helper()
+	return mucLoginMux(t, srv, prefix, opts, edit, nil)
+}
+
+// mucLoginMux is mucLogin with pre, if not nil, called on the Mux before
+// the muc.Manager is registered on it.
+func mucLoginMux(t *testing.T, srv *xmpptest.Server, prefix string, opts *muc.Options, edit func(*xmpp.Options), pre func(*xmpp.Mux)) *mucUser {
+	t.Helper()
 	user := freshUser(t, srv, prefix)
 	u := &mucUser{events: make(chan muc.Event, mucEvents), name: user}
 	var o muc.Options
@@ -52,6 +60,9 @@ func mucLogin(t *testing.T, srv *xmpptest.Server, prefix string, opts *muc.Optio
 		}
 	}
 	mux := xmpp.NewMux()
+	if pre != nil {
+		pre(mux)
+	}
 	u.rooms = muc.New(mux, &o)
 	xo := &xmpp.Options{Server: srv.C2SAddr, TLSConfig: srv.TLSConfig(), Handler: mux, OnStatus: u.rooms.OnStatus}
 	if edit != nil {
@@ -487,6 +498,45 @@ func TestMUCReconnect(t *testing.T) {
 				require.True(t, r.Joined(), "bot in %s", r.JID())
 			}
 			require.Len(t, bot.rooms.Rooms(bot.c), 3)
+		})
+	}
+}
+
+// TestMUCSelfPing: with XEP-0410 self-pings on, a bot that the room
+// removed without the bot hearing of it (its client drops the kick
+// presence, as a lost stanza or a restarted service would) finds out with
+// its next self-ping and rejoins; while it is in the room, the pings
+// change nothing.
+func TestMUCSelfPing(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice := mucLogin(t, srv, "mucpalice", nil, nil)
+			var dropped atomic.Int32
+			bot := mucLoginMux(t, srv, "mucpbot", &muc.Options{SelfPingInterval: 300 * time.Millisecond}, nil, func(mux *xmpp.Mux) {
+				mux.WatchPresences(func(_ xmpp.Session, p *xmpp.Presence) bool {
+					if p.Type == xmpp.PresenceUnavailable && p.From.Resource() == "Bot" {
+						dropped.Add(1)
+						return true // lost
+					}
+					return false
+				})
+			})
+			room := mucRoom(srv, "selfping")
+			ar := mucCreate(t, alice, room, "Alice")
+			br, err := bot.rooms.Join(testCtx(t), bot.c, room, "Bot", nil)
+			require.NoError(t, err)
+			bot.noEvent(t, time.Second, "a rejoin while joined", isType(muc.EventRejoined))
+
+			require.NoError(t, ar.Kick(testCtx(t), "Bot", "silently"))
+			e := bot.waitEvent(t, "rejoined", isType(muc.EventRejoined))
+			require.Equal(t, muc.ReasonSelfPing, e.Reason)
+			require.Same(t, br, e.Room)
+			require.EqualValues(t, 1, dropped.Load(), "kick presences dropped")
+			require.True(t, br.Joined())
+			alice.waitEvent(t, "bot back", func(e muc.Event) bool { return e.Type == muc.EventJoined && e.Occupant.Nick == "Bot" })
 		})
 	}
 }
