@@ -234,7 +234,10 @@ func (m *Manager) watchPresence(s xmpp.Session, p *xmpp.Presence) bool {
 // watchMessage runs on the reader goroutine: it updates the room the
 // message comes from, and finds invitations, and queues their events.
 func (m *Manager) watchMessage(s xmpp.Session, msg *xmpp.Message) bool {
-	if msg.Type != xmpp.MessageError {
+	_, mediated := findUserX(msg.Extensions)
+	// A mediated invitation may carry a jabber:x:conference <x/> too
+	// (Prosody and ejabberd add one): the #user one wins.
+	if msg.Type != xmpp.MessageError && !mediated {
 		if inv, ok := directInvitation(msg); ok {
 			r, _ := m.Room(s, inv.Room)
 			m.queue(s).push(msg, []Event{{Type: EventInvited, Room: r, Invite: inv, Reason: inv.Reason, Stanza: msg}})

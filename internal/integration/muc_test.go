@@ -540,3 +540,55 @@ func TestMUCSelfPing(t *testing.T) {
 		})
 	}
 }
+
+// TestMUCInvitations: mediated invitations (§7.8.2) and their declines,
+// direct invitations (XEP-0249), and a room destroyed with an alternate
+// venue (§10.9).
+func TestMUCInvitations(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice, bob := mucLogin(t, srv, "mucialice", nil, nil), mucLogin(t, srv, "mucibob", nil, nil)
+			// Invitations go to bare JIDs: available resources get them.
+			for _, u := range []*mucUser{alice, bob} {
+				require.NoError(t, u.c.Send(testCtx(t), xmpp.Available("", "", 0)))
+			}
+			room := mucRoom(srv, "invite")
+			ar := mucCreate(t, alice, room, "Alice")
+
+			require.NoError(t, ar.Invite(testCtx(t), bob.c.JID().Bare(), "come in"))
+			e := bob.waitEvent(t, "mediated invitation", isType(muc.EventInvited))
+			require.False(t, e.Invite.Direct)
+			require.Equal(t, room, e.Invite.Room)
+			// ejabberd names the inviter by JID; Prosody 0.12, in a
+			// semi-anonymous room, by occupant JID.
+			aliceOccupant, _ := room.WithResource("Alice")
+			require.Contains(t, []xmpp.JID{alice.c.JID().Bare(), alice.c.JID(), aliceOccupant}, e.Invite.From, "inviter")
+			require.Equal(t, "come in", e.Invite.Reason)
+			require.Nil(t, e.Room, "bob is not in the room")
+			require.NoError(t, muc.Decline(testCtx(t), bob.c, *e.Invite, "busy"))
+			e = alice.waitEvent(t, "decline", isType(muc.EventDeclined))
+			require.Equal(t, bob.c.JID().Bare(), e.Decline.From.Bare())
+			require.Equal(t, "busy", e.Decline.Reason)
+
+			require.NoError(t, ar.InviteDirect(testCtx(t), bob.c.JID().Bare(), "direct"))
+			e = bob.waitEvent(t, "direct invitation", isType(muc.EventInvited))
+			require.True(t, e.Invite.Direct)
+			require.Equal(t, room, e.Invite.Room)
+			require.Equal(t, "direct", e.Invite.Reason)
+			require.Equal(t, alice.c.JID(), e.Invite.From)
+			br, err := bob.rooms.Join(testCtx(t), bob.c, e.Invite.Room, "Bob", &muc.JoinOptions{Password: e.Invite.Password})
+			require.NoError(t, err)
+
+			alt := mucRoom(srv, "alternate")
+			require.NoError(t, ar.Destroy(testCtx(t), "moving", alt))
+			e = bob.waitEvent(t, "destroyed", isType(muc.EventDestroyed))
+			require.True(t, e.Self)
+			require.Equal(t, alt, e.Destroyed.Alternate)
+			require.Equal(t, "moving", e.Destroyed.Reason)
+			require.False(t, br.Joined())
+		})
+	}
+}
