@@ -1,11 +1,17 @@
 package integration_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -220,8 +226,6 @@ func nicks(occ []muc.Occupant) []string {
 	}
 	return n
 }
-
-var _ = context.Background
 
 // mucJoinErr joins room as u and returns the error, which must be one.
 func mucJoinErr(t *testing.T, u *mucUser, room xmpp.JID, nick string, opts *muc.JoinOptions) error {
@@ -589,6 +593,145 @@ func TestMUCInvitations(t *testing.T) {
 			require.Equal(t, alt, e.Destroyed.Alternate)
 			require.Equal(t, "moving", e.Destroyed.Reason)
 			require.False(t, br.Joined())
+		})
+	}
+}
+
+// buildMUCBot builds examples/mucbot into a temporary directory.
+func buildMUCBot(t *testing.T) string {
+	t.Helper()
+	_, here, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(here), "..", "..")
+	bin := filepath.Join(t.TempDir(), "mucbot")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, "./examples/mucbot")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build ./examples/mucbot:\n%s", out)
+	return bin
+}
+
+// botLog is the log of a running mucbot, line by line.
+type botLog struct {
+	mu    sync.Mutex
+	lines []string
+	fresh chan struct{}
+}
+
+func (l *botLog) add(s string) {
+	l.mu.Lock()
+	l.lines = append(l.lines, s)
+	l.mu.Unlock()
+	select {
+	case l.fresh <- struct{}{}:
+	default:
+	}
+}
+
+// waitLine waits for a line containing s, after the first skip lines.
+func (l *botLog) waitLine(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.After(opTimeout)
+	for {
+		l.mu.Lock()
+		for _, line := range l.lines {
+			if strings.Contains(line, s) {
+				l.mu.Unlock()
+				return
+			}
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.fresh:
+		case <-deadline:
+			t.Fatalf("mucbot never logged %q; log:\n%s", s, l)
+		}
+	}
+}
+
+func (l *botLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines, "\n")
+}
+
+// TestMUCBot runs examples/mucbot as a program against the real servers:
+// it joins the room given on its command line, answers !ping and !help in
+// the room and in private, never answers itself, logs occupants joining,
+// and rejoins after a kick.
+func TestMUCBot(t *testing.T) {
+	t.Parallel()
+	bin := buildMUCBot(t)
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice, bob := mucLogin(t, srv, "mucbalice", nil, nil), mucLogin(t, srv, "mucbbob", nil, nil)
+			room := mucRoom(srv, "bot")
+			ar := mucCreate(t, alice, room, "Alice")
+			botUser := freshUser(t, srv, "mucbot")
+
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			t.Cleanup(cancel)
+			cmd := exec.CommandContext(ctx, bin, "-jid", srv.JID(botUser), "-password", srv.Password(botUser),
+				"-server", srv.C2SAddr, "-room", room.String(), "-nick", "Bot", "-rejoin-delay", "200ms")
+			cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+srv.CAFile)
+			cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+			cmd.WaitDelay = 5 * time.Second
+			stderr, err := cmd.StderrPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			logs := &botLog{fresh: make(chan struct{}, 1)}
+			t.Cleanup(func() {
+				cancel()
+				cmd.Wait()
+				if t.Failed() {
+					t.Logf("mucbot log:\n%s", logs)
+				}
+			})
+			go func() {
+				sc := bufio.NewScanner(stderr)
+				for sc.Scan() {
+					logs.add(sc.Text())
+				}
+			}()
+			logs.waitLine(t, "mucbot in "+room.String()+" as Bot")
+			alice.waitEvent(t, "bot joined", func(e muc.Event) bool { return e.Type == muc.EventJoined && e.Occupant.Nick == "Bot" })
+
+			answer := func(u *mucUser, want string) {
+				t.Helper()
+				e := u.waitEvent(t, "answer "+want, func(e muc.Event) bool {
+					return e.Type == muc.EventMessage && e.Occupant.Nick == "Bot"
+				})
+				require.Equal(t, want, e.Message.Body)
+			}
+			_, err = ar.Send(testCtx(t), "!ping")
+			require.NoError(t, err)
+			answer(alice, "pong")
+			_, err = ar.Send(testCtx(t), "!help")
+			require.NoError(t, err)
+			e := alice.waitEvent(t, "help", func(e muc.Event) bool { return e.Type == muc.EventMessage && e.Occupant.Nick == "Bot" })
+			require.Contains(t, e.Message.Body, "!ping")
+			require.NoError(t, ar.SendPrivate(testCtx(t), "Bot", "!ping"))
+			e = alice.waitEvent(t, "private pong", isType(muc.EventPrivateMessage))
+			require.Equal(t, "pong", e.Message.Body)
+			require.Equal(t, "Bot", e.Occupant.Nick)
+
+			_, err = bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+			require.NoError(t, err)
+			logs.waitLine(t, "occupant joined: Bob")
+
+			require.NoError(t, ar.Kick(testCtx(t), "Bot", "out"))
+			logs.waitLine(t, "kicked from "+room.String())
+			alice.waitEvent(t, "bot back", func(e muc.Event) bool { return e.Type == muc.EventJoined && e.Occupant.Nick == "Bot" })
+			_, err = ar.Send(testCtx(t), "!ping")
+			require.NoError(t, err)
+			answer(alice, "pong")
+			// The bot answered nothing of its own, nor twice.
+			alice.noEvent(t, 300*time.Millisecond, "another bot message", func(e muc.Event) bool {
+				return e.Type == muc.EventMessage && e.Occupant.Nick == "Bot"
+			})
 		})
 	}
 }
