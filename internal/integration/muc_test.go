@@ -20,6 +20,7 @@ import (
 
 	"github.com/gojabber/xmpp"
 	"github.com/gojabber/xmpp/forms"
+	"github.com/gojabber/xmpp/mam"
 	"github.com/gojabber/xmpp/muc"
 	"github.com/gojabber/xmpp/xmpptest"
 )
@@ -732,6 +733,52 @@ func TestMUCBot(t *testing.T) {
 			alice.noEvent(t, 300*time.Millisecond, "another bot message", func(e muc.Event) bool {
 				return e.Type == muc.EventMessage && e.Occupant.Nick == "Bot"
 			})
+		})
+	}
+}
+
+// TestMUCArchive: a room with an archive is joined without history by
+// default; its history comes from the archive (mam with the room's JID),
+// without the messages already seen live.
+func TestMUCArchive(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice := mucLogin(t, srv, "mucaalice", nil, nil)
+			var archive *mam.Archive
+			bob := mucLoginMux(t, srv, "mucabob", nil, nil, func(mux *xmpp.Mux) { archive = mam.Register(mux, nil) })
+			room := mucRoom(srv, "archive")
+			ar := mucCreate(t, alice, room, "Alice")
+			for i := range 3 {
+				_, err := ar.Send(testCtx(t), "before "+strconv.Itoa(i))
+				require.NoError(t, err)
+				alice.waitEvent(t, "own message", isType(muc.EventMessage))
+			}
+			br, err := bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+			require.NoError(t, err)
+			require.Contains(t, br.Info().Features, "urn:xmpp:mam:2", "the room has an archive")
+			bob.noEvent(t, 300*time.Millisecond, "history on joining", isType(muc.EventMessage))
+
+			_, err = ar.Send(testCtx(t), "live")
+			require.NoError(t, err)
+			bob.waitEvent(t, "live message", isType(muc.EventMessage))
+
+			var bodies []string
+			deadline := time.Now().Add(opTimeout)
+			for len(bodies) < 3 && time.Now().Before(deadline) {
+				res, err := br.FetchHistory(testCtx(t), archive, 10)
+				require.NoError(t, err)
+				for _, r := range res {
+					require.Equal(t, room, r.By)
+					bodies = append(bodies, r.Message.Body)
+				}
+			}
+			require.Equal(t, []string{"before 0", "before 1", "before 2"}, bodies, "archive without the live message")
+			res, err := br.FetchHistory(testCtx(t), archive, 10)
+			require.NoError(t, err)
+			require.Empty(t, res, "a second fetch has nothing new")
 		})
 	}
 }
