@@ -441,8 +441,11 @@ func (r *Room) presenceEvents(p *xmpp.Presence, x *userX) []Event {
 	if nick == "" {
 		return nil // presence from the room itself: nothing in XEP-0045
 	}
-	occ := Occupant{Nick: nick, JID: p.From, RealJID: item.JID, Role: item.Role, Affiliation: item.Affiliation,
-		Show: p.Show, Status: p.Status}
+	// Cloned: the strings of a decoded stanza share its text, which a
+	// tracked occupant would otherwise keep alive whole.
+	occ := Occupant{Nick: strings.Clone(nick), JID: cloneJID(p.From), RealJID: cloneJID(item.JID),
+		Role: Role(strings.Clone(string(item.Role))), Affiliation: Affiliation(strings.Clone(string(item.Affiliation))),
+		Show: p.Show, Status: strings.Clone(p.Status)}
 	self := hasCode(codes, StatusSelf) || (nick == r.nick && r.state != stateJoining)
 	ev.Self = self
 	switch p.Type {
@@ -748,15 +751,28 @@ func selfPingResult(err error) (joined, known bool) {
 	return false, true
 }
 
+// cloneJID returns j with its own copy of its text.
+func cloneJID(j xmpp.JID) xmpp.JID {
+	if j.IsZero() {
+		return j
+	}
+	c, err := xmpp.ParseJID(strings.Clone(j.String()))
+	if err != nil {
+		return j
+	}
+	return c
+}
+
 // keyRing is a bounded set of strings, forgetting the oldest.
 type keyRing struct {
+	max  int
 	keys []string
 	next int
 	set  map[string]bool
 }
 
 func newKeyRing(n int) keyRing {
-	return keyRing{keys: make([]string, 0, n), set: make(map[string]bool, n)}
+	return keyRing{max: n}
 }
 
 func (k *keyRing) has(s string) bool { return k.set[s] }
@@ -765,7 +781,11 @@ func (k *keyRing) add(s string) {
 	if k.set[s] {
 		return
 	}
-	if len(k.keys) < cap(k.keys) {
+	if k.set == nil {
+		k.set = make(map[string]bool)
+	}
+	s = strings.Clone(s)
+	if len(k.keys) < k.max {
 		k.keys = append(k.keys, s)
 	} else {
 		delete(k.set, k.keys[k.next])
