@@ -498,8 +498,17 @@ func (r *Room) presenceEvents(p *xmpp.Presence, x *userX) []Event {
 		case hasCode(codes, StatusNickChanged) && item.Nick != "":
 			ev.Type, ev.NewNick = EventNickChanged, item.Nick
 			r.renamed[item.Nick] = true
+			// Tracked under the new nickname at once, so that the room
+			// never seems to lack the occupant; its presence there, which
+			// follows, completes the change.
+			moved := prev
+			moved.Nick = strings.Clone(item.Nick)
+			if j, err := r.jid.WithResource(moved.Nick); err == nil {
+				moved.JID = j
+			}
+			r.occupants[moved.Nick] = moved
 			if self {
-				r.nick = item.Nick
+				r.nick, r.self = moved.Nick, moved
 			}
 			return []Event{ev}
 		case x != nil && x.destroy != nil:

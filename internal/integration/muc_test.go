@@ -404,6 +404,7 @@ func TestMUCReconnect(t *testing.T) {
 				rooms = append(rooms, mucCreate(t, alice, room, "Alice"))
 				_, err := bot.rooms.Join(testCtx(t), bot.c, room, "Bot", nil)
 				require.NoError(t, err)
+				alice.waitEvent(t, "bot joined", func(e muc.Event) bool { return e.Type == muc.EventJoined && e.Occupant.Nick == "Bot" })
 			}
 			got := map[string]int{} // "room|body" → deliveries to the bot
 			say := func(round string) {
