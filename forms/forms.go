@@ -162,7 +162,7 @@ func malformed(spec, raw, format string, args ...any) *xmpp.MalformedError {
 // fields with the same var, or a <validate/> (XEP-0122) with two methods or a
 // bad list-range is an *xmpp.MalformedError with Spec "XEP-0004" (or
 // "XEP-0122"). A field of an unknown type is read as text-single, as §3.3
-// requires; an unknown validation method as basic (XEP-0122 §5.1).
+// requires; an unknown validation method as basic (XEP-0122 §4.1).
 func Parse(el xmpp.Element) (*Form, error) {
 	if el.Name != (xml.Name{Space: NS, Local: "x"}) {
 		return nil, malformed("XEP-0004", el.Raw, "<%s xmlns='%s'> is not a data form", el.Name.Local, el.Name.Space)

@@ -46,7 +46,7 @@ func roundTrip(t testing.TB, f *Form) *Form {
 	return g
 }
 
-// TestExamples parses the examples of XEP-0004 §6 and XEP-0122 §3 and §5
+// TestExamples parses the examples of XEP-0004 §5 and XEP-0122 §3 and §4
 // and checks that they re-encode to forms that parse the same.
 func TestExamples(t *testing.T) {
 	t.Parallel()

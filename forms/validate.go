@@ -12,7 +12,7 @@ import (
 	"github.com/gojabber/xmpp"
 )
 
-// nsValidateTypo is the namespace of an example of XEP-0122 §5.2, with a
+// nsValidateTypo is the namespace of an example of XEP-0122 §4.2, with a
 // typo that implementations have copied; Parse takes it for NSValidate.
 const nsValidateTypo = "http://jabber.org/protocols/xdata-validate"
 
@@ -27,7 +27,7 @@ const (
 
 // Datatypes of XEP-0122 §3.1 (from XML Schema Part 2) that Form.Validate
 // checks. Other datatypes, such as the user-defined ones with the x: prefix
-// (§3.3), are accepted as strings.
+// (§3.1), are validated as xs:string (§4.1).
 const (
 	DatatypeAnyURI   = "xs:anyURI"
 	DatatypeBoolean  = "xs:boolean"
@@ -65,7 +65,7 @@ type Validation struct {
 	// for one it cannot.
 	Regex string
 	// ListMin and ListMax are the bounds of the <list-range/> element of
-	// a multi-valued field (§3.4): its minimum and maximum number of
+	// a multi-valued field (§3.3): its minimum and maximum number of
 	// values, 0 for no bound.
 	ListMin, ListMax int
 }
@@ -99,7 +99,7 @@ func parseValidation(el xmpp.Element) (*Validation, error) {
 		}
 	}
 	if m := el.Attr("method"); v.Method == "" && (m == MethodBasic || m == MethodOpen) {
-		v.Method = m // the attribute of the example of §5.2
+		v.Method = m // the attribute of the example of §4.2
 	}
 	return v, nil
 }
