@@ -53,19 +53,21 @@ func bigMessage(n int) *Message {
 
 // stuckWriter sends big messages with context.Background() until one
 // blocks because the server stopped reading; it returns once a Send has
-// been blocked for a while.
+// been blocked for a while, and sends nothing after that one.
 func stuckWriter(t *testing.T, c *Client) {
 	t.Helper()
 	var last atomic.Int64
+	var stop atomic.Bool
 	last.Store(time.Now().UnixNano())
 	go func() {
-		for {
+		for !stop.Load() {
 			if err := c.Send(context.Background(), bigMessage(64<<10)); err != nil {
 				return
 			}
 			last.Store(time.Now().UnixNano())
 		}
 	}()
+	defer stop.Store(true)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Since(time.Unix(0, last.Load())) < 300*time.Millisecond {
 		if time.Now().After(deadline) {
