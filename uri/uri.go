@@ -317,9 +317,15 @@ func unhex(c byte) int {
 }
 
 // isUCS reports whether r is a ucschar of RFC 3987 §2.2, which an IRI may
-// carry without percent-encoding where a URI allows unreserved characters.
+// carry without percent-encoding where a URI allows unreserved characters,
+// other than the bidirectional formatting characters that RFC 3987 §4.1
+// forbids in an IRI (LRM, RLM, LRE, RLE, PDF, LRO, RLO, and the isolates
+// added to Unicode since, LRI, RLI, FSI, PDI): those are always
+// percent-encoded.
 func isUCS(r rune) bool {
 	switch {
+	case r == 0x200E, r == 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return false
 	case r < 0xA0:
 		return false
 	case r <= 0xD7FF:

@@ -127,6 +127,8 @@ var parseTests = []struct {
 		want: uri.URI{JID: j("pubsub.example.com"), Action: "pubsub", Params: []uri.Param{{"action", "subscribe"}, {"node", "/home/it's:a@b?c"}}},
 		str:  "xmpp:pubsub.example.com?pubsub;action=subscribe;node=%2Fhome%2Fit%27s%3Aa%40b%3Fc",
 		iri:  "xmpp:pubsub.example.com?pubsub;action=subscribe;node=%2Fhome%2Fit%27s%3Aa%40b%3Fc"},
+	{name: "bidi controls encoded", in: "xmpp:a@example.com?message;body=%E2%80%AEabc%E2%80%8F",
+		want: uri.URI{JID: j("a@example.com"), Action: "message", Params: []uri.Param{{"body", "\u202eabc\u200f"}}}},
 	{name: "repeated and empty", in: "xmpp:a@example.com?message;body=;body=two;=x",
 		want: uri.URI{JID: j("a@example.com"), Action: "message", Params: []uri.Param{{"body", ""}, {"body", "two"}, {"", "x"}}}},
 	{name: "pairs without querytype", in: "xmpp:pubsub.example.org?;node=design",
@@ -221,7 +223,8 @@ func TestParseErrors(t *testing.T) {
 		{in: "xmpp:a@example.com?message;body=%FF%FE", inError: "UTF-8"},
 		{in: "xmpp:a@example.com?message;body=\xff", inError: "UTF-8"},
 		{in: "xmpp:a@example.com?message;body=\ue000", inError: "U+E000"}, // private use: not ucschar
-		{in: "xmpp:a@example.com\u200e", badJID: true},                    // a bidi mark is ucschar, but IDNA rejects it
+		{in: "xmpp:a@example.com\u200e", inError: "U+200E"},               // a bidi mark, forbidden in an IRI
+		{in: "xmpp:a@example.com?message;body=\u202e", inError: "U+202E"},
 		{in: "xmpp:a@example.com#a#b", inError: "'#'"},
 		{in: "xmpp:a@example.com#a b", inError: "' '"},
 		{in: "xmpp:a@example.com\x00", inError: `'\x00'`},
