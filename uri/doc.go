@@ -30,7 +30,7 @@
 // xmpp.ErrInvalidJID, with its *xmpp.JIDError in the chain.
 //
 // The package only reads and writes identifiers: what an application does
-// with one is up to it. XEP-0147 §8 asks it to warn the user before acting
+// with one is up to it. XEP-0147 §5 asks it to warn the user before acting
 // on an identifier (joining a room, subscribing, running a command, ...),
 // which may come from anywhere.
 package uri

@@ -101,13 +101,13 @@ func (u *URI) GetJID(key string) (xmpp.JID, error) {
 	return j, nil
 }
 
-// Parse parses s as an xmpp: URI or IRI (RFC 5122 §2.2, §3.2).
+// Parse parses s as an xmpp: URI or IRI (RFC 5122 §2.2, §3.3).
 //
 // The scheme name is matched without regard to case. Percent-encoded octets
 // are decoded in every component and must form UTF-8; in the IRI form,
 // characters outside US-ASCII may also appear as they are, where RFC 3987
 // allows them (ucschar). The node, domain and resource identifiers are then
-// prepared as a JID (RFC 5122 §2.8 step 2, RFC 7622), so the authority and
+// prepared as a JID (RFC 5122 §2.8, RFC 7622), so the authority and
 // the path come out in canonical form whichever way they were written, with
 // a domain given as A-labels ("xn--…") turned into U-labels.
 //
@@ -392,16 +392,22 @@ var asciiClass = func() (t [utf8.RuneSelf]uint8) {
 	return t
 }()
 
-// String returns u in the URI form of RFC 5122 §3.2: the components in
+// String returns u in the URI form of RFC 5122 §3.3: the components in
 // order, each percent-encoded where the URI grammar requires it (RFC 5122
-// §2.7.2), which includes every octet outside US-ASCII, in the domain too.
-// Parse(u.String()) returns a URI equal to u when u came from Parse or from
-// the constructors of this package.
+// §2.7), which includes every octet outside US-ASCII, in the domain too (as
+// in the RFC's example "xmpp:ji%C5%99i@%C4%8Dechy.example/v%20Praze"; the
+// domain is not turned into A-labels).
+//
+// Parse(u.String()) returns a URI equal to u when u came from Parse, and
+// when u has a JID or an Auth with a localpart and no resourcepart, and its
+// strings are valid UTF-8. A URI with neither JID nor Auth, which Parse
+// never returns, is written as "xmpp:" followed by its query and fragment,
+// which Parse rejects.
 func (u *URI) String() string { return u.format(false) }
 
 // IRI returns u in the IRI form of RFC 5122 §2.2: as String, except that the
 // characters outside US-ASCII that RFC 3987 allows (ucschar) are written as
-// they are instead of percent-encoded (RFC 5122 §2.7.1).
+// they are instead of percent-encoded (RFC 5122 §2.7).
 func (u *URI) IRI() string { return u.format(true) }
 
 // MarshalText implements encoding.TextMarshaler with the URI form.
