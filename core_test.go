@@ -39,6 +39,11 @@ func requireCloseBounded(t *testing.T, c *Client) {
 	}
 }
 
+// serverPing is an XEP-0199 ping of the server.
+func serverPing() *IQ {
+	return &IQ{Type: IQGet, Header: Header{To: MustParseJID(testDomain)}, Payload: pingPayload()}
+}
+
 // bigMessage is a message with a body of n bytes.
 func bigMessage(n int) *Message {
 	m := &Message{Body: strings.Repeat("x", n)}
@@ -48,19 +53,21 @@ func bigMessage(n int) *Message {
 
 // stuckWriter sends big messages with context.Background() until one
 // blocks because the server stopped reading; it returns once a Send has
-// been blocked for a while.
+// been blocked for a while, and sends nothing after that one.
 func stuckWriter(t *testing.T, c *Client) {
 	t.Helper()
 	var last atomic.Int64
+	var stop atomic.Bool
 	last.Store(time.Now().UnixNano())
 	go func() {
-		for {
+		for !stop.Load() {
 			if err := c.Send(context.Background(), bigMessage(64<<10)); err != nil {
 				return
 			}
 			last.Store(time.Now().UnixNano())
 		}
 	}()
+	defer stop.Store(true)
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Since(time.Unix(0, last.Load())) < 300*time.Millisecond {
 		if time.Now().After(deadline) {
@@ -255,9 +262,7 @@ func TestHandlerSendIQUnderFlood(t *testing.T) {
 	allHandled := make(chan struct{})
 	opts := testOptions(t)
 	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
-		iq := &IQ{Payload: pingPayload()}
-		iq.Type = IQGet
-		iq.To = MustParseJID(testDomain)
+		iq := serverPing()
 		_, err := c.SendIQ(context.Background(), iq)
 		iqDone <- err
 	}, onPresence: func(*Client, *Presence) {
@@ -472,9 +477,7 @@ func TestBadReplyFailsSendIQ(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	iq := &IQ{Payload: pingPayload()}
-	iq.Type = IQGet
-	iq.To = MustParseJID(testDomain)
+	iq := serverPing()
 	_, err := c.SendIQ(ctx, iq)
 	var bad *BadStanzaError
 	require.ErrorAs(t, err, &bad)
@@ -538,9 +541,7 @@ func TestHandlerQueueOverflowFailsWaiter(t *testing.T) {
 		s.send("<iq type='result' from='" + testDomain + "' id='" + e.attr("id") + "'/>")
 		s.closeStream()
 	})
-	iq := &IQ{Payload: pingPayload()}
-	iq.Type = IQGet
-	iq.To = MustParseJID(testDomain)
+	iq := serverPing()
 	_, err := c.SendIQ(testCtx(t), iq)
 	require.ErrorIs(t, err, ErrHandlerQueueFull)
 	close(unblock)
@@ -605,10 +606,13 @@ func (w testWriter) Write(p []byte) (int, error) {
 func TestWatchConsumesOnReader(t *testing.T) {
 	t.Parallel()
 	mux := NewMux()
-	var watched atomic.Int32
+	var mine atomic.Int32
 	mux.Watch(func(_ Session, m *Message) bool {
-		watched.Add(1)
-		return m.Body == "mine"
+		if m.Body == "mine" {
+			mine.Add(1)
+			return true
+		}
+		return false
 	})
 	got := make(chan string, 2)
 	mux.HandleMessage(func(_ Session, m *Message) { got <- m.Body })
@@ -620,7 +624,7 @@ func TestWatchConsumesOnReader(t *testing.T) {
 		s.closeStream()
 	})
 	require.Equal(t, "yours", <-got)
-	require.EqualValues(t, 2, watched.Load())
+	require.EqualValues(t, 1, mine.Load())
 	require.EqualValues(t, 2, c.StreamManagement().Inbound)
 }
 
@@ -647,4 +651,42 @@ func TestWatchPresenceConsumesOnReader(t *testing.T) {
 	require.Equal(t, "yours", <-got)
 	require.EqualValues(t, 2, watched.Load())
 	require.EqualValues(t, 2, c.StreamManagement().Inbound)
+}
+
+// A handler's SendIQ while its own session is flooded past twice the bound
+// returns ErrHandlerQueueFull instead of waiting for a reply the paused
+// reader cannot reach; then the handlers catch up and nothing is lost.
+func TestHandlerSendIQOverflowFromHandler(t *testing.T) {
+	t.Parallel()
+	const n = 500
+	var handled atomic.Int32
+	iqErr := make(chan error, 1)
+	opts := testOptions(t)
+	opts.HandlerQueueBytes = 8 << 10
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
+		if m.Body != "go" {
+			handled.Add(1)
+			return
+		}
+		time.Sleep(300 * time.Millisecond) // the reader pauses at the bound
+		_, err := c.SendIQ(context.Background(), serverPing())
+		iqErr <- err
+	}}
+	connect(t, opts, func(s *fakeServer) {
+		s.login()
+		s.send("<message from='bob@example.test/x'><body>go</body></message>")
+		for i := range n {
+			s.send(fmt.Sprintf("<message from='bob@example.test/x'><body>%d %s</body></message>", i, strings.Repeat("y", 200)))
+		}
+		e := s.expect(NSClient, "iq")
+		s.send("<iq type='result' from='" + testDomain + "' id='" + e.attr("id") + "'/>")
+		s.closeStream()
+	})
+	select {
+	case err := <-iqErr:
+		require.ErrorIs(t, err, ErrHandlerQueueFull)
+	case <-time.After(10 * time.Second):
+		t.Fatal("SendIQ from the handler hung")
+	}
+	require.Eventually(t, func() bool { return handled.Load() == n }, 10*time.Second, 5*time.Millisecond)
 }

@@ -204,16 +204,10 @@ func (c *Client) answerEnd(l *link) {
 // watched runs the Handler's WatchMessage, if it has one (see Watcher),
 // and reports whether it consumed m.
 func (c *Client) watched(m *Message) (consumed bool) {
-	if c.watcher == nil {
-		return false
+	if c.watcher != nil {
+		c.protect("WatchMessage", func() { consumed = c.watcher.WatchMessage(c, m) })
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			c.opts.panicLogger.Error("xmpp: handler panicked", "handler", "WatchMessage", "panic", r, "stack", string(debug.Stack()))
-			consumed = false
-		}
-	}()
-	return c.watcher.WatchMessage(c, m)
+	return consumed
 }
 
 // watchedPresence runs the Handler's WatchPresence, if it has one (see

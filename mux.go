@@ -92,6 +92,14 @@ func (m *Mux) InterceptMessage(f func(s Session, msg *Message) (consumed bool)) 
 // goroutine; see [Watcher]. If f returns true the message is consumed. f
 // must be quick and never block. Feature packages use it for the messages
 // a blocking call collects, so that the call works from a handler too.
+//
+// When the session's Handler is not the Mux itself but wraps its methods
+// (so the session cannot call WatchMessage), OnMessage runs the Watch
+// functions first instead, on the handler goroutine; a blocking call made
+// from a handler then waits in vain, as before. A message no Watch function
+// consumed on the reader goroutine is offered to them again by OnMessage,
+// so they must decide the same way both times (consume by what the message
+// is, as mam does with archive results).
 func (m *Mux) Watch(f func(s Session, msg *Message) (consumed bool)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -167,9 +175,13 @@ func (m *Mux) Features() []string {
 	return slices.Clone(m.features)
 }
 
-// OnMessage runs the interceptors, then, unless one consumed the message,
-// every message handler in order ([Handler]).
+// OnMessage runs the Watch functions (again: see Watch), then the
+// interceptors, then, unless one consumed the message, every message handler
+// in order ([Handler]).
 func (m *Mux) OnMessage(s Session, msg *Message) {
+	if m.WatchMessage(s, msg) {
+		return
+	}
 	m.mu.RLock()
 	fs, hs := m.intercept, m.messages
 	m.mu.RUnlock()

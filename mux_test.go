@@ -1,6 +1,7 @@
 package xmpp
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -66,4 +67,27 @@ func TestMuxInterceptConsumes(t *testing.T) {
 	m.OnMessage(nil, &Message{Header: Header{ID: "protocol"}})
 	m.OnMessage(nil, &Message{Header: Header{ID: "chat"}})
 	require.Equal(t, []string{"first:protocol", "first:chat", "second:chat", "handler:chat"}, seen)
+}
+
+// A Mux whose OnMessage is wrapped (so the session cannot call its
+// WatchMessage) still runs the Watch functions, before the interceptors.
+func TestMuxOnMessageRunsWatch(t *testing.T) {
+	t.Parallel()
+	m := NewMux()
+	var order []string
+	m.Watch(func(_ Session, msg *Message) bool {
+		order = append(order, "watch "+msg.Body)
+		return msg.Body == "result"
+	})
+	m.InterceptMessage(func(_ Session, msg *Message) bool {
+		order = append(order, "intercept "+msg.Body)
+		return false
+	})
+	m.HandleMessage(func(_ Session, msg *Message) { order = append(order, "handle "+msg.Body) })
+	m.OnMessage(nil, &Message{Body: "result"})
+	m.OnMessage(nil, &Message{Body: "chat"})
+	want := []string{"watch result", "watch chat", "intercept chat", "handle chat"}
+	if fmt.Sprint(order) != fmt.Sprint(want) {
+		t.Errorf("OnMessage order = %q, want %q", order, want)
+	}
 }

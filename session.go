@@ -26,9 +26,10 @@ type Session interface {
 
 // Handler handles the stanzas a session receives. A session calls it, in
 // the order the stanzas arrived, from one goroutine of its own, so a slow
-// handler holds back the stanzas after it but never the answers to SendIQ;
-// a handler may call s.SendIQ, with a context that bounds the wait. [*Mux]
-// implements Handler for many feature packages at once.
+// handler holds back the stanzas after it but never the answers to SendIQ:
+// a handler may block, and may call s.SendIQ (or any feature call) even
+// with context.Background(). [*Mux] implements Handler for many feature
+// packages at once.
 type Handler interface {
 	// OnMessage is called for every inbound <message/> (RFC 6121 §5).
 	OnMessage(s Session, m *Message)

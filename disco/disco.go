@@ -48,7 +48,7 @@ type Info struct {
 // Form returns the extended information form (XEP-0128) of info whose
 // FORM_TYPE is formType, e.g. "http://jabber.org/network/serverinfo" for the
 // contact addresses of XEP-0157, parsed. Forms that do not parse, and forms
-// of another type than result (XEP-0128 §3), are skipped.
+// of another type than result, are skipped.
 func (info Info) Form(formType string) (*forms.Form, bool) {
 	for _, el := range info.Forms {
 		f, err := forms.Parse(el)

@@ -4,7 +4,7 @@
 // answering those questions about the client itself.
 //
 // Extended information (XEP-0128: Service Discovery Extensions, version
-// 1.0 (2004-10-20)) is kept as the jabber:x:data forms of a disco#info
+// 1.0) is kept as the jabber:x:data forms of a disco#info
 // reply, in [Info.Forms]; [Info.Form] parses the one of a FORM_TYPE (package
 // forms). [Handler.AddForm] adds such a form to the client's own answer.
 //

@@ -56,11 +56,11 @@ func (h *Handler) Info() Info {
 }
 
 // AddForm adds f to what the handler answers to disco#info requests, as an
-// extended information form (XEP-0128 §2), replacing the form with the same
+// extended information form (XEP-0128), replacing the form with the same
 // FORM_TYPE if there is one. The form must be of type result and have a
-// hidden FORM_TYPE field (XEP-0128 §3); otherwise, or if f does not encode
-// (see forms.Form.Element), AddForm returns an *xmpp.MalformedError and
-// changes nothing. Entity capabilities (package caps) hash the forms in, so
+// hidden FORM_TYPE field, as XEP-0128 requires; otherwise, or if f does not
+// encode (see forms.Form.Element), AddForm returns an *xmpp.MalformedError
+// and changes nothing. Entity capabilities (package caps) hash the forms in, so
 // call AddForm before caps.Advertise.
 func (h *Handler) AddForm(f *forms.Form) error {
 	typ := f.FormType()

@@ -1,6 +1,7 @@
 // Package forms implements XEP-0004: Data Forms, version 2.13.1
-// (2020-05-13), with the datatypes and validation methods of XEP-0122:
-// Data Forms Validation, version 1.0.1 (2018-03-05).
+// (https://xmpp.org/extensions/xep-0004.html), with the datatypes and
+// validation methods of XEP-0122: Data Forms Validation, version 1.0.1
+// (https://xmpp.org/extensions/xep-0122.html).
 //
 // A [Form] is the jabber:x:data <x/> element (XEP-0004 §3) as Go values:
 // [Parse] reads one, [Form.Element] writes one. The other extensions that

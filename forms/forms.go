@@ -54,9 +54,9 @@ const (
 )
 
 // Multi reports whether fields of type t may have more than one value:
-// jid-multi, list-multi and text-multi.
+// hidden, jid-multi, list-multi and text-multi (XEP-0004 §3.2).
 func (t FieldType) Multi() bool {
-	return t == FieldJIDMulti || t == FieldListMulti || t == FieldTextMulti
+	return t == FieldHidden || t == FieldJIDMulti || t == FieldListMulti || t == FieldTextMulti
 }
 
 func (t FieldType) known() bool {
@@ -158,10 +158,11 @@ func malformed(spec, raw, format string, args ...any) *xmpp.MalformedError {
 }
 
 // Parse reads a jabber:x:data <x/> element (XEP-0004 §3). Another element,
-// an unknown form or field type, a field without var that is not fixed, two
-// fields with the same var, a <required/> with content or an unparsable
-// <validate/> (XEP-0122) is an *xmpp.MalformedError with Spec "XEP-0004"
-// (or "XEP-0122").
+// a missing or unknown form type, a field without var that is not fixed, two
+// fields with the same var, or a <validate/> (XEP-0122) with two methods or a
+// bad list-range is an *xmpp.MalformedError with Spec "XEP-0004" (or
+// "XEP-0122"). A field of an unknown type is read as text-single, as §3.3
+// requires; an unknown validation method as basic (XEP-0122 §4.1).
 func Parse(el xmpp.Element) (*Form, error) {
 	if el.Name != (xml.Name{Space: NS, Local: "x"}) {
 		return nil, malformed("XEP-0004", el.Raw, "<%s xmlns='%s'> is not a data form", el.Name.Local, el.Name.Space)
@@ -233,8 +234,11 @@ func parseFields(el xmpp.Element) ([]Field, error) {
 
 func parseField(el xmpp.Element) (Field, error) {
 	fl := Field{Var: el.Attr("var"), Type: FieldType(el.Attr("type")), Label: el.Attr("label")}
+	if !fl.Type.known() {
+		fl.Type = FieldTextSingle
+	}
 	for ch := range el.Children() {
-		if ch.Name == (xml.Name{Space: NSValidate, Local: "validate"}) {
+		if ch.Name.Local == "validate" && (ch.Name.Space == NSValidate || ch.Name.Space == nsValidateTypo) {
 			if fl.Validate != nil {
 				return Field{}, malformed("XEP-0122", "", "field %q has two <validate/> elements", fl.Var)
 			}
@@ -473,7 +477,8 @@ func (f *Form) Values(v string) []string {
 // Set sets the values of the field with var v, after checking them as
 // Form.Validate does: no more than one value for a single-valued type, a
 // boolean or JID where the type asks for one, one of the options of a list
-// field (unless its validation is open), the XEP-0122 datatype and method.
+// field (unless its validation method is other than basic, which XEP-0122
+// §3.2 makes open), the XEP-0122 datatype and method.
 // It refuses to set a fixed field. On error, the field is left as it was,
 // and the error is a *FieldError, wrapping ErrUnknownField if the form has
 // no field v. Set with no values clears the field.
@@ -582,7 +587,9 @@ func (fl *Field) checkValues(result bool) error {
 				return &FieldError{Var: fl.Var, Reason: "not a JID", Err: err}
 			}
 		case FieldListSingle, FieldListMulti:
-			open := fl.Validate != nil && fl.Validate.Method == MethodOpen
+			// Any method but basic implies open on list fields
+			// (XEP-0122 §3.2).
+			open := fl.Validate != nil && fl.Validate.Method != "" && fl.Validate.Method != MethodBasic
 			if !open && len(fl.Options) > 0 && !slices.ContainsFunc(fl.Options, func(o Option) bool { return o.Value == v }) {
 				return &FieldError{Var: fl.Var, Reason: fmt.Sprintf("%q is not one of the options", v)}
 			}

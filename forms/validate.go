@@ -12,6 +12,10 @@ import (
 	"github.com/gojabber/xmpp"
 )
 
+// nsValidateTypo is the namespace of an example of XEP-0122 §4.2, with a
+// typo that implementations have copied; Parse takes it for NSValidate.
+const nsValidateTypo = "http://jabber.org/protocols/xdata-validate"
+
 // Validation methods of XEP-0122 §3.2. The empty Method is basic, the
 // default.
 const (
@@ -23,7 +27,7 @@ const (
 
 // Datatypes of XEP-0122 §3.1 (from XML Schema Part 2) that Form.Validate
 // checks. Other datatypes, such as the user-defined ones with the x: prefix
-// (§3.3), are accepted as strings.
+// (§3.1), are validated as xs:string (§4.1).
 const (
 	DatatypeAnyURI   = "xs:anyURI"
 	DatatypeBoolean  = "xs:boolean"
@@ -54,14 +58,14 @@ type Validation struct {
 	// the datatype; either may be "" for no bound. They must be "" for
 	// the other methods.
 	Min, Max string
-	// Regex is the regular expression of MethodRegex, in the syntax of
-	// XML Schema, which matches the whole value. It must be "" for the
-	// other methods. Form.Validate checks the values against an
-	// expression Go's regexp package can compile, and accepts any value
+	// Regex is the regular expression of MethodRegex, a POSIX extended
+	// regular expression (§3.2.4) that must match the whole value. It must
+	// be "" for the other methods. Form.Validate checks the values against
+	// an expression Go's regexp package can compile, and accepts any value
 	// for one it cannot.
 	Regex string
 	// ListMin and ListMax are the bounds of the <list-range/> element of
-	// a multi-valued field (§3.4): its minimum and maximum number of
+	// a multi-valued field (§3.3): its minimum and maximum number of
 	// values, 0 for no bound.
 	ListMin, ListMax int
 }
@@ -69,7 +73,7 @@ type Validation struct {
 func parseValidation(el xmpp.Element) (*Validation, error) {
 	v := &Validation{Datatype: el.Attr("datatype")}
 	for ch := range el.Children() {
-		if ch.Name.Space != NSValidate {
+		if ch.Name.Space != el.Name.Space {
 			continue
 		}
 		switch ch.Name.Local {
@@ -93,6 +97,9 @@ func parseValidation(el xmpp.Element) (*Validation, error) {
 				return nil, err
 			}
 		}
+	}
+	if m := el.Attr("method"); v.Method == "" && (m == MethodBasic || m == MethodOpen) {
+		v.Method = m // the attribute of the example of §4.2
 	}
 	return v, nil
 }
@@ -204,6 +211,7 @@ var (
 	reDate     = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}(Z|[+-][0-9]{2}:[0-9]{2})?$`)
 	reDateTime = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
 	reTime     = regexp.MustCompile(`^[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
+	reZone     = regexp.MustCompile(`(Z|[+-][0-9]{2}:[0-9]{2})$`)
 	reLanguage = regexp.MustCompile(`^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$`)
 )
 
@@ -278,7 +286,7 @@ func parseDatatype(dt, s string) (any, error) {
 // parseTime parses s, which the caller has checked, with layout followed by
 // an optional time zone; without one, s is taken as UTC.
 func parseTime(s, layout string) (time.Time, error) {
-	if strings.HasSuffix(s, "Z") || (len(s) > 6 && (s[len(s)-6] == '+' || s[len(s)-6] == '-')) {
+	if reZone.MatchString(s) {
 		return time.Parse(layout+"Z07:00", s)
 	}
 	return time.Parse(layout, s)

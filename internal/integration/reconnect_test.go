@@ -289,7 +289,13 @@ func runFault(t *testing.T, srv *xmpptest.Server, name string) {
 	// Whatever else B might still get would be a duplicate.
 	time.Sleep(500 * time.Millisecond)
 	require.NoError(t, a.client.RequestAck(ctx))
-	require.Empty(t, a.client.Unacked())
+	// Only a dead-link ping written after the <r/> may still wait for its
+	// ack; every message was acknowledged.
+	for _, s := range a.client.Unacked() {
+		if m, ok := s.(*xmpp.Message); ok {
+			t.Errorf("message %q unacknowledged after RequestAck", m.Body)
+		}
+	}
 
 	cutsA, cutsB := a.proxy.Cuts(), b.proxy.Cuts()
 	a.mu.Lock()
