@@ -783,3 +783,61 @@ func TestMUCArchive(t *testing.T) {
 		})
 	}
 }
+
+// TestMUCRoles: voice revoked and granted, moderator and admin granted,
+// and removals: a non-member when the room becomes members-only (322), a
+// member whose membership is revoked in a members-only room (321).
+func TestMUCRoles(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice, bob, carol := mucLogin(t, srv, "muclalice", nil, nil), mucLogin(t, srv, "muclbob", nil, nil), mucLogin(t, srv, "muclcarol", nil, nil)
+			room := mucRoom(srv, "roles")
+			ar := mucCreate(t, alice, room, "Alice")
+			br, err := bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+			require.NoError(t, err)
+			cr, err := carol.rooms.Join(testCtx(t), carol.c, room, "Carol", nil)
+			require.NoError(t, err)
+			selfChanged := func(u *mucUser, what string, ok func(muc.Occupant) bool) {
+				t.Helper()
+				u.waitEvent(t, what, func(e muc.Event) bool { return e.Type == muc.EventChanged && e.Self && ok(e.Occupant) })
+			}
+			require.NoError(t, ar.SetRole(testCtx(t), "Bob", muc.RoleVisitor, "hush"))
+			selfChanged(bob, "voice revoked", func(o muc.Occupant) bool { return o.Role == muc.RoleVisitor })
+			require.NoError(t, ar.SetRole(testCtx(t), "Bob", muc.RoleParticipant, ""))
+			selfChanged(bob, "voice granted", func(o muc.Occupant) bool { return o.Role == muc.RoleParticipant })
+			require.NoError(t, ar.SetRole(testCtx(t), "Bob", muc.RoleModerator, ""))
+			selfChanged(bob, "moderator", func(o muc.Occupant) bool { return o.Role == muc.RoleModerator })
+			mods, err := ar.Roles(testCtx(t), muc.RoleModerator)
+			require.NoError(t, err)
+			require.Contains(t, nicksOf(mods), "Bob")
+			require.NoError(t, ar.SetAffiliation(testCtx(t), bob.c.JID(), muc.AffiliationAdmin, ""))
+			selfChanged(bob, "admin", func(o muc.Occupant) bool { return o.Affiliation == muc.AffiliationAdmin })
+			require.Equal(t, muc.AffiliationAdmin, br.Self().Affiliation)
+
+			// Members-only: carol, no member, is removed (322).
+			require.NoError(t, ar.Configure(testCtx(t), func(f *forms.Form) error {
+				return f.SetBool("muc#roomconfig_membersonly", true)
+			}))
+			e := carol.waitEvent(t, "removed", func(e muc.Event) bool { return e.Type == muc.EventRemoved && e.Self })
+			require.Contains(t, e.Codes, muc.StatusMembersOnly)
+			require.False(t, cr.Joined())
+
+			// Bob's affiliation revoked in a members-only room (321).
+			require.NoError(t, ar.SetAffiliation(testCtx(t), bob.c.JID(), muc.AffiliationNone, "bye"))
+			e = bob.waitEvent(t, "removed", func(e muc.Event) bool { return e.Type == muc.EventRemoved && e.Self })
+			require.Contains(t, e.Codes, muc.StatusAffiliation)
+			require.False(t, br.Joined())
+		})
+	}
+}
+
+func nicksOf(items []muc.Item) []string {
+	var n []string
+	for _, it := range items {
+		n = append(n, it.Nick)
+	}
+	return n
+}
