@@ -2,7 +2,6 @@ package muc_test
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -249,4 +248,3 @@ func TestMalformedRoomStanzas(t *testing.T) {
 	require.True(t, j.r.Joined())
 }
 
-var _ = errors.Is
