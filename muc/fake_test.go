@@ -247,4 +247,3 @@ func TestMalformedRoomStanzas(t *testing.T) {
 	require.Equal(t, 2, errs)
 	require.True(t, j.r.Joined())
 }
-
