@@ -35,6 +35,13 @@
 // XEP-0359), private messages, errors and invitations (mediated, §7.8.2,
 // and direct, XEP-0249).
 //
+// A kick, a ban, a removal (including a service shutdown, 332) or the
+// destruction of the room ends the user's stay: the event has Self set,
+// the Room's calls return ErrNotJoined, and the Manager never rejoins such
+// a room by itself; the application may Join it again. Only a room the
+// user lost without being told (a new stream, a silent eviction found by
+// a self-ping, below) is rejoined automatically.
+//
 // # Surviving the network
 //
 // With xmpp.Options.Reconnect, pass the session's status changes to

@@ -33,7 +33,13 @@ const (
 	EventBanned
 	// EventRemoved: an occupant was removed because of an affiliation
 	// change (321), because the room became members-only (322), or
-	// because the service is shutting down (332); Codes says which.
+	// because the service is shutting down (332); Codes says which, and
+	// Reason gives the service's reason, if any. With Self, the user is
+	// no longer in the room, as after EventKicked, EventBanned and
+	// EventDestroyed: the Room's calls return ErrNotJoined, and the
+	// Manager forgets it and does not rejoin it, neither after a new
+	// stream nor after a self-ping; call Join again for a new Room (after
+	// a shutdown, once the service is back).
 	EventRemoved
 	// EventDestroyed: the room was destroyed (§10.9); Destroyed tells the
 	// alternate venue, if any. The user is no longer in the room.

@@ -2,6 +2,7 @@ package muc_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -246,4 +247,163 @@ func TestMalformedRoomStanzas(t *testing.T) {
 	}
 	require.Equal(t, 2, errs)
 	require.True(t, j.r.Joined())
+}
+
+// answerRoom makes the fake room answer disco#info with item-not-found
+// and self-pings (XEP-0410) with a result, counting the pings.
+func (ss *session) answerRoom(pings *atomic.Int32) {
+	ss.s.AnswerIQs(func(iq *xmpp.IQ) (string, bool) {
+		switch iq.Payload.Name.Space {
+		case "http://jabber.org/protocol/disco#info":
+			return "<iq type='error' id='" + iq.ID + "' from='" + iq.To.String() + "'><error type='cancel'>" +
+				"<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", true
+		case "urn:xmpp:ping":
+			pings.Add(1)
+			return fake.Result(iq, ""), true
+		}
+		return "", false
+	})
+}
+
+// enter joins the fake room as alice, with bob in it, and returns the
+// Room once Join did.
+func (ss *session) enter(t *testing.T) *muc.Room {
+	t.Helper()
+	ch := ss.join(t.Context(), "alice", nil)
+	ss.expectJoin(t)
+	ss.s.Send(`<presence from='` + roomJID + `/bob' to='alice@example.test/phone'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator'/></x></presence>` +
+		`<presence from='` + roomJID + `/alice' to='alice@example.test/phone'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='member' role='participant'/><status code='110'/></x></presence>` +
+		`<message type='groupchat' from='` + roomJID + `' to='alice@example.test/phone'><subject/></message>`)
+	j := wait(t, ch)
+	require.NoError(t, j.err)
+	return j.r
+}
+
+// noJoin checks that the client sends no presence to the room within d.
+func (ss *session) noJoin(t *testing.T, d time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), d)
+	defer cancel()
+	for {
+		v, err := ss.s.Next(ctx)
+		if err != nil {
+			require.ErrorIs(t, err, context.DeadlineExceeded)
+			return
+		}
+		if p, ok := v.(*xmpp.Presence); ok && p.To.Bare().String() == roomJID {
+			t.Fatalf("client sent a presence to the room after a removal: %+v", p)
+		}
+	}
+}
+
+// The service shuts down (status 332, XEP-0045 §15.6): the user's own
+// unavailable presence, with 110 or found by the nickname, is an
+// EventRemoved with Self, the codes and the reason; the room is no longer
+// joined nor tracked, a call waiting for the room fails with ErrNotJoined,
+// nothing rejoins it (not a self-ping, not a new stream), and Join enters
+// it again as a new Room.
+func TestServiceShutdown(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name  string
+		codes string
+		want  []int
+	}{
+		{"with 110", `<status code='110'/><status code='332'/>`, []int{110, 332}},
+		{"by nickname", `<status code='332'/>`, []int{332}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ss := start(t, &muc.Options{SelfPingInterval: 40 * time.Millisecond})
+			var pings atomic.Int32
+			ss.answerRoom(&pings)
+			r := ss.enter(t)
+			require.True(t, r.Joined())
+			require.Eventually(t, func() bool { return pings.Load() > 0 }, fake.Timeout, 10*time.Millisecond, "self-pings of the silent room")
+
+			// A nickname change in flight when the service goes away.
+			nick := make(chan error, 1)
+			go func() { nick <- r.ChangeNick(t.Context(), "alicia") }()
+			ss.s.Expect(t.Context(), func(v any) bool {
+				p, ok := v.(*xmpp.Presence)
+				return ok && p.To.Resource() == "alicia"
+			})
+
+			ss.s.Send(`<presence type='unavailable' from='` + roomJID + `/alice' to='alice@example.test/phone'><x xmlns='http://jabber.org/protocol/muc#user'>` +
+				`<item affiliation='none' role='none'><reason>maintenance</reason></item>` + tt.codes + `</x></presence>`)
+			var e muc.Event
+			for e = range ss.events {
+				if e.Type != muc.EventJoined && e.Type != muc.EventSubject {
+					break
+				}
+			}
+			require.Equal(t, muc.EventRemoved, e.Type, "event of a 332 presence")
+			require.True(t, e.Self, "EventRemoved.Self")
+			require.Equal(t, tt.want, e.Codes)
+			require.Contains(t, e.Codes, muc.StatusShutdown)
+			require.Equal(t, "maintenance", e.Reason)
+			require.Equal(t, "alice", e.Occupant.Nick)
+			require.Same(t, r, e.Room)
+
+			require.False(t, r.Joined(), "Joined() after a shutdown")
+			_, tracked := ss.rooms.Room(ss.c, xmpp.MustParseJID(roomJID))
+			require.False(t, tracked, "room tracked after a shutdown")
+			require.Empty(t, ss.rooms.Rooms(ss.c))
+			select {
+			case err := <-nick:
+				require.ErrorIs(t, err, muc.ErrNotJoined, "ChangeNick waiting at the shutdown")
+			case <-time.After(2 * fake.Timeout):
+				t.Fatal("ChangeNick did not return after the shutdown")
+			}
+			_, err := r.Send(t.Context(), "anyone?")
+			require.ErrorIs(t, err, muc.ErrNotJoined)
+			require.ErrorIs(t, r.Leave(t.Context(), ""), muc.ErrNotJoined)
+
+			// No automatic rejoin: not after a new stream, not by a
+			// self-ping (a ping already under way may still finish).
+			ss.rooms.HandleStatus(ss.c, xmpp.StatusConnected)
+			ss.noJoin(t, 100*time.Millisecond)
+			before := pings.Load()
+			ss.noJoin(t, 300*time.Millisecond)
+			require.Equal(t, before, pings.Load(), "self-pings of a room the service closed")
+
+			// The application may join again: a new Room.
+			r2 := ss.enter(t)
+			require.NotSame(t, r, r2)
+			require.True(t, r2.Joined())
+			require.False(t, r.Joined())
+		})
+	}
+}
+
+// The service shuts down while the user is joining: the unavailable self
+// presence (110, 332) ends Join with an error wrapping ErrNotJoined at
+// once, not at the timeout; the room is not tracked and no event tells of
+// a room Join did not return.
+func TestJoinShutdown(t *testing.T) {
+	t.Parallel()
+	ss := start(t, nil)
+	ss.answerDisco()
+	ctx, cancel := context.WithTimeout(t.Context(), fake.Timeout)
+	defer cancel()
+	ch := ss.join(ctx, "alice", nil)
+	ss.expectJoin(t)
+	ss.s.Send(`<presence from='` + roomJID + `/bob' to='alice@example.test/phone'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='owner' role='moderator'/></x></presence>` +
+		`<presence type='unavailable' from='` + roomJID + `/alice' to='alice@example.test/phone'><x xmlns='http://jabber.org/protocol/muc#user'>` +
+		`<item affiliation='none' role='none'/><status code='110'/><status code='332'/></x></presence>`)
+	j := wait(t, ch)
+	require.ErrorIs(t, j.err, muc.ErrNotJoined, "Join during a shutdown")
+	require.NotErrorIs(t, j.err, muc.ErrNoAnswer, "Join ended by the shutdown, not the timeout")
+	require.Nil(t, j.r)
+	_, tracked := ss.rooms.Room(ss.c, xmpp.MustParseJID(roomJID))
+	require.False(t, tracked)
+	// No event tells of the removal.
+	for {
+		select {
+		case e := <-ss.events:
+			require.NotEqual(t, muc.EventRemoved, e.Type, "event of a Join that failed")
+		case <-time.After(200 * time.Millisecond):
+			return
+		}
+	}
 }

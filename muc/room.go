@@ -207,9 +207,12 @@ func (r *Room) Joined() bool {
 //
 // A refused join is a *JoinError, matching the sentinel of its condition:
 // ErrNickConflict, ErrNotAuthorized, ErrMembersOnly, ErrBanned,
-// ErrRoomNotFound, ErrCreationNotAllowed or ErrRoomFull. A room that does
-// not answer before ctx ends (or Options.Timeout) is an error wrapping
-// ErrNoAnswer and the context's error. Join may be called from a handler.
+// ErrRoomNotFound, ErrCreationNotAllowed or ErrRoomFull. A room that
+// removes the user before confirming the join (an unavailable presence
+// with status 110, as from a service shutting down, 332) is an error
+// wrapping ErrNotJoined. A room that does not answer before ctx ends (or
+// Options.Timeout) is an error wrapping ErrNoAnswer and the context's
+// error. Join may be called from a handler.
 func (m *Manager) Join(ctx context.Context, s xmpp.Session, room xmpp.JID, nick string, opts *JoinOptions) (*Room, error) {
 	var o JoinOptions
 	if opts != nil {
@@ -304,6 +307,10 @@ func (r *Room) enter(ctx context.Context, h *History) error {
 			return true, &JoinError{Room: r.jid, Nick: nick, Err: stanzaError(p.Error)}
 		case p.Type == xmpp.PresenceAvailable && x != nil && hasCode(x.codes, StatusSelf):
 			return true, nil
+		case p.Type == xmpp.PresenceUnavailable && x != nil && hasCode(x.codes, StatusSelf):
+			// Removed before the join completed, as by a service
+			// shutting down (332).
+			return true, fmt.Errorf("%w: %s removed the user while joining, status %v", ErrNotJoined, r.jid, x.codes)
 		}
 		return false, nil
 	})
@@ -494,6 +501,9 @@ func (r *Room) presenceEvents(p *xmpp.Presence, x *userX) []Event {
 		delete(r.occupants, nick)
 		delete(r.stale, nick)
 		ev.Occupant = prev
+		if self && r.state == stateJoining {
+			return nil // removed before the join completed: Join returns it
+		}
 		switch {
 		case hasCode(codes, StatusNickChanged) && item.Nick != "":
 			ev.Type, ev.NewNick = EventNickChanged, item.Nick
@@ -522,7 +532,7 @@ func (r *Room) presenceEvents(p *xmpp.Presence, x *userX) []Event {
 		default:
 			ev.Type = EventLeft
 		}
-		if self && r.state != stateJoining {
+		if self {
 			r.state = stateGone
 		}
 		return []Event{ev}

@@ -841,3 +841,75 @@ func nicksOf(items []muc.Item) []string {
 	}
 	return n
 }
+
+// TestMUCOwner: owner status granted and revoked (XEP-0045 §10.3, §10.4).
+// Bob, an admin, is made an owner, then an admin again; carol, another
+// occupant, sees each change as an EventChanged with the new affiliation
+// and the old one in Previous; the owner list has bob only while he is
+// one, and only then may he fetch the room's configuration.
+func TestMUCOwner(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			alice, bob, carol := mucLogin(t, srv, "mucoalice", nil, nil), mucLogin(t, srv, "mucobob", nil, nil), mucLogin(t, srv, "mucocarol", nil, nil)
+			room := mucRoom(srv, "owner")
+			ar := mucCreate(t, alice, room, "Alice")
+			br, err := bob.rooms.Join(testCtx(t), bob.c, room, "Bob", nil)
+			require.NoError(t, err)
+			cr, err := carol.rooms.Join(testCtx(t), carol.c, room, "Carol", nil)
+			require.NoError(t, err)
+			bobChanged := func(what string, aff muc.Affiliation) muc.Event {
+				t.Helper()
+				return carol.waitEvent(t, what, func(e muc.Event) bool {
+					return e.Type == muc.EventChanged && !e.Self && e.Occupant.Nick == "Bob" && e.Occupant.Affiliation == aff
+				})
+			}
+			owners := func() []xmpp.JID {
+				t.Helper()
+				items, err := ar.Affiliations(testCtx(t), muc.AffiliationOwner)
+				require.NoError(t, err, "Affiliations(owner)")
+				var js []xmpp.JID
+				for _, it := range items {
+					js = append(js, it.JID.Bare())
+				}
+				return js
+			}
+
+			require.NoError(t, ar.SetAffiliation(testCtx(t), bob.c.JID(), muc.AffiliationAdmin, ""))
+			bobChanged("bob made admin", muc.AffiliationAdmin)
+			_, err = br.Config(testCtx(t))
+			require.ErrorIs(t, err, xmpp.ErrForbidden, "Config() by an admin")
+
+			// Granted (§10.3): admin → owner.
+			require.NoError(t, ar.SetAffiliation(testCtx(t), bob.c.JID(), muc.AffiliationOwner, "co-owner"))
+			e := bobChanged("bob made owner", muc.AffiliationOwner)
+			require.Equal(t, muc.AffiliationAdmin, e.Previous.Affiliation, "carol: Bob's previous affiliation")
+			require.Equal(t, muc.RoleModerator, e.Occupant.Role, "carol: an owner's role")
+			o, ok := cr.Occupant("Bob")
+			require.True(t, ok)
+			require.Equal(t, muc.AffiliationOwner, o.Affiliation, "carol's Room: Bob's affiliation")
+			bob.waitEvent(t, "own owner status", func(e muc.Event) bool {
+				return e.Type == muc.EventChanged && e.Self && e.Occupant.Affiliation == muc.AffiliationOwner
+			})
+			require.Equal(t, muc.AffiliationOwner, br.Self().Affiliation)
+			require.ElementsMatch(t, []xmpp.JID{alice.c.JID().Bare(), bob.c.JID().Bare()}, owners(), "owners")
+			_, err = br.Config(testCtx(t))
+			require.NoError(t, err, "Config() by an owner")
+
+			// Revoked (§10.4): owner → admin.
+			require.NoError(t, ar.SetAffiliation(testCtx(t), bob.c.JID(), muc.AffiliationAdmin, ""))
+			e = bobChanged("bob admin again", muc.AffiliationAdmin)
+			require.Equal(t, muc.AffiliationOwner, e.Previous.Affiliation, "carol: Bob's previous affiliation")
+			bob.waitEvent(t, "own owner status revoked", func(e muc.Event) bool {
+				return e.Type == muc.EventChanged && e.Self && e.Occupant.Affiliation == muc.AffiliationAdmin
+			})
+			require.Equal(t, muc.AffiliationAdmin, br.Self().Affiliation)
+			require.True(t, br.Joined(), "bob stays in the room")
+			require.Equal(t, []xmpp.JID{alice.c.JID().Bare()}, owners(), "owners after the revocation")
+			_, err = br.Config(testCtx(t))
+			require.ErrorIs(t, err, xmpp.ErrForbidden, "Config() by a former owner")
+		})
+	}
+}
