@@ -97,6 +97,7 @@ modules_enabled = {
   "server_contact_info"; -- XEP-0157 addresses, an XEP-0128 form in disco#info
   "posix";
   "admin_shell"; -- 'prosodyctl shell' over a unix socket in data_path
+  "adhoc"; "admin_adhoc"; -- XEP-0050 commands, XEP-0133 admin commands for the admin
 }
 -- no federation, no HTTP: nothing listens on 5269/5280, nothing dials out
 modules_disabled = { "s2s"; "dialback"; "s2s_auth_certs"; "http"; "bosh"; "websocket"; }
