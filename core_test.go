@@ -606,8 +606,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 func TestWatchConsumesOnReader(t *testing.T) {
 	t.Parallel()
 	mux := NewMux()
-	var mine atomic.Int32
+	var mine, offered atomic.Int32
 	mux.Watch(func(_ Session, m *Message) bool {
+		offered.Add(1)
 		if m.Body == "mine" {
 			mine.Add(1)
 			return true
@@ -625,6 +626,7 @@ func TestWatchConsumesOnReader(t *testing.T) {
 	})
 	require.Equal(t, "yours", <-got)
 	require.EqualValues(t, 1, mine.Load())
+	require.EqualValues(t, 2, offered.Load(), "each message offered once")
 	require.EqualValues(t, 2, c.StreamManagement().Inbound)
 }
 

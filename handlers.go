@@ -213,16 +213,10 @@ func (c *Client) watched(m *Message) (consumed bool) {
 // watchedPresence runs the Handler's WatchPresence, if it has one (see
 // Watcher), and reports whether it consumed p.
 func (c *Client) watchedPresence(p *Presence) (consumed bool) {
-	if c.watcher == nil {
-		return false
+	if c.watcher != nil {
+		c.protect("WatchPresence", func() { consumed = c.watcher.WatchPresence(c, p) })
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			c.opts.panicLogger.Error("xmpp: handler panicked", "handler", "WatchPresence", "panic", r, "stack", string(debug.Stack()))
-			consumed = false
-		}
-	}()
-	return c.watcher.WatchPresence(c, p)
+	return consumed
 }
 
 // enqueue hands a stanza read on l to the handler goroutine, without
