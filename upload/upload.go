@@ -153,6 +153,7 @@ func (o *Options) httpClient(s xmpp.Session) (*http.Client, func(), error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	tr.WriteBufferSize = 64 << 10
 	insecure := o.InsecureAllowHTTP
 	c := &http.Client{
 		Transport: tr,

@@ -10,12 +10,20 @@ prints "READY <full JID>" on stdout. Then, by MODE:
                 pings with a result, until stdin is closed or it is killed.
   send TO N     sends N chat messages to TO (bodies: see send_body), prints
                 "SENT N", closes the stream and exits 0.
+  fetch         for every chat message with an XEP-0066 out-of-band link
+                (slixmpp's xep_0066 plugin), GETs the URL over HTTPS with
+                the certificate verified against CAFILE and prints
+                "FETCHED INLINE SIZE SHA256" (INLINE is 1 when the body is
+                the URL) or "FETCHFAILED reason"; runs until stdin is closed.
 
 Errors (failed login, TLS or connection failure, a timeout) go to stderr and
 exit 1. PEER_DEBUG=1 logs slixmpp's debug output, the XML included, to stderr.
 """
 
 import asyncio
+import hashlib
+import ssl
+import urllib.request
 import logging
 import os
 import sys
@@ -43,6 +51,8 @@ class Peer(slixmpp.ClientXMPP):
         self.started = False  # whether session_start fired
         self.finished = asyncio.Future()
         self.register_plugin("xep_0199")  # XMPP Ping: answers pings
+        self.register_plugin("xep_0066")  # Out of Band Data: msg["oob"]
+        self.cafile = None
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
@@ -82,6 +92,19 @@ class Peer(slixmpp.ClientXMPP):
     def on_message(self, msg):
         if self.mode == "echo" and msg["type"] == "chat" and msg["body"]:
             msg.reply(self.args[0] + msg["body"]).send()
+        if self.mode == "fetch" and msg["type"] == "chat" and msg["oob"]["url"]:
+            url = msg["oob"]["url"]
+            inline = 1 if msg["body"].strip() == url else 0
+            asyncio.get_event_loop().run_in_executor(None, self.fetch, url, inline)
+
+    def fetch(self, url, inline):
+        try:
+            ctx = ssl.create_default_context(cafile=self.cafile)
+            with urllib.request.urlopen(url, context=ctx, timeout=20) as r:
+                data = r.read()
+            print("FETCHED %d %d %s" % (inline, len(data), hashlib.sha256(data).hexdigest()), flush=True)
+        except Exception as e:  # reported to the test, which fails
+            print("FETCHFAILED %r" % e, flush=True)
 
 
 def watch_stdin(loop, peer):
@@ -96,7 +119,7 @@ def main():
         return 2
     jid, password, host, port, cafile, mode = sys.argv[1:7]
     args = sys.argv[7:]
-    if (mode, len(args)) not in (("echo", 1), ("send", 2)):
+    if (mode, len(args)) not in (("echo", 1), ("send", 2), ("fetch", 0)):
         print("peer: bad mode or arguments: %s %s" % (mode, args), file=sys.stderr)
         return 2
     level = logging.DEBUG if os.environ.get("PEER_DEBUG") == "1" else logging.WARNING
@@ -106,8 +129,9 @@ def main():
     asyncio.set_event_loop(loop)
     peer = Peer(jid, password, host, int(port), mode, args)
     peer.ca_certs = cafile
+    peer.cafile = cafile
     peer.connect(address=(host, int(port)))
-    if mode == "echo":
+    if mode in ("echo", "fetch"):
         threading.Thread(target=watch_stdin, args=(loop, peer), daemon=True).start()
         timeout = None
     else:
