@@ -995,6 +995,9 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 		c.forget(req.ID, p)
 		return nil, err
 	}
+	// Written now: a reader paused past twice the handler queue bound must
+	// see this request too, to fail it rather than leave it waiting.
+	signal(c.wake)
 	select {
 	case r := <-p.ch:
 		return iqResult(r)

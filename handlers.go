@@ -69,6 +69,10 @@ func (c *Client) readStanzas(l *link) (err error) {
 			}
 			c.enqueue(l, s)
 		case *Presence:
+			if c.watchedPresence(s) {
+				smCount(l)
+				continue
+			}
 			c.enqueue(l, s)
 		case *Element:
 			if l.sm != nil && s.Name.Space == nsSM {
@@ -204,6 +208,21 @@ func (c *Client) watched(m *Message) (consumed bool) {
 		c.protect("WatchMessage", func() { consumed = c.watcher.WatchMessage(c, m) })
 	}
 	return consumed
+}
+
+// watchedPresence runs the Handler's WatchPresence, if it has one (see
+// Watcher), and reports whether it consumed p.
+func (c *Client) watchedPresence(p *Presence) (consumed bool) {
+	if c.watcher == nil {
+		return false
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.opts.panicLogger.Error("xmpp: handler panicked", "handler", "WatchPresence", "panic", r, "stack", string(debug.Stack()))
+			consumed = false
+		}
+	}()
+	return c.watcher.WatchPresence(c, p)
 }
 
 // enqueue hands a stanza read on l to the handler goroutine, without

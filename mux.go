@@ -26,12 +26,13 @@ import (
 // handler getting the session the stanza came on.
 type Mux struct {
 	mu        sync.RWMutex
-	iq        map[iqRoute]IQHandlerFunc      // guarded by mu
-	intercept []func(Session, *Message) bool // guarded by mu
-	watch     []func(Session, *Message) bool // guarded by mu
-	messages  []func(Session, *Message)      // guarded by mu
-	presences []func(Session, *Presence)     // guarded by mu
-	features  []string                       // sorted, no duplicates; guarded by mu
+	iq        map[iqRoute]IQHandlerFunc       // guarded by mu
+	intercept []func(Session, *Message) bool  // guarded by mu
+	watch     []func(Session, *Message) bool  // guarded by mu
+	watchP    []func(Session, *Presence) bool // guarded by mu
+	messages  []func(Session, *Message)       // guarded by mu
+	presences []func(Session, *Presence)      // guarded by mu
+	features  []string                        // sorted, no duplicates; guarded by mu
 }
 
 // IQHandlerFunc answers an IQ request that arrived on the session s; see
@@ -113,6 +114,32 @@ func (m *Mux) WatchMessage(s Session, msg *Message) bool {
 	m.mu.RUnlock()
 	for _, f := range fs {
 		if f(s, msg) {
+			return true
+		}
+	}
+	return false
+}
+
+// WatchPresences is Watch for presences: f sees every inbound presence on
+// the session's reader goroutine, before the presence handlers, and
+// consumes it by returning true. f must be quick and never block. Feature
+// packages use it for the presences a blocking call collects (a MUC join),
+// so that the call works from a handler too.
+func (m *Mux) WatchPresences(f func(s Session, p *Presence) (consumed bool)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.watchP = append(m.watchP, f)
+}
+
+// WatchPresence runs the functions
+// registered with WatchPresences until one consumes p; it implements
+// [Watcher].
+func (m *Mux) WatchPresence(s Session, p *Presence) bool {
+	m.mu.RLock()
+	fs := m.watchP
+	m.mu.RUnlock()
+	for _, f := range fs {
+		if f(s, p) {
 			return true
 		}
 	}

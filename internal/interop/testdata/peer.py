@@ -15,6 +15,14 @@ prints "READY <full JID>" on stdout. Then, by MODE:
                 the certificate verified against CAFILE and prints
                 "FETCHED INLINE SIZE SHA256" (INLINE is 1 when the body is
                 the URL) or "FETCHFAILED reason"; runs until stdin is closed.
+  muc ROOM NICK joins the MUC room ROOM as NICK (XEP-0045, no history) and
+                prints "JOINED NICK" on its own presence; then prints
+                "MSG nick body" for each groupchat message, "SUBJECT text"
+                for each subject, "PRESENCE nick type codes" for occupant
+                presences, "KICKED reason" when kicked; and runs the
+                commands it reads on stdin, one a line: "say TEXT" sends
+                TEXT to the room, "nick NEW" changes its nickname. Closing
+                stdin logs it out.
 
 Errors (failed login, TLS or connection failure, a timeout) go to stderr and
 exit 1. PEER_DEBUG=1 logs slixmpp's debug output, the XML included, to stderr.
@@ -53,6 +61,11 @@ class Peer(slixmpp.ClientXMPP):
         self.register_plugin("xep_0199")  # XMPP Ping: answers pings
         self.register_plugin("xep_0066")  # Out of Band Data: msg["oob"]
         self.cafile = None
+        if mode == "muc":
+            self.register_plugin("xep_0045")
+            self.add_event_handler("groupchat_message", self.on_groupchat)
+            self.add_event_handler("groupchat_subject", self.on_subject)
+            self.add_event_handler("groupchat_presence", self.on_muc_presence)
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
@@ -88,6 +101,35 @@ class Peer(slixmpp.ClientXMPP):
             print("SENT %d" % n, flush=True)
             self.result = 0
             self.disconnect()  # flushes the send queue first
+        elif self.mode == "muc":
+            self.plugin["xep_0045"].join_muc(slixmpp.JID(self.args[0]), self.args[1], maxhistory="0")
+
+    def on_groupchat(self, msg):
+        if msg["body"]:
+            print("MSG %s %s" % (msg["from"].resource, msg["body"]), flush=True)
+
+    def on_subject(self, msg):
+        print("SUBJECT %s" % msg["subject"], flush=True)
+
+    def on_muc_presence(self, pr):
+        codes = sorted(int(c) for c in pr["muc"]["status_codes"])
+        nick = pr["from"].resource
+        if 110 in codes and pr["type"] == "unavailable" and 307 in codes:
+            print("KICKED %s" % pr["muc"]["item"]["reason"], flush=True)
+        elif 110 in codes and pr["type"] != "unavailable":
+            print("JOINED %s" % nick, flush=True)
+        print("PRESENCE %s %s %s" % (nick, pr["type"], ",".join(map(str, codes))), flush=True)
+
+    def command(self, line):
+        """Runs a command line of muc mode (on the event loop)."""
+        verb, _, arg = line.partition(" ")
+        room = self.args[0]
+        if verb == "say":
+            self.send_message(mto=room, mbody=arg, mtype="groupchat")
+        elif verb == "nick":
+            self.send_presence(pto="%s/%s" % (room, arg))
+        else:
+            print("peer: unknown command %r" % line, file=sys.stderr, flush=True)
 
     def on_message(self, msg):
         if self.mode == "echo" and msg["type"] == "chat" and msg["body"]:
@@ -108,8 +150,11 @@ class Peer(slixmpp.ClientXMPP):
 
 
 def watch_stdin(loop, peer):
-    """Ends the session when stdin is closed: the test's way of saying stop."""
-    sys.stdin.read()
+    """Ends the session when stdin is closed: the test's way of saying stop.
+    In muc mode, each line read before is a command."""
+    for line in sys.stdin:
+        if peer.mode == "muc" and line.strip():
+            loop.call_soon_threadsafe(peer.command, line.rstrip("\n"))
     loop.call_soon_threadsafe(peer.disconnect)
 
 
@@ -119,7 +164,7 @@ def main():
         return 2
     jid, password, host, port, cafile, mode = sys.argv[1:7]
     args = sys.argv[7:]
-    if (mode, len(args)) not in (("echo", 1), ("send", 2), ("fetch", 0)):
+    if (mode, len(args)) not in (("echo", 1), ("send", 2), ("fetch", 0), ("muc", 2)):
         print("peer: bad mode or arguments: %s %s" % (mode, args), file=sys.stderr)
         return 2
     level = logging.DEBUG if os.environ.get("PEER_DEBUG") == "1" else logging.WARNING
@@ -131,7 +176,7 @@ def main():
     peer.ca_certs = cafile
     peer.cafile = cafile
     peer.connect(address=(host, int(port)))
-    if mode in ("echo", "fetch"):
+    if mode in ("echo", "fetch", "muc"):
         threading.Thread(target=watch_stdin, args=(loop, peer), daemon=True).start()
         timeout = None
     else:
