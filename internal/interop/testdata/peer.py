@@ -15,6 +15,11 @@ prints "READY <full JID>" on stdout. Then, by MODE:
   adhoc-run TO  runs the commands "echo" and "convert" of examples/adhocbot at
                 TO with XEP-0050, printing a line per step (see run_adhoc), then
                 exits 0.
+  fetch         for every chat message with an XEP-0066 out-of-band link
+                (slixmpp's xep_0066 plugin), GETs the URL over HTTPS with
+                the certificate verified against CAFILE and prints
+                "FETCHED INLINE SIZE SHA256" (INLINE is 1 when the body is
+                the URL) or "FETCHFAILED reason"; runs until stdin is closed.
   muc ROOM NICK joins the MUC room ROOM as NICK (XEP-0045, no history) and
                 prints "JOINED NICK" on its own presence; then prints
                 "MSG nick body" for each groupchat message, "SUBJECT text"
@@ -29,6 +34,9 @@ exit 1. PEER_DEBUG=1 logs slixmpp's debug output, the XML included, to stderr.
 """
 
 import asyncio
+import hashlib
+import ssl
+import urllib.request
 import logging
 import os
 import sys
@@ -61,6 +69,8 @@ class Peer(slixmpp.ClientXMPP):
             self.register_plugin("xep_0004")
             self.register_plugin("xep_0030")
             self.register_plugin("xep_0050")
+        self.register_plugin("xep_0066")  # Out of Band Data: msg["oob"]
+        self.cafile = None
         if mode == "muc":
             self.register_plugin("xep_0045")
             self.add_event_handler("groupchat_message", self.on_groupchat)
@@ -219,6 +229,19 @@ class Peer(slixmpp.ClientXMPP):
     def on_message(self, msg):
         if self.mode == "echo" and msg["type"] == "chat" and msg["body"]:
             msg.reply(self.args[0] + msg["body"]).send()
+        if self.mode == "fetch" and msg["type"] == "chat" and msg["oob"]["url"]:
+            url = msg["oob"]["url"]
+            inline = 1 if msg["body"].strip() == url else 0
+            asyncio.get_event_loop().run_in_executor(None, self.fetch, url, inline)
+
+    def fetch(self, url, inline):
+        try:
+            ctx = ssl.create_default_context(cafile=self.cafile)
+            with urllib.request.urlopen(url, context=ctx, timeout=20) as r:
+                data = r.read()
+            print("FETCHED %d %d %s" % (inline, len(data), hashlib.sha256(data).hexdigest()), flush=True)
+        except Exception as e:  # reported to the test, which fails
+            print("FETCHFAILED %r" % e, flush=True)
 
 
 def watch_stdin(loop, peer):
@@ -236,7 +259,7 @@ def main():
         return 2
     jid, password, host, port, cafile, mode = sys.argv[1:7]
     args = sys.argv[7:]
-    if (mode, len(args)) not in (("echo", 1), ("send", 2), ("muc", 2), ("adhoc-bot", 0), ("adhoc-run", 1)):
+    if (mode, len(args)) not in (("echo", 1), ("send", 2), ("fetch", 0), ("muc", 2), ("adhoc-bot", 0), ("adhoc-run", 1)):
         print("peer: bad mode or arguments: %s %s" % (mode, args), file=sys.stderr)
         return 2
     level = logging.DEBUG if os.environ.get("PEER_DEBUG") == "1" else logging.WARNING
@@ -246,8 +269,9 @@ def main():
     asyncio.set_event_loop(loop)
     peer = Peer(jid, password, host, int(port), mode, args)
     peer.ca_certs = cafile
+    peer.cafile = cafile
     peer.connect(address=(host, int(port)))
-    if mode in ("echo", "muc", "adhoc-bot"):
+    if mode in ("echo", "fetch", "muc", "adhoc-bot"):
         threading.Thread(target=watch_stdin, args=(loop, peer), daemon=True).start()
         timeout = None
     else:
