@@ -407,6 +407,10 @@ type link struct {
 	// handler queue is full; the link is not silent then, only unread.
 	paused atomic.Bool
 
+	// goodbye is the unavailable presence Close wrote on this link, which is
+	// never handed to OnUnacked.
+	goodbye atomic.Pointer[Presence]
+
 	// resumed is set for a link that resumed a stream; immutable.
 	resumed bool
 	// asked is set when the client wrote something the server must answer
@@ -906,10 +910,18 @@ func (c *Client) writeOn(l *link, s Stanza, p *pendingIQ, force bool) error {
 		c.mu.Unlock()
 	}
 	err := c.encodeStanza(l, s, force)
-	if err != nil && p != nil {
-		c.mu.Lock()
-		p.on = nil
-		c.mu.Unlock()
+	if p != nil {
+		if err != nil {
+			c.mu.Lock()
+			p.on = nil
+			c.mu.Unlock()
+		} else {
+			// Written now: a reader paused past twice the handler queue
+			// bound must look again, to fail this request rather than
+			// leave it waiting (it may have been queued while
+			// reconnecting, and flushed after the reader started).
+			signal(c.wake)
+		}
 	}
 	return err
 }
@@ -995,9 +1007,6 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 		c.forget(req.ID, p)
 		return nil, err
 	}
-	// Written now: a reader paused past twice the handler queue bound must
-	// see this request too, to fail it rather than leave it waiting.
-	signal(c.wake)
 	select {
 	case r := <-p.ch:
 		return iqResult(r)
@@ -1104,6 +1113,7 @@ func (c *Client) Close() error {
 				l.conn.SetWriteDeadline(deadline)
 				if c.available.Swap(false) {
 					unavailable := &Presence{Type: PresenceUnavailable}
+					l.goodbye.Store(unavailable)
 					if err := c.encodeStanza(l, unavailable, true); err != nil {
 						c.log.Debug("xmpp: writing unavailable presence", "err", err)
 					}

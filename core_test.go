@@ -692,3 +692,57 @@ func TestHandlerSendIQOverflowFromHandler(t *testing.T) {
 	}
 	require.Eventually(t, func() bool { return handled.Load() == n }, 10*time.Second, 5*time.Millisecond)
 }
+
+// However far behind the handlers are, each message is offered to the
+// Watch functions once (on the reader goroutine), not again by OnMessage.
+func TestWatchOnceUnderBacklog(t *testing.T) {
+	t.Parallel()
+	const n = 3000
+	mux := NewMux()
+	var offered, handled atomic.Int32
+	mux.Watch(func(Session, *Message) bool { offered.Add(1); return false })
+	block := make(chan struct{})
+	mux.HandleMessage(func(Session, *Message) {
+		<-block
+		handled.Add(1)
+	})
+	opts := testOptions(t)
+	opts.Handler = mux
+	connect(t, opts, func(s *fakeServer) {
+		s.login()
+		var b strings.Builder
+		for i := range n {
+			fmt.Fprintf(&b, "<message from='bob@example.test/x'><body>%d</body></message>", i)
+		}
+		s.send(b.String())
+		s.closeStream()
+	})
+	require.Eventually(t, func() bool { return offered.Load() == n }, 10*time.Second, 5*time.Millisecond)
+	close(block)
+	require.Eventually(t, func() bool { return handled.Load() == n }, 10*time.Second, 5*time.Millisecond)
+	require.EqualValues(t, n, offered.Load())
+}
+
+// After Close, a server that answers </stream:stream> has read everything:
+// OnUnacked is not told of stanzas it never acknowledged, nor of Close's
+// own unavailable presence.
+func TestCleanCloseHandsNothingOver(t *testing.T) {
+	t.Parallel()
+	st := newStatusLog()
+	d := &dialer{t: t, scripts: []func(*fakeServer){func(s *fakeServer) {
+		s.smLogin(enabledResumable("clean"))
+		s.closeStream() // reads (never acks) until the client's end, answers it
+	}}}
+	opts := reconnectOptions(t, d, st)
+	opts.StreamManagement = true
+	var handed atomic.Int32
+	opts.Reconnect.OnUnacked = func(_ *Client, ss []Stanza) { handed.Add(int32(len(ss))) }
+	c, err := Dial(testCtx(t), testJID, testPassword, opts)
+	require.NoError(t, err)
+	require.NoError(t, c.Send(testCtx(t), &Presence{}))
+	require.NoError(t, c.Send(testCtx(t), chatTo("hi")))
+	require.Len(t, c.Unacked(), 2)
+	require.NoError(t, c.Close())
+	st.await(t, StatusClosed)
+	require.Zero(t, handed.Load(), "stanzas handed to OnUnacked after a clean close")
+}

@@ -33,56 +33,6 @@ type Mux struct {
 	messages  []func(Session, *Message)       // guarded by mu
 	presences []func(Session, *Presence)      // guarded by mu
 	features  []string                        // sorted, no duplicates; guarded by mu
-
-	// offered holds the stanzas the Watch functions saw on a session's
-	// reader goroutine and left, so that OnMessage and OnPresence do not
-	// offer them again.
-	offered offeredSet
-}
-
-// offeredSet is a bounded set of stanzas: when full, the oldest is
-// forgotten (and would be offered to the Watch functions a second time).
-// It holds a stanza only from its WatchMessage or WatchPresence to its
-// OnMessage or OnPresence, except for those a wrapping Handler never passes
-// on, which is why it is bounded.
-type offeredSet struct {
-	mu   sync.Mutex
-	slot map[Stanza]int // the index in ring
-	ring []Stanza
-	next int
-}
-
-const maxOffered = 1024
-
-func (o *offeredSet) add(s Stanza) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.slot == nil {
-		o.slot = make(map[Stanza]int)
-	}
-	if len(o.ring) < maxOffered {
-		o.slot[s] = len(o.ring)
-		o.ring = append(o.ring, s)
-		return
-	}
-	if old := o.ring[o.next]; old != nil {
-		delete(o.slot, old)
-	}
-	o.ring[o.next] = s
-	o.slot[s] = o.next
-	o.next = (o.next + 1) % maxOffered
-}
-
-// take reports whether s was in the set, and removes it.
-func (o *offeredSet) take(s Stanza) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	i, ok := o.slot[s]
-	if ok {
-		delete(o.slot, s)
-		o.ring[i] = nil
-	}
-	return ok
 }
 
 // IQHandlerFunc answers an IQ request that arrived on the session s; see
@@ -150,8 +100,7 @@ func (m *Mux) InterceptMessage(f func(s Session, msg *Message) (consumed bool)) 
 // and OnMessage and OnPresence run the Watch functions first instead, on
 // the handler goroutine; a blocking call made from a handler then waits in
 // vain for them, as without Watch. Either way each stanza is offered to
-// them once (the Mux remembers up to 1,024 it offered on the reader
-// goroutine and has not yet seen in OnMessage or OnPresence).
+// them once: the stanza records which Mux's Watch functions saw it.
 func (m *Mux) Watch(f func(s Session, msg *Message) (consumed bool)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -162,8 +111,8 @@ func (m *Mux) Watch(f func(s Session, msg *Message) (consumed bool)) {
 // consumes msg; it implements [Watcher].
 func (m *Mux) WatchMessage(s Session, msg *Message) bool {
 	consumed, ran := m.watchMessage(s, msg)
-	if ran && !consumed {
-		m.offered.add(msg)
+	if ran {
+		msg.offered = m
 	}
 	return consumed
 }
@@ -196,8 +145,8 @@ func (m *Mux) WatchPresences(f func(s Session, p *Presence) (consumed bool)) {
 // [Watcher].
 func (m *Mux) WatchPresence(s Session, p *Presence) bool {
 	consumed, ran := m.watchPresence(s, p)
-	if ran && !consumed {
-		m.offered.add(p)
+	if ran {
+		p.offered = m
 	}
 	return consumed
 }
@@ -247,7 +196,7 @@ func (m *Mux) Features() []string {
 // Watch), then the interceptors, then, unless one consumed the message,
 // every message handler in order ([Handler]).
 func (m *Mux) OnMessage(s Session, msg *Message) {
-	if !m.offered.take(msg) {
+	if msg.offered != m {
 		if consumed, _ := m.watchMessage(s, msg); consumed {
 			return
 		}
@@ -268,7 +217,7 @@ func (m *Mux) OnMessage(s Session, msg *Message) {
 // OnPresence runs the WatchPresences functions unless they saw p already
 // (see Watch), then every presence handler in order ([Handler]).
 func (m *Mux) OnPresence(s Session, p *Presence) {
-	if !m.offered.take(p) {
+	if p.offered != m {
 		if consumed, _ := m.watchPresence(s, p); consumed {
 			return
 		}

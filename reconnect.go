@@ -248,7 +248,7 @@ func (c *Client) reconnect(l *link, err error) *link {
 			c.log.Info("xmpp: stream not resumed; logging in anew", "err", err)
 			res = nil
 			c.failPending(err)
-			attempt-- // not a failed attempt: try a new session at once
+			attempt-- // not a failed attempt: the next one logs in anew
 		case permanent(err):
 			c.log.Warn("xmpp: reconnecting failed for good", "err", err)
 			c.setCause(err)
@@ -414,10 +414,20 @@ func (c *Client) handOver(stanzas []Stanza) {
 // are left out (and logged).
 func (c *Client) unsent(l *link) []Stanza {
 	var out []Stanza
-	if sm := l.sm; sm != nil {
+	c.mu.Lock()
+	// After Close, a server that ended the stream in answer to ours has
+	// read all of it (RFC 6120 §4.4): nothing is in doubt.
+	clean := errors.Is(c.cause, ErrClosed) && errors.Is(l.err, errServerClosed)
+	c.mu.Unlock()
+	if sm := l.sm; sm != nil && !clean {
+		goodbye := l.goodbye.Load()
 		sm.mu.Lock()
 		if !sm.lost {
-			out = append(out, sm.unacked...)
+			for _, s := range sm.unacked {
+				if p, ok := s.(*Presence); !ok || p != goodbye { // not Close's own
+					out = append(out, s)
+				}
+			}
 		}
 		sm.mu.Unlock()
 	}

@@ -416,12 +416,13 @@ func newResumeReq(prev *Client, l *link) *resumeReq {
 	if sm == nil || !sm.info.resumable {
 		return nil
 	}
+	jid := prev.JID() // before sm.mu: the lock order is mu, then sm.mu
 	sm.mu.Lock()
 	defer sm.mu.Unlock()
 	if sm.lost {
 		return nil
 	}
-	return &resumeReq{prev: prev, sm: sm, jid: prev.JID(), h: sm.inbound}
+	return &resumeReq{prev: prev, sm: sm, jid: jid, h: sm.inbound}
 }
 
 // Resume reconnects a session that ended with stream management enabled and

@@ -70,6 +70,10 @@ type Message struct {
 	Error *StanzaError
 	// Extensions are the other child elements, in document order.
 	Extensions []Element
+
+	// offered is set once the Watch functions of a Mux have seen the
+	// message (see Mux.Watch), so that they see it once.
+	offered *Mux
 }
 
 // Presence is a <presence/> stanza (RFC 6121 §4).
@@ -86,6 +90,9 @@ type Presence struct {
 	HasPriority bool
 	Error       *StanzaError
 	Extensions  []Element
+
+	// offered is as for Message.
+	offered *Mux
 }
 
 // IQ is an <iq/> stanza (RFC 6120 §8.2.3). A get or set carries exactly one
