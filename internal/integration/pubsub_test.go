@@ -3,9 +3,12 @@ package integration_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -20,8 +23,31 @@ import (
 // psClient is a client with a pubsub event channel.
 type psClient struct {
 	*xmpp.Client
-	events chan pubsub.Event
-	wire   *wireLog
+	events    chan pubsub.Event
+	wire      *wireLog
+	presence  *xmpp.Presence // the initial presence, with caps
+
+	mu        sync.Mutex
+	presences []*xmpp.Presence // every presence received; guarded by mu
+}
+
+// waitPresence waits until a presence that match accepts has arrived
+// (before the call or after it).
+func (pc *psClient) waitPresence(t *testing.T, what string, match func(*xmpp.Presence) bool) {
+	t.Helper()
+	deadline := time.Now().Add(opTimeout)
+	for {
+		pc.mu.Lock()
+		found := slices.ContainsFunc(pc.presences, match)
+		pc.mu.Unlock()
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: timed out after %v waiting for %s", pc.JID(), opTimeout, what)
+		}
+		time.Sleep(10 * time.Millisecond) // a bounded poll
+	}
 }
 
 // psLogin logs user in with pubsub.Register on a Mux, the +notify features
@@ -31,6 +57,11 @@ func psLogin(t *testing.T, srv *xmpptest.Server, user string, notify ...string) 
 	mux := xmpp.NewMux()
 	pc := &psClient{events: make(chan pubsub.Event, 256), wire: &wireLog{}}
 	pubsub.Register(mux, func(_ xmpp.Session, e pubsub.Event) { offer(pc.events, e) })
+	mux.HandlePresence(func(_ xmpp.Session, p *xmpp.Presence) {
+		pc.mu.Lock()
+		pc.presences = append(pc.presences, p)
+		pc.mu.Unlock()
+	})
 	for _, n := range notify {
 		pubsub.Notify(mux, n)
 	}
@@ -44,7 +75,27 @@ func psLogin(t *testing.T, srv *xmpptest.Server, user string, notify ...string) 
 	p := xmpp.Available("", "", 0)
 	p.Extensions = append(p.Extensions, caps.Advertise(mux, h, "https://github.com/gojabber/xmpp"))
 	require.NoError(t, c.Send(testCtx(t), p), "initial presence")
+	pc.presence = p
 	return pc
+}
+
+// befriend makes a and b subscribed to each other's presence (RFC 6121
+// §3.1), as PEP needs (XEP-0163 §1).
+func befriend(t *testing.T, a, b *psClient) {
+	t.Helper()
+	ctx := testCtx(t)
+	for _, pair := range [][2]*psClient{{a, b}, {b, a}} {
+		from, to := pair[0], pair[1]
+		require.NoError(t, xmpp.Subscribe(ctx, from, to.JID().Bare()))
+		to.waitPresence(t, "subscription request", func(p *xmpp.Presence) bool {
+			return p.Type == xmpp.PresenceSubscribe && p.From.Bare() == from.JID().Bare()
+		})
+		require.NoError(t, xmpp.ApproveSubscription(ctx, to, from.JID().Bare()))
+		from.waitPresence(t, "subscription approval", func(p *xmpp.Presence) bool {
+			// Prosody 0.12 sends the contact's presence, not subscribed.
+			return (p.Type == xmpp.PresenceSubscribed || p.Type == xmpp.PresenceAvailable) && p.From.Bare() == to.JID().Bare()
+		})
+	}
 }
 
 // next waits for the next event about node.
@@ -292,4 +343,85 @@ func itemIDs(items []pubsub.Item) []string {
 		ids = append(ids, it.ID)
 	}
 	return ids
+}
+
+// TestPEPNotify: bob says +notify for a node in his caps; alice publishes to
+// her PEP node, which the first publish creates (XEP-0163 §3), and bob gets
+// the items without subscribing, in order, and the retraction; a second
+// resource of bob, logging in later, gets the last item right after its
+// initial presence (XEP-0163 §4.3.2). carol, a contact without +notify,
+// gets nothing.
+func TestPEPNotify(t *testing.T) {
+	t.Parallel()
+	for _, s := range defaultServers {
+		t.Run(s.name, func(t *testing.T) {
+			t.Parallel()
+			srv := s.shared.Server(t)
+			ctx := testCtx(t)
+			node := psNode(t, "urn:xmpp:gojabber:pep")
+			alice := psLogin(t, srv, freshUser(t, srv, "pep-a"))
+			bobUser := freshUser(t, srv, "pep-b")
+			bob := psLogin(t, srv, bobUser, node)
+			carol := psLogin(t, srv, freshUser(t, srv, "pep-c"))
+			befriend(t, alice, bob)
+			befriend(t, alice, carol)
+			// ejabberd 23.01 sends PEP notifications to a contact only
+			// once the sessions have exchanged presence as contacts: both
+			// broadcast their presence again.
+			require.NoError(t, alice.Send(ctx, alice.presence))
+			require.NoError(t, bob.Send(ctx, bob.presence))
+			// bob's presence reached alice's account with his caps.
+			alice.waitPresence(t, "bob's presence", func(p *xmpp.Presence) bool {
+				return p.From == bob.JID() && p.Type == xmpp.PresenceAvailable
+			})
+
+			var ids []string
+			for i := 1; i <= 3; i++ {
+				payload := mustParseElement(t, fmt.Sprintf("<tune xmlns='urn:xmpp:gojabber:pep'><title>%d</title></tune>", i))
+				id, err := pubsub.Publish(ctx, alice, xmpp.JID{}, node, pubsub.Item{Payload: payload})
+				require.NoError(t, err, "Publish %d", i)
+				require.NotEmpty(t, id)
+				ids = append(ids, id)
+			}
+			defer func() {
+				if t.Failed() {
+					t.Logf("bob:\n%s", bob.wire)
+				}
+			}()
+			var got []string
+			for range ids {
+				e := bob.next(t, node)
+				ie, ok := e.(*pubsub.ItemsEvent)
+				require.True(t, ok, "event %T, want *ItemsEvent", e)
+				require.Equal(t, alice.JID().Bare(), ie.From)
+				for _, it := range ie.Items {
+					got = append(got, it.ID)
+				}
+			}
+			require.Equal(t, ids, got, "items in publish order")
+
+			bob2 := psLogin(t, srv, bobUser, node)
+			e := bob2.next(t, node)
+			ie, ok := e.(*pubsub.ItemsEvent)
+			require.True(t, ok, "event %T, want *ItemsEvent", e)
+			require.Equal(t, ids[len(ids)-1], ie.Items[0].ID, "the last item on login")
+
+			// A node that the first publish creates keeps one item (both
+			// servers' default max_items), so only the last can be
+			// retracted.
+			if srv.Kind == xmpptest.KindProsody {
+				// ejabberd 23.01 notifies retractions to explicit
+				// subscribers only (TestPubSubNode), not to +notify
+				// contacts, even with pubsub#notify_retract.
+				require.NoError(t, pubsub.Retract(ctx, alice, xmpp.JID{}, node, ids[2], true))
+				e = bob.next(t, node)
+				re, ok := e.(*pubsub.RetractEvent)
+				require.True(t, ok, "event %T, want *RetractEvent", e)
+				require.Equal(t, ids[2:], re.IDs)
+			}
+
+			barrier(t, carol.Client)
+			require.Empty(t, carol.events, "carol, without +notify, got events")
+		})
+	}
 }
