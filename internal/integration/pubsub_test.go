@@ -23,9 +23,9 @@ import (
 // psClient is a client with a pubsub event channel.
 type psClient struct {
 	*xmpp.Client
-	events    chan pubsub.Event
-	wire      *wireLog
-	presence  *xmpp.Presence // the initial presence, with caps
+	events   chan pubsub.Event
+	wire     *wireLog
+	presence *xmpp.Presence // the initial presence, with caps
 
 	mu        sync.Mutex
 	presences []*xmpp.Presence // every presence received; guarded by mu
