@@ -782,6 +782,12 @@ func (c *Client) JID() JID {
 	return c.jid
 }
 
+// TLSConfig returns a copy of Options.TLSConfig as the session was
+// given it, or nil when it was given none (the system roots). Feature
+// packages that open other TLS connections for the session, such as HTTP
+// File Upload (XEP-0363), use it to trust what the session trusts.
+func (c *Client) TLSConfig() *tls.Config { return c.opts.TLSConfig.Clone() }
+
 // StreamFeatures returns the <stream:features/> element the server sent
 // after authentication (RFC 6120 §4.3.2) on the current connection, for
 // checking optional features such as roster versioning (RFC 6121 §2.6.1)
@@ -989,6 +995,9 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 		c.forget(req.ID, p)
 		return nil, err
 	}
+	// Written now: a reader paused past twice the handler queue bound must
+	// see this request too, to fail it rather than leave it waiting.
+	signal(c.wake)
 	select {
 	case r := <-p.ch:
 		return iqResult(r)

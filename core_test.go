@@ -606,8 +606,9 @@ func (w testWriter) Write(p []byte) (int, error) {
 func TestWatchConsumesOnReader(t *testing.T) {
 	t.Parallel()
 	mux := NewMux()
-	var mine atomic.Int32
+	var mine, offered atomic.Int32
 	mux.Watch(func(_ Session, m *Message) bool {
+		offered.Add(1)
 		if m.Body == "mine" {
 			mine.Add(1)
 			return true
@@ -625,5 +626,69 @@ func TestWatchConsumesOnReader(t *testing.T) {
 	})
 	require.Equal(t, "yours", <-got)
 	require.EqualValues(t, 1, mine.Load())
+	require.EqualValues(t, 2, offered.Load(), "each message offered once")
 	require.EqualValues(t, 2, c.StreamManagement().Inbound)
+}
+
+// A presence the Handler's WatchPresence consumes on the reader goroutine
+// never reaches OnPresence, and still counts for stream management; one
+// it leaves goes on to OnPresence.
+func TestWatchPresenceConsumesOnReader(t *testing.T) {
+	t.Parallel()
+	mux := NewMux()
+	var watched atomic.Int32
+	mux.WatchPresences(func(_ Session, p *Presence) bool {
+		watched.Add(1)
+		return p.Status == "mine"
+	})
+	got := make(chan string, 2)
+	mux.HandlePresence(func(_ Session, p *Presence) { got <- p.Status })
+	opts := smOptions(t)
+	opts.Handler = mux
+	c, _ := connect(t, opts, func(s *fakeServer) {
+		s.smLogin("<enabled xmlns='" + nsSM + "'/>")
+		s.send("<presence from='bob@example.test/x'><status>mine</status></presence><presence from='bob@example.test/x'><status>yours</status></presence>")
+		s.closeStream()
+	})
+	require.Equal(t, "yours", <-got)
+	require.EqualValues(t, 2, watched.Load())
+	require.EqualValues(t, 2, c.StreamManagement().Inbound)
+}
+
+// A handler's SendIQ while its own session is flooded past twice the bound
+// returns ErrHandlerQueueFull instead of waiting for a reply the paused
+// reader cannot reach; then the handlers catch up and nothing is lost.
+func TestHandlerSendIQOverflowFromHandler(t *testing.T) {
+	t.Parallel()
+	const n = 500
+	var handled atomic.Int32
+	iqErr := make(chan error, 1)
+	opts := testOptions(t)
+	opts.HandlerQueueBytes = 8 << 10
+	opts.Handler = funcHandler{onMessage: func(c *Client, m *Message) {
+		if m.Body != "go" {
+			handled.Add(1)
+			return
+		}
+		time.Sleep(300 * time.Millisecond) // the reader pauses at the bound
+		_, err := c.SendIQ(context.Background(), serverPing())
+		iqErr <- err
+	}}
+	connect(t, opts, func(s *fakeServer) {
+		s.login()
+		s.send("<message from='bob@example.test/x'><body>go</body></message>")
+		for i := range n {
+			s.send(fmt.Sprintf("<message from='bob@example.test/x'><body>%d %s</body></message>", i, strings.Repeat("y", 200)))
+		}
+		e := s.expect(NSClient, "iq")
+		s.send("<iq type='result' from='" + testDomain + "' id='" + e.attr("id") + "'/>")
+		s.closeStream()
+	})
+	select {
+	case err := <-iqErr:
+		require.ErrorIs(t, err, ErrHandlerQueueFull)
+	case <-time.After(10 * time.Second):
+		t.Fatal("SendIQ from the handler hung")
+	}
+	require.Eventually(t, func() bool { return handled.Load() == n }, 10*time.Second, 5*time.Millisecond)
 }

@@ -69,6 +69,10 @@ func (c *Client) readStanzas(l *link) (err error) {
 			}
 			c.enqueue(l, s)
 		case *Presence:
+			if c.watchedPresence(s) {
+				smCount(l)
+				continue
+			}
 			c.enqueue(l, s)
 		case *Element:
 			if l.sm != nil && s.Name.Space == nsSM {
@@ -202,6 +206,15 @@ func (c *Client) answerEnd(l *link) {
 func (c *Client) watched(m *Message) (consumed bool) {
 	if c.watcher != nil {
 		c.protect("WatchMessage", func() { consumed = c.watcher.WatchMessage(c, m) })
+	}
+	return consumed
+}
+
+// watchedPresence runs the Handler's WatchPresence, if it has one (see
+// Watcher), and reports whether it consumed p.
+func (c *Client) watchedPresence(p *Presence) (consumed bool) {
+	if c.watcher != nil {
+		c.protect("WatchPresence", func() { consumed = c.watcher.WatchPresence(c, p) })
 	}
 	return consumed
 }

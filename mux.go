@@ -26,12 +26,63 @@ import (
 // handler getting the session the stanza came on.
 type Mux struct {
 	mu        sync.RWMutex
-	iq        map[iqRoute]IQHandlerFunc      // guarded by mu
-	intercept []func(Session, *Message) bool // guarded by mu
-	watch     []func(Session, *Message) bool // guarded by mu
-	messages  []func(Session, *Message)      // guarded by mu
-	presences []func(Session, *Presence)     // guarded by mu
-	features  []string                       // sorted, no duplicates; guarded by mu
+	iq        map[iqRoute]IQHandlerFunc       // guarded by mu
+	intercept []func(Session, *Message) bool  // guarded by mu
+	watch     []func(Session, *Message) bool  // guarded by mu
+	watchP    []func(Session, *Presence) bool // guarded by mu
+	messages  []func(Session, *Message)       // guarded by mu
+	presences []func(Session, *Presence)      // guarded by mu
+	features  []string                        // sorted, no duplicates; guarded by mu
+
+	// offered holds the stanzas the Watch functions saw on a session's
+	// reader goroutine and left, so that OnMessage and OnPresence do not
+	// offer them again.
+	offered offeredSet
+}
+
+// offeredSet is a bounded set of stanzas: when full, the oldest is
+// forgotten (and would be offered to the Watch functions a second time).
+// It holds a stanza only from its WatchMessage or WatchPresence to its
+// OnMessage or OnPresence, except for those a wrapping Handler never passes
+// on, which is why it is bounded.
+type offeredSet struct {
+	mu   sync.Mutex
+	slot map[Stanza]int // the index in ring
+	ring []Stanza
+	next int
+}
+
+const maxOffered = 1024
+
+func (o *offeredSet) add(s Stanza) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.slot == nil {
+		o.slot = make(map[Stanza]int)
+	}
+	if len(o.ring) < maxOffered {
+		o.slot[s] = len(o.ring)
+		o.ring = append(o.ring, s)
+		return
+	}
+	if old := o.ring[o.next]; old != nil {
+		delete(o.slot, old)
+	}
+	o.ring[o.next] = s
+	o.slot[s] = o.next
+	o.next = (o.next + 1) % maxOffered
+}
+
+// take reports whether s was in the set, and removes it.
+func (o *offeredSet) take(s Stanza) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	i, ok := o.slot[s]
+	if ok {
+		delete(o.slot, s)
+		o.ring[i] = nil
+	}
+	return ok
 }
 
 // IQHandlerFunc answers an IQ request that arrived on the session s; see
@@ -92,13 +143,15 @@ func (m *Mux) InterceptMessage(f func(s Session, msg *Message) (consumed bool)) 
 // must be quick and never block. Feature packages use it for the messages
 // a blocking call collects, so that the call works from a handler too.
 //
-// When the session's Handler is not the Mux itself but wraps its methods
-// (so the session cannot call WatchMessage), OnMessage runs the Watch
-// functions first instead, on the handler goroutine; a blocking call made
-// from a handler then waits in vain, as before. A message no Watch function
-// consumed on the reader goroutine is offered to them again by OnMessage,
-// so they must decide the same way both times (consume by what the message
-// is, as mam does with archive results).
+// A session whose Handler implements [Watcher] (the Mux itself, or a
+// wrapper that passes WatchMessage and WatchPresence on to it) runs them on
+// its reader goroutine. When the Handler only wraps the Mux's OnMessage and
+// OnPresence, or calls them from another Mux's handlers, the session cannot,
+// and OnMessage and OnPresence run the Watch functions first instead, on
+// the handler goroutine; a blocking call made from a handler then waits in
+// vain for them, as without Watch. Either way each stanza is offered to
+// them once (the Mux remembers up to 1,024 it offered on the reader
+// goroutine and has not yet seen in OnMessage or OnPresence).
 func (m *Mux) Watch(f func(s Session, msg *Message) (consumed bool)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -108,15 +161,57 @@ func (m *Mux) Watch(f func(s Session, msg *Message) (consumed bool)) {
 // WatchMessage runs the functions registered with Watch in order until one
 // consumes msg; it implements [Watcher].
 func (m *Mux) WatchMessage(s Session, msg *Message) bool {
+	consumed, ran := m.watchMessage(s, msg)
+	if ran && !consumed {
+		m.offered.add(msg)
+	}
+	return consumed
+}
+
+func (m *Mux) watchMessage(s Session, msg *Message) (consumed, ran bool) {
 	m.mu.RLock()
 	fs := m.watch
 	m.mu.RUnlock()
 	for _, f := range fs {
 		if f(s, msg) {
-			return true
+			return true, true
 		}
 	}
-	return false
+	return false, len(fs) > 0
+}
+
+// WatchPresences is Watch for presences: f sees every inbound presence on
+// the session's reader goroutine, before the presence handlers, and
+// consumes it by returning true. f must be quick and never block. Feature
+// packages use it for the presences a blocking call collects (a MUC join),
+// so that the call works from a handler too.
+func (m *Mux) WatchPresences(f func(s Session, p *Presence) (consumed bool)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.watchP = append(m.watchP, f)
+}
+
+// WatchPresence runs the functions
+// registered with WatchPresences until one consumes p; it implements
+// [Watcher].
+func (m *Mux) WatchPresence(s Session, p *Presence) bool {
+	consumed, ran := m.watchPresence(s, p)
+	if ran && !consumed {
+		m.offered.add(p)
+	}
+	return consumed
+}
+
+func (m *Mux) watchPresence(s Session, p *Presence) (consumed, ran bool) {
+	m.mu.RLock()
+	fs := m.watchP
+	m.mu.RUnlock()
+	for _, f := range fs {
+		if f(s, p) {
+			return true, true
+		}
+	}
+	return false, len(fs) > 0
 }
 
 // HandlePresence registers h to be called for every inbound presence, after
@@ -148,12 +243,14 @@ func (m *Mux) Features() []string {
 	return slices.Clone(m.features)
 }
 
-// OnMessage runs the Watch functions (again: see Watch), then the
-// interceptors, then, unless one consumed the message, every message handler
-// in order ([Handler]).
+// OnMessage runs the Watch functions unless they saw msg already (see
+// Watch), then the interceptors, then, unless one consumed the message,
+// every message handler in order ([Handler]).
 func (m *Mux) OnMessage(s Session, msg *Message) {
-	if m.WatchMessage(s, msg) {
-		return
+	if !m.offered.take(msg) {
+		if consumed, _ := m.watchMessage(s, msg); consumed {
+			return
+		}
 	}
 	m.mu.RLock()
 	fs, hs := m.intercept, m.messages
@@ -168,8 +265,14 @@ func (m *Mux) OnMessage(s Session, msg *Message) {
 	}
 }
 
-// OnPresence calls every presence handler in order ([Handler]).
+// OnPresence runs the WatchPresences functions unless they saw p already
+// (see Watch), then every presence handler in order ([Handler]).
 func (m *Mux) OnPresence(s Session, p *Presence) {
+	if !m.offered.take(p) {
+		if consumed, _ := m.watchPresence(s, p); consumed {
+			return
+		}
+	}
 	m.mu.RLock()
 	hs := m.presences
 	m.mu.RUnlock()

@@ -47,12 +47,13 @@ type Handler interface {
 }
 
 // Watcher is implemented by a [Handler] that also wants to see each inbound
-// message on the session's reader goroutine, as soon as it is read: in
-// order with the IQ replies around it, and before it is queued for
-// OnMessage. Feature packages use it to collect the messages that a
-// blocking call waits for along with its IQ reply (archive results,
-// XEP-0313), so that the call also works from a handler, whose goroutine
-// cannot run OnMessage meanwhile. [*Mux] implements it; see [Mux.Watch].
+// message and presence on the session's reader goroutine, as soon as it is
+// read: in order with the IQ replies around it, and before it is queued for
+// OnMessage or OnPresence. Feature packages use it to collect the stanzas
+// that a blocking call waits for (archive results, XEP-0313; the presences
+// of a MUC join, XEP-0045), so that the call also works from a handler,
+// whose goroutine cannot run OnMessage or OnPresence meanwhile. [*Mux]
+// implements it; see [Mux.Watch] and [Mux.WatchPresences].
 type Watcher interface {
 	// WatchMessage reports whether it consumed m; a consumed message does
 	// not reach OnMessage (it still counts for XEP-0198). It must return
@@ -60,6 +61,9 @@ type Watcher interface {
 	// goroutine that reads the connection. A panic in it is logged and the
 	// message goes to OnMessage.
 	WatchMessage(s Session, m *Message) (consumed bool)
+	// WatchPresence is WatchMessage for presences: a consumed presence
+	// does not reach OnPresence.
+	WatchPresence(s Session, p *Presence) (consumed bool)
 }
 
 // featuresOf returns the stream features of s, for the sessions that

@@ -195,8 +195,8 @@ func (c *Client) RequestAck(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	overflow := c.overflowed() // before the reader can see this call
 	defer c.waitForReader()()
-	overflow := c.overflowed()
 	for {
 		sm.mu.Lock()
 		done := int32(target-sm.acked) <= 0 // the ack covers target (mod 2^32)

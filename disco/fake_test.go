@@ -147,3 +147,58 @@ func TestGetErrors(t *testing.T) {
 		})
 	}
 }
+
+// staticNode is a NodeHandler with fixed answers.
+type staticNode struct {
+	info  disco.Info
+	items []disco.Item
+	err   error
+}
+
+func (n staticNode) NodeInfo(xmpp.Session, xmpp.JID, string) (disco.Info, error) {
+	return n.info, n.err
+}
+func (n staticNode) NodeItems(xmpp.Session, xmpp.JID, string) ([]disco.Item, error) {
+	return n.items, n.err
+}
+
+// HandleNode gives a node its own answers, errors included, and a nil
+// NodeHandler removes the node again.
+func TestHandleNode(t *testing.T) {
+	t.Parallel()
+	mux := xmpp.NewMux()
+	h := disco.Register(mux)
+	h.HandleNode("list", staticNode{
+		info:  disco.Info{Identities: []disco.Identity{{Category: "automation", Type: "command-list"}}},
+		items: []disco.Item{{JID: xmpp.MustParseJID("alice@example.test/phone"), Node: "a&b", Name: "A"}},
+	})
+	h.HandleNode("secret", staticNode{err: &xmpp.StanzaError{Type: xmpp.ErrorTypeCancel, Condition: xmpp.ErrForbidden}})
+	h.HandleNode("gone", staticNode{})
+	h.HandleNode("gone", nil)
+	_, s := fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: mux})
+
+	tests := []struct {
+		query string
+		want  string               // payload of the result
+		cond  xmpp.StanzaCondition // or the error's condition
+	}{
+		{query: `<query xmlns='http://jabber.org/protocol/disco#info' node='list'/>`,
+			want: `<query xmlns='http://jabber.org/protocol/disco#info' node='list'><identity category='automation' type='command-list'/></query>`},
+		{query: `<query xmlns='http://jabber.org/protocol/disco#items' node='list'/>`,
+			want: `<query xmlns='http://jabber.org/protocol/disco#items' node='list'><item jid='alice@example.test/phone' node='a&amp;b' name='A'/></query>`},
+		{query: `<query xmlns='http://jabber.org/protocol/disco#items' node='secret'/>`, cond: xmpp.ErrForbidden},
+		{query: `<query xmlns='http://jabber.org/protocol/disco#info' node='gone'/>`, cond: xmpp.ErrItemNotFound},
+	}
+	for i, tt := range tests {
+		id := "q" + string(rune('0'+i))
+		s.Send(`<iq type='get' id='` + id + `' from='` + peer + `'>` + tt.query + `</iq>`)
+		r := s.ExpectIQ(t.Context(), 0, "", "")
+		if tt.cond != "" {
+			require.Equal(t, xmpp.IQError, r.Type, "reply to %s", tt.query)
+			require.Equal(t, tt.cond, r.Error.Condition, "reply to %s", tt.query)
+			continue
+		}
+		require.Equal(t, xmpp.IQResult, r.Type, "reply to %s: %+v", tt.query, r)
+		require.Equal(t, tt.want, r.Payload.Raw)
+	}
+}

@@ -15,9 +15,24 @@ type Handler struct {
 	mux        *xmpp.Mux
 	identities []Identity // immutable
 
-	mu    sync.RWMutex
-	nodes map[string]bool // guarded by mu
-	forms []xmpp.Element  // guarded by mu; at most one per FORM_TYPE
+	mu       sync.RWMutex
+	nodes    map[string]bool        // guarded by mu
+	handlers map[string]NodeHandler // guarded by mu
+	forms    []xmpp.Element         // guarded by mu; at most one per FORM_TYPE
+}
+
+// NodeHandler answers the disco#info and disco#items requests about one
+// node of the client (XEP-0030 §3.2, §4.2) with what is particular to that
+// node, such as the commands of XEP-0050; see [Handler.HandleNode]. Its
+// methods get the session the request came on and the requester's address;
+// an error they return is sent as the answer, a *xmpp.StanzaError as is
+// (e.g. forbidden for a requester who may not see the node). They run on
+// the session's handler goroutine and must not block for long.
+type NodeHandler interface {
+	// NodeInfo returns the identities, features and forms of node.
+	NodeInfo(s xmpp.Session, from xmpp.JID, node string) (Info, error)
+	// NodeItems returns the items of node.
+	NodeItems(s xmpp.Session, from xmpp.JID, node string) ([]Item, error)
 }
 
 // defaultIdentity is the identity Register uses when given none: a client
@@ -35,7 +50,7 @@ func Register(mux *xmpp.Mux, identities ...Identity) *Handler {
 	if len(identities) == 0 {
 		identities = []Identity{defaultIdentity}
 	}
-	h := &Handler{mux: mux, identities: slices.Clone(identities), nodes: make(map[string]bool)}
+	h := &Handler{mux: mux, identities: slices.Clone(identities), nodes: make(map[string]bool), handlers: make(map[string]NodeHandler)}
 	mux.HandleIQ(xmpp.IQGet, NSInfo, "query", h.info)
 	mux.HandleIQ(xmpp.IQGet, NSItems, "query", h.items)
 	return h
@@ -93,6 +108,34 @@ func (h *Handler) AddNode(node string) {
 	h.mu.Unlock()
 }
 
+// HandleNode makes nh answer the disco#info and disco#items requests for
+// node, replacing the answers of AddNode or of an earlier HandleNode for the
+// same node; a nil nh removes the node, which is then answered with
+// item-not-found. The empty node is the client itself and cannot be
+// handed over: HandleNode ignores it.
+func (h *Handler) HandleNode(node string, nh NodeHandler) {
+	if node == "" {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.nodes, node)
+	if nh == nil {
+		delete(h.handlers, node)
+		return
+	}
+	h.handlers[node] = nh
+}
+
+func (h *Handler) nodeHandler(node string) NodeHandler {
+	if node == "" {
+		return nil
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.handlers[node]
+}
+
 func (h *Handler) knows(node string) bool {
 	if node == "" {
 		return true
@@ -102,8 +145,19 @@ func (h *Handler) knows(node string) bool {
 	return h.nodes[node]
 }
 
-func (h *Handler) info(_ xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
+func (h *Handler) info(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 	node := iq.Payload.Attr("node")
+	if nh := h.nodeHandler(node); nh != nil {
+		info, err := nh.NodeInfo(s, iq.From, node)
+		if err != nil {
+			return nil, err
+		}
+		el, err := info.Element(node)
+		if err != nil {
+			return nil, err
+		}
+		return &xmpp.IQ{Payload: el}, nil
+	}
 	if !h.knows(node) {
 		return nil, itemNotFound()
 	}
@@ -114,20 +168,48 @@ func (h *Handler) info(_ xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 	return &xmpp.IQ{Payload: el}, nil
 }
 
-func (h *Handler) items(_ xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
+func (h *Handler) items(s xmpp.Session, iq *xmpp.IQ) (*xmpp.IQ, error) {
 	node := iq.Payload.Attr("node")
-	if !h.knows(node) {
+	var items []Item
+	if nh := h.nodeHandler(node); nh != nil {
+		var err error
+		if items, err = nh.NodeItems(s, iq.From, node); err != nil {
+			return nil, err
+		}
+	} else if !h.knows(node) {
 		return nil, itemNotFound()
 	}
-	var b strings.Builder
-	b.WriteString("<query xmlns='" + NSItems + "'")
-	writeAttr(&b, "node", node)
-	b.WriteString("/>")
-	el, err := xmpp.ParseElement(b.String())
+	el, err := ItemsElement(node, items)
 	if err != nil {
 		return nil, err
 	}
 	return &xmpp.IQ{Payload: el}, nil
+}
+
+// ItemsElement returns items as the <query/> of a disco#items result for
+// node ("" for none), in the order given (XEP-0030 §4.1). It fails only
+// for an item whose JID is zero.
+func ItemsElement(node string, items []Item) (xmpp.Element, error) {
+	var b strings.Builder
+	b.WriteString("<query xmlns='" + NSItems + "'")
+	writeAttr(&b, "node", node)
+	if len(items) == 0 {
+		b.WriteString("/>")
+		return xmpp.ParseElement(b.String())
+	}
+	b.WriteByte('>')
+	for _, it := range items {
+		if it.JID.IsZero() {
+			return xmpp.Element{}, &xmpp.MalformedError{Spec: "XEP-0030", Reason: "item without a jid"}
+		}
+		b.WriteString("<item")
+		writeAttr(&b, "jid", it.JID.String())
+		writeAttr(&b, "node", it.Node)
+		writeAttr(&b, "name", it.Name)
+		b.WriteString("/>")
+	}
+	b.WriteString("</query>")
+	return xmpp.ParseElement(b.String())
 }
 
 func itemNotFound() error {

@@ -24,8 +24,18 @@
 //     direct TLS (XEP-0368) on [Server.DirectTLSAddr], TLS 1.2 and 1.3 (1.2
 //     only with [Options.TLS12Only]). The certificate covers <domain>,
 //     *.<domain>, localhost, 127.0.0.1 and ::1; [Server.TLSConfig] trusts
-//     it. No federation (s2s), and no HTTP: no BOSH, no WebSocket, no
-//     HTTP upload (XEP-0363), no host-meta.
+//     it. No federation (s2s), and no plain HTTP: no BOSH, no WebSocket,
+//     no host-meta.
+//   - HTTP File Upload (XEP-0363) at [Server.UploadDomain]
+//     (upload.<domain>), found through disco#items of <domain>, with its
+//     limit ([Server.UploadLimit], 16 MiB by default; the start scripts
+//     read XMPP_UPLOAD_MAX_BYTES, which [Options.Env] can set) in an
+//     XEP-0128 form. Its HTTPS service listens on [Server.HTTPSAddr], a
+//     free port chosen at run time, with the same certificate; the PUT and
+//     GET URLs name localhost (for the domain localhost) or 127.0.0.1.
+//     Prosody runs mod_http_file_share, whose PUT needs the slot's
+//     Authorization header; ejabberd runs mod_http_upload on an
+//     ejabberd_http listener and puts a secret in the URL instead.
 //   - The users of [Options.Users], by default alice, bob, carol and admin,
 //     each with the password "<name>-pass" ([DefaultUsers]); [Options.Admin]
 //     ("admin") is the server admin. More users with [Server.AddUser], or

@@ -94,6 +94,9 @@ type Server struct {
 	C2SAddr       string            // client port, STARTTLS required, "127.0.0.1:port"
 	DirectTLSAddr string            // client port, direct TLS (XEP-0368), "127.0.0.1:port"
 	CAFile        string            // PEM file of the CA that signed the server certificate
+	HTTPSAddr     string            // HTTPS port of the upload service, "127.0.0.1:port"
+	UploadDomain  string            // the HTTP File Upload service (XEP-0363), "upload.<domain>"
+	UploadLimit   int64             // the largest file, in bytes, the upload service takes
 	Dir           string            // the instance directory, removed by Stop
 	Users         map[string]string // users registered at start: localpart → password
 	Admin         string            // bare JID of the server admin
@@ -217,7 +220,7 @@ func freePorts(n int) ([]int, error) {
 }
 
 func startOnce(ctx context.Context, kind string, o *Options, env []string) (*Server, error) {
-	ports, err := freePorts(3)
+	ports, err := freePorts(4)
 	if err != nil {
 		return nil, err
 	}
@@ -225,6 +228,7 @@ func startOnce(ctx context.Context, kind string, o *Options, env []string) (*Ser
 		"XMPP_C2S_PORT="+strconv.Itoa(ports[0]),
 		"XMPP_DIRECT_TLS_PORT="+strconv.Itoa(ports[1]),
 		"EJABBERD_DIST_PORT="+strconv.Itoa(ports[2]),
+		"XMPP_HTTPS_PORT="+strconv.Itoa(ports[3]),
 	)
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 16 << 10}
@@ -315,6 +319,8 @@ func newServer(kind string, env map[string]string) (*Server, error) {
 		C2SAddr:       env["XMPP_C2S_ADDR"],
 		DirectTLSAddr: env["XMPP_DIRECT_TLS_ADDR"],
 		CAFile:        env["XMPP_CA_FILE"],
+		HTTPSAddr:     env["XMPP_HTTPS_ADDR"],
+		UploadDomain:  env["XMPP_UPLOAD_DOMAIN"],
 		Dir:           env["XMPP_DIR"],
 		Users:         make(map[string]string),
 		Admin:         env["XMPP_ADMIN"],
@@ -324,6 +330,7 @@ func newServer(kind string, env map[string]string) (*Server, error) {
 		ctl:           env["XMPP_CTL"],
 		added:         make(map[string]string),
 	}
+	s.UploadLimit, _ = strconv.ParseInt(env["XMPP_UPLOAD_MAX_BYTES"], 10, 64)
 	for _, p := range strings.Split(env["XMPP_PIDS"], ",") {
 		if pid, err := strconv.Atoi(p); err == nil {
 			s.PIDs = append(s.PIDs, pid)

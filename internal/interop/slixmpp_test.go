@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"time"
 
 	"github.com/gojabber/xmpp"
+	"github.com/gojabber/xmpp/upload"
 	"github.com/gojabber/xmpp/xmpptest"
 )
 
@@ -404,6 +407,35 @@ func TestSlixmppSends(t *testing.T) {
 				t.Fatalf("peer exit status %d, want 0; stderr:\n%s", exit.ExitCode(), bob.stderr)
 			}
 			t.Fatalf("peer: %v", err)
+		}
+	})
+}
+
+// TestSlixmppReceivesFile sends a file with upload.SendFile (XEP-0363
+// upload, then a chat message whose body is the URL, with an XEP-0066
+// jabber:x:oob element) to a slixmpp peer, which recognises the link with
+// its xep_0066 plugin and fetches the file over HTTPS, verified against the
+// server's CA; the bytes it got must be the ones uploaded.
+func TestSlixmppReceivesFile(t *testing.T) {
+	t.Parallel()
+	forEachServer(t, func(t *testing.T, srv *xmpptest.Server) {
+		aliceJID, alicePass := addUser(t, srv, "alice")
+		bobJID, bobPass := addUser(t, srv, "bob")
+		alice := login(t, srv, aliceJID, alicePass, make(inbox, 64))
+		bob := startPeer(t, srv, bobJID, bobPass, "fetch")
+
+		data := make([]byte, 100<<10)
+		rand.Read(data)
+		ctx, cancel := context.WithTimeout(context.Background(), replyTimeout)
+		defer cancel()
+		f := upload.File{Name: "interop.bin", Size: int64(len(data)), ContentType: "application/octet-stream"}
+		if _, err := upload.SendFile(ctx, alice, bob.JID, f, bytes.NewReader(data), nil); err != nil {
+			t.Fatalf("SendFile(to %s) = %v", bob.JID, err)
+		}
+		sum := sha256.Sum256(data)
+		want := fmt.Sprintf("FETCHED 1 %d %x", len(data), sum)
+		if got := bob.expect(t, "FETCH", replyTimeout); got != want {
+			t.Fatalf("peer printed %q, want %q", got, want)
 		}
 	})
 }

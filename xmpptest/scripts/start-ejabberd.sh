@@ -9,6 +9,10 @@
 #   XMPP_DOMAIN           XMPP domain (default localhost)
 #   XMPP_C2S_PORT         c2s port, STARTTLS required (default 25322)
 #   XMPP_DIRECT_TLS_PORT  c2s direct TLS port, XEP-0368 (default 25323)
+#   XMPP_HTTPS_PORT       HTTPS port (ejabberd_http) of the upload service
+#                         (default 25381)
+#   XMPP_UPLOAD_MAX_BYTES largest file the upload service takes
+#                         (default 16777216, 16 MiB)
 #   EJABBERD_DIST_PORT    Erlang distribution port, 127.0.0.1 only, no epmd
 #                         (default 25399)
 #   XMPP_TEST_USERS       users, "user:pass" separated by commas or spaces
@@ -21,7 +25,11 @@
 #   TMPDIR                parent of the instance dir (default /tmp)
 #   KEEP_DIR=1            keep the instance dir when the start fails
 #   XMPP_SCRIPT_TRACE=1   trace every command (set -x) to stderr
-# HTTP (BOSH, websocket, upload) and federation are disabled.
+# HTTP File Upload (XEP-0363, mod_http_upload) is the service upload.DOMAIN;
+# its ejabberd_http listener takes HTTPS on 127.0.0.1:XMPP_HTTPS_PORT with the
+# instance's throwaway certificate, and its URLs name localhost (for the
+# domain localhost) or 127.0.0.1. Plain HTTP, BOSH, websocket and
+# federation are disabled.
 #
 # Exit codes: 0 ok, 64 bad input, 69 packages missing, 75 port in use, 1 other.
 set -euo pipefail
@@ -35,6 +43,8 @@ DOMAIN=${XMPP_DOMAIN:-localhost}
 C2S_PORT=${XMPP_C2S_PORT:-25322}
 TLS_PORT=${XMPP_DIRECT_TLS_PORT:-25323}
 DIST_PORT=${EJABBERD_DIST_PORT:-25399}
+HTTPS_PORT=${XMPP_HTTPS_PORT:-25381}
+UPLOAD_MAX=${XMPP_UPLOAD_MAX_BYTES:-16777216}
 USERS=${XMPP_TEST_USERS:-alice:alice-pass,bob:bob-pass,carol:carol-pass,admin:admin-pass}
 USERS="$USERS ${XMPP_EXTRA_USERS:-}"
 ADMIN=${XMPP_ADMIN:-admin}
@@ -46,6 +56,12 @@ LOG_LEVEL=${EJABBERD_LOG_LEVEL:-info}
 if [ "$C2S_PORT" = "$TLS_PORT" ] || [ "$C2S_PORT" = "$DIST_PORT" ] || [ "$TLS_PORT" = "$DIST_PORT" ]; then
 	xt_die "XMPP_C2S_PORT, XMPP_DIRECT_TLS_PORT and EJABBERD_DIST_PORT must differ" 64
 fi
+if [ "$HTTPS_PORT" = "$C2S_PORT" ] || [ "$HTTPS_PORT" = "$TLS_PORT" ] || [ "$HTTPS_PORT" = "$DIST_PORT" ]; then
+	xt_die "XMPP_HTTPS_PORT must differ from the other ports" 64
+fi
+case $UPLOAD_MAX in '' | *[!0-9]*) xt_die "XMPP_UPLOAD_MAX_BYTES must be a number, got '$UPLOAD_MAX'" 64 ;; esac
+HTTP_HOST=127.0.0.1
+if [ "$DOMAIN" = localhost ]; then HTTP_HOST=localhost; fi
 USER_LINES=$(xt_parse_users "$USERS")
 
 xt_ensure_packages ejabberd openssl util-linux
@@ -58,11 +74,12 @@ T_INSTALLED=$(xt_now)
 xt_check_port XMPP_C2S_PORT "$C2S_PORT"
 xt_check_port XMPP_DIRECT_TLS_PORT "$TLS_PORT"
 xt_check_port EJABBERD_DIST_PORT "$DIST_PORT"
+xt_check_port XMPP_HTTPS_PORT "$HTTPS_PORT"
 
 XT_LOGS=(log/ejabberd.log log/error.log:10 console.log:10)
 xt_make_instance_dir ejabberd
 
-mkdir -p "$DIR/spool" "$DIR/log" "$DIR/home"
+mkdir -p "$DIR/spool" "$DIR/log" "$DIR/home" "$DIR/upload"
 xt_gen_certs "$DIR/certs" "$DOMAIN"
 
 TLS_OPTIONS='    - "no_sslv3"
@@ -114,6 +131,15 @@ listen:
     shaper: c2s_shaper
     access: c2s
     tls: true
+  -
+    # XEP-0363 uploads, HTTPS only
+    port: $HTTPS_PORT
+    ip: "127.0.0.1"
+    backlog: 128
+    module: ejabberd_http
+    tls: true
+    request_handlers:
+      /upload: mod_http_upload
 
 # no federation: no s2s listener, no dialback, no outgoing s2s
 s2s_access: none
@@ -189,6 +215,11 @@ modules:
         modules: all
         name: "admin-addresses"
         urls: ["xmpp:$ADMIN@$DOMAIN"]
+  mod_http_upload:
+    put_url: "https://$HTTP_HOST:$HTTPS_PORT/upload"
+    docroot: "$DIR/upload"
+    max_size: $UPLOAD_MAX
+    thumbnail: false
   mod_last: {}
   mod_mam:
     assume_mam_usage: true
@@ -296,14 +327,15 @@ while :; do
 	fi
 	if ! xt_alive "$PID"; then
 		if grep -qiE 'eaddrinuse' "$DIR/log/ejabberd.log" "$DIR/console.log" 2>/dev/null ||
-			xt_any_port_in_use "$C2S_PORT" "$TLS_PORT" "$DIST_PORT"; then
+			xt_any_port_in_use "$C2S_PORT" "$TLS_PORT" "$DIST_PORT" "$HTTPS_PORT"; then
 			xt_die "ejabberd exited: a port is already in use" 75
 		fi
 		xt_die "ejabberd exited during startup"
 	fi
 	if grep -qF "Start accepting TCP connections at 127.0.0.1:$C2S_PORT " "$DIR/log/ejabberd.log" 2>/dev/null &&
 		grep -qF "Start accepting TLS connections at 127.0.0.1:$TLS_PORT " "$DIR/log/ejabberd.log" &&
-		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT"; then
+		grep -qF "Start accepting TLS connections at 127.0.0.1:$HTTPS_PORT " "$DIR/log/ejabberd.log" &&
+		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT" && xt_port_in_use "$HTTPS_PORT"; then
 		break
 	fi
 	if grep -qiE 'eaddrinuse' "$DIR/log/ejabberd.log" 2>/dev/null; then
@@ -340,6 +372,9 @@ XMPP_KIND=ejabberd
 XMPP_DOMAIN=$DOMAIN
 XMPP_C2S_ADDR=127.0.0.1:$C2S_PORT
 XMPP_DIRECT_TLS_ADDR=127.0.0.1:$TLS_PORT
+XMPP_HTTPS_ADDR=127.0.0.1:$HTTPS_PORT
+XMPP_UPLOAD_DOMAIN=upload.$DOMAIN
+XMPP_UPLOAD_MAX_BYTES=$UPLOAD_MAX
 XMPP_CA_FILE=$DIR/certs/ca.crt
 XMPP_USERS=$USERS_OUT
 XMPP_ADMIN=$ADMIN@$DOMAIN

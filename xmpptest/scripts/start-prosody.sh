@@ -9,6 +9,9 @@
 #   XMPP_DOMAIN           XMPP domain (default localhost)
 #   XMPP_C2S_PORT         c2s port, STARTTLS required (default 25222)
 #   XMPP_DIRECT_TLS_PORT  c2s direct TLS port, XEP-0368 (default 25223)
+#   XMPP_HTTPS_PORT       HTTPS port of the upload service (default 25281)
+#   XMPP_UPLOAD_MAX_BYTES largest file the upload service takes
+#                         (default 16777216, 16 MiB)
 #   XMPP_TEST_USERS       users, "user:pass" separated by commas or spaces
 #                         (default alice:alice-pass,bob:bob-pass,carol:carol-pass,admin:admin-pass)
 #   XMPP_EXTRA_USERS      more users, added to XMPP_TEST_USERS
@@ -23,7 +26,11 @@
 #   TMPDIR                parent of the instance dir (default /tmp)
 #   KEEP_DIR=1            keep the instance dir when the start fails
 #   XMPP_SCRIPT_TRACE=1   trace every command (set -x) to stderr
-# HTTP (BOSH, websocket) and federation are disabled.
+# HTTP File Upload (XEP-0363, mod_http_file_share) is the component
+# upload.DOMAIN; its HTTPS service listens on XMPP_HTTPS_PORT with the
+# instance's throwaway certificate, and its URLs name localhost (for the
+# domain localhost) or 127.0.0.1. Plain HTTP, BOSH, websocket and federation
+# are disabled.
 #
 # Exit codes: 0 ok, 64 bad input, 69 packages missing, 75 port in use, 1 other.
 set -euo pipefail
@@ -36,6 +43,8 @@ T0=$(xt_now)
 DOMAIN=${XMPP_DOMAIN:-localhost}
 C2S_PORT=${XMPP_C2S_PORT:-25222}
 TLS_PORT=${XMPP_DIRECT_TLS_PORT:-25223}
+HTTPS_PORT=${XMPP_HTTPS_PORT:-25281}
+UPLOAD_MAX=${XMPP_UPLOAD_MAX_BYTES:-16777216}
 USERS=${XMPP_TEST_USERS:-alice:alice-pass,bob:bob-pass,carol:carol-pass,admin:admin-pass}
 USERS="$USERS ${XMPP_EXTRA_USERS:-}"
 ADMIN=${XMPP_ADMIN:-admin}
@@ -45,7 +54,12 @@ LOG_LEVEL=${PROSODY_LOG_LEVEL:-info}
 NODELAY=${PROSODY_TCP_NODELAY:-0}
 
 [[ $DOMAIN =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || xt_die "bad XMPP_DOMAIN '$DOMAIN'" 64
-[ "$C2S_PORT" != "$TLS_PORT" ] || xt_die "XMPP_C2S_PORT and XMPP_DIRECT_TLS_PORT are equal" 64
+if [ "$C2S_PORT" = "$TLS_PORT" ] || [ "$C2S_PORT" = "$HTTPS_PORT" ] || [ "$TLS_PORT" = "$HTTPS_PORT" ]; then
+	xt_die "XMPP_C2S_PORT, XMPP_DIRECT_TLS_PORT and XMPP_HTTPS_PORT must differ" 64
+fi
+case $UPLOAD_MAX in '' | *[!0-9]*) xt_die "XMPP_UPLOAD_MAX_BYTES must be a number, got '$UPLOAD_MAX'" 64 ;; esac
+HTTP_HOST=127.0.0.1
+if [ "$DOMAIN" = localhost ]; then HTTP_HOST=localhost; fi
 USER_LINES=$(xt_parse_users "$USERS")
 
 xt_ensure_packages prosody lua-unbound openssl util-linux
@@ -56,6 +70,7 @@ T_INSTALLED=$(xt_now)
 
 xt_check_port XMPP_C2S_PORT "$C2S_PORT"
 xt_check_port XMPP_DIRECT_TLS_PORT "$TLS_PORT"
+xt_check_port XMPP_HTTPS_PORT "$HTTPS_PORT"
 
 XT_LOGS=(prosody.log console.log:10)
 xt_make_instance_dir prosody
@@ -87,6 +102,14 @@ c2s_interfaces = { $INTERFACES }
 c2s_direct_tls_interfaces = { $INTERFACES }
 $NETWORK
 
+-- HTTPS only (for the upload service), with the global ssl certificate
+http_ports = { }
+https_ports = { $HTTPS_PORT }
+http_interfaces = { $INTERFACES }
+https_interfaces = { $INTERFACES }
+http_default_host = "$DOMAIN"
+http_external_url = "https://$HTTP_HOST:$HTTPS_PORT/"
+
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco";
   "carbons"; "pep"; "private"; "blocklist";
@@ -97,9 +120,10 @@ modules_enabled = {
   "server_contact_info"; -- XEP-0157 addresses, an XEP-0128 form in disco#info
   "posix";
   "admin_shell"; -- 'prosodyctl shell' over a unix socket in data_path
+  "adhoc"; "admin_adhoc"; -- XEP-0050 commands, XEP-0133 admin commands for the admin
 }
--- no federation, no HTTP: nothing listens on 5269/5280, nothing dials out
-modules_disabled = { "s2s"; "dialback"; "s2s_auth_certs"; "http"; "bosh"; "websocket"; }
+-- no federation, no BOSH or websocket: nothing listens on 5269/5280, nothing dials out
+modules_disabled = { "s2s"; "dialback"; "s2s_auth_certs"; "bosh"; "websocket"; }
 
 storage = "internal"
 authentication = "internal_hashed"
@@ -137,6 +161,13 @@ VirtualHost "$DOMAIN"
 Component "conference.$DOMAIN" "muc"
   modules_enabled = { "muc_mam" }
   restrict_room_creation = false
+
+-- XEP-0363 HTTP File Upload; PUT needs the slot's Authorization header
+Component "upload.$DOMAIN" "http_file_share"
+  http_host = "$DOMAIN"
+  http_file_share_size_limit = $UPLOAD_MAX
+  http_file_share_daily_quota = $((UPLOAD_MAX * 1000))
+  http_file_share_expires_after = 3600
 EOF
 
 RUNAS=()
@@ -193,7 +224,8 @@ while :; do
 	# e.g. "Activated service 'c2s' on [::1]:25222, [127.0.0.1]:25222"
 	if grep -qE "Activated service 'c2s' on .*\[127\.0\.0\.1\]:$C2S_PORT(,|\$)" "$DIR/prosody.log" 2>/dev/null &&
 		grep -qE "Activated service 'c2s_direct_tls' on .*\[127\.0\.0\.1\]:$TLS_PORT(,|\$)" "$DIR/prosody.log" &&
-		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT"; then
+		grep -qE "Activated service 'https' on .*\[127\.0\.0\.1\]:$HTTPS_PORT(,|\$)" "$DIR/prosody.log" &&
+		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT" && xt_port_in_use "$HTTPS_PORT"; then
 		break
 	fi
 	if [ "$(date +%s)" -ge "$deadline" ]; then
@@ -209,6 +241,9 @@ XMPP_KIND=prosody
 XMPP_DOMAIN=$DOMAIN
 XMPP_C2S_ADDR=127.0.0.1:$C2S_PORT
 XMPP_DIRECT_TLS_ADDR=127.0.0.1:$TLS_PORT
+XMPP_HTTPS_ADDR=127.0.0.1:$HTTPS_PORT
+XMPP_UPLOAD_DOMAIN=upload.$DOMAIN
+XMPP_UPLOAD_MAX_BYTES=$UPLOAD_MAX
 XMPP_CA_FILE=$DIR/certs/ca.crt
 XMPP_USERS=$USERS_OUT
 XMPP_ADMIN=$ADMIN@$DOMAIN
