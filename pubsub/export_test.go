@@ -1,0 +1,4 @@
+package pubsub
+
+// WrapError is wrap, for the tests.
+func WrapError(err error) error { return wrap(err) }
