@@ -28,6 +28,20 @@ prints "READY <full JID>" on stdout. Then, by MODE:
                 commands it reads on stdin, one a line: "say TEXT" sends
                 TEXT to the room, "nick NEW" changes its nickname. Closing
                 stdin logs it out.
+  pep           PEP (XEP-0163) with +notify for avatars (XEP-0084) and nicknames
+                (XEP-0172), through caps (XEP-0115); accepts and returns
+                subscription requests (slixmpp's default). Prints
+                "SUBSCRIBED jid" when a contact approves its subscription,
+                "NICK jid nick" for each nickname event, "AVATARMETA jid id
+                type bytes width height" for each avatar metadata event with
+                an info, then fetches that id from the data node and prints
+                "AVATARDATA jid id sha1 size" (or "AVATARFAILED jid id
+                reason"). Commands on stdin, one a line: "presence" sends
+                its presence again, "nick TEXT" publishes TEXT as its
+                nickname, "avatar PATH TYPE WIDTH HEIGHT" publishes the image
+                at PATH (data, then metadata) and prints "PUBLISHED avatar
+                id"; "PUBLISHED nick" after a nickname. Closing stdin logs
+                it out.
 
 Errors (failed login, TLS or connection failure, a timeout) go to stderr and
 exit 1. PEER_DEBUG=1 logs slixmpp's debug output, the XML included, to stderr.
@@ -76,6 +90,16 @@ class Peer(slixmpp.ClientXMPP):
             self.add_event_handler("groupchat_message", self.on_groupchat)
             self.add_event_handler("groupchat_subject", self.on_subject)
             self.add_event_handler("groupchat_presence", self.on_muc_presence)
+        if mode == "pep":
+            self.register_plugin("xep_0030")
+            self.register_plugin("xep_0115")
+            self.register_plugin("xep_0163")
+            self.register_plugin("xep_0084")
+            self.register_plugin("xep_0172")
+            self.add_event_handler("avatar_metadata_publish", self.on_avatar_metadata)
+            self.add_event_handler("user_nick_publish", self.on_nick)
+            self.add_event_handler(
+                "presence_subscribed", lambda pr: print("SUBSCRIBED %s" % pr["from"].bare, flush=True))
         self.add_event_handler("session_start", self.on_session_start)
         self.add_event_handler("message", self.on_message)
         self.add_event_handler("failed_auth", lambda _: self.fail("authentication failed"))
@@ -215,9 +239,58 @@ class Peer(slixmpp.ClientXMPP):
             print("JOINED %s" % nick, flush=True)
         print("PRESENCE %s %s %s" % (nick, pr["type"], ",".join(map(str, codes))), flush=True)
 
+    # pep: events and commands.
+    def on_nick(self, msg):
+        item = msg["pubsub_event"]["items"]["item"]
+        print("NICK %s %s" % (msg["from"].bare, item["nick"]["nick"]), flush=True)
+
+    def on_avatar_metadata(self, msg):
+        item = msg["pubsub_event"]["items"]["item"]
+        infos = item.xml.findall("{urn:xmpp:avatar:metadata}metadata/{urn:xmpp:avatar:metadata}info")
+        if not infos:
+            print("AVATARMETA %s none" % msg["from"].bare, flush=True)
+            return
+        info = infos[0]
+        attr = lambda k: info.get(k, "-")
+        print("AVATARMETA %s %s %s %s %s %s" % (msg["from"].bare, attr("id"), attr("type"), attr("bytes"),
+                                               attr("width"), attr("height")), flush=True)
+        asyncio.ensure_future(self.fetch_avatar(msg["from"].bare, attr("id")))
+
+    async def fetch_avatar(self, jid, id):
+        try:
+            iq = await self["xep_0084"].retrieve_avatar(slixmpp.JID(jid), id, timeout=15)
+            data = iq["pubsub"]["items"]["item"]["avatar_data"]["value"]
+            print("AVATARDATA %s %s %s %d" % (jid, id, hashlib.sha1(data).hexdigest(), len(data)), flush=True)
+        except Exception as e:  # reported to the test, which fails
+            print("AVATARFAILED %s %s %r" % (jid, id, e), flush=True)
+
+    async def pep_command(self, verb, arg):
+        try:
+            if verb == "presence":
+                self.send_presence()
+            elif verb == "nick":
+                await self["xep_0172"].publish_nick(arg, timeout=15)
+                print("PUBLISHED nick", flush=True)
+            elif verb == "avatar":
+                path, itype, width, height = arg.split(" ")
+                with open(path, "rb") as f:
+                    data = f.read()
+                id = self["xep_0084"].generate_id(data)
+                await self["xep_0084"].publish_avatar(data, timeout=15)
+                await self["xep_0084"].publish_avatar_metadata(
+                    {"id": id, "type": itype, "bytes": len(data), "width": width, "height": height}, timeout=15)
+                print("PUBLISHED avatar %s" % id, flush=True)
+            else:
+                print("peer: unknown command %r" % verb, file=sys.stderr, flush=True)
+        except Exception as e:  # the test waits for PUBLISHED and fails
+            print("peer: %s: %r" % (verb, e), file=sys.stderr, flush=True)
+
     def command(self, line):
-        """Runs a command line of muc mode (on the event loop)."""
+        """Runs a command line of muc or pep mode (on the event loop)."""
         verb, _, arg = line.partition(" ")
+        if self.mode == "pep":
+            asyncio.ensure_future(self.pep_command(verb, arg))
+            return
         room = self.args[0]
         if verb == "say":
             self.send_message(mto=room, mbody=arg, mtype="groupchat")
@@ -246,9 +319,9 @@ class Peer(slixmpp.ClientXMPP):
 
 def watch_stdin(loop, peer):
     """Ends the session when stdin is closed: the test's way of saying stop.
-    In muc mode, each line read before is a command."""
+    In muc and pep mode, each line read before is a command."""
     for line in sys.stdin:
-        if peer.mode == "muc" and line.strip():
+        if peer.mode in ("muc", "pep") and line.strip():
             loop.call_soon_threadsafe(peer.command, line.rstrip("\n"))
     loop.call_soon_threadsafe(peer.disconnect)
 
@@ -259,7 +332,7 @@ def main():
         return 2
     jid, password, host, port, cafile, mode = sys.argv[1:7]
     args = sys.argv[7:]
-    if (mode, len(args)) not in (("echo", 1), ("send", 2), ("fetch", 0), ("muc", 2), ("adhoc-bot", 0), ("adhoc-run", 1)):
+    if (mode, len(args)) not in (("echo", 1), ("send", 2), ("fetch", 0), ("muc", 2), ("adhoc-bot", 0), ("adhoc-run", 1), ("pep", 0)):
         print("peer: bad mode or arguments: %s %s" % (mode, args), file=sys.stderr)
         return 2
     level = logging.DEBUG if os.environ.get("PEER_DEBUG") == "1" else logging.WARNING
@@ -271,7 +344,7 @@ def main():
     peer.ca_certs = cafile
     peer.cafile = cafile
     peer.connect(address=(host, int(port)))
-    if mode in ("echo", "fetch", "muc", "adhoc-bot"):
+    if mode in ("echo", "fetch", "muc", "adhoc-bot", "pep"):
         threading.Thread(target=watch_stdin, args=(loop, peer), daemon=True).start()
         timeout = None
     else:
