@@ -627,7 +627,8 @@ func TestWatchConsumesOnReader(t *testing.T) {
 	require.Equal(t, "yours", <-got)
 	require.EqualValues(t, 1, mine.Load())
 	require.EqualValues(t, 2, offered.Load(), "each message offered once")
-	require.EqualValues(t, 2, c.StreamManagement().Inbound)
+	// Counted just after it is queued, so perhaps after the handler saw it.
+	require.Eventually(t, func() bool { return c.StreamManagement().Inbound == 2 }, 5*time.Second, time.Millisecond)
 }
 
 // A presence the Handler's WatchPresence consumes on the reader goroutine
@@ -652,7 +653,7 @@ func TestWatchPresenceConsumesOnReader(t *testing.T) {
 	})
 	require.Equal(t, "yours", <-got)
 	require.EqualValues(t, 2, watched.Load())
-	require.EqualValues(t, 2, c.StreamManagement().Inbound)
+	require.Eventually(t, func() bool { return c.StreamManagement().Inbound == 2 }, 5*time.Second, time.Millisecond)
 }
 
 // A handler's SendIQ while its own session is flooded past twice the bound
