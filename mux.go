@@ -110,23 +110,23 @@ func (m *Mux) Watch(f func(s Session, msg *Message) (consumed bool)) {
 // WatchMessage runs the functions registered with Watch in order until one
 // consumes msg; it implements [Watcher].
 func (m *Mux) WatchMessage(s Session, msg *Message) bool {
-	consumed, ran := m.watchMessage(s, msg)
-	if ran {
-		msg.offered = m
-	}
-	return consumed
-}
-
-func (m *Mux) watchMessage(s Session, msg *Message) (consumed, ran bool) {
 	m.mu.RLock()
 	fs := m.watch
 	m.mu.RUnlock()
+	if len(fs) > 0 {
+		msg.offered = m
+	}
+	return watchAll(fs, s, msg)
+}
+
+// watchAll runs the Watch functions fs on v until one consumes it.
+func watchAll[T Stanza](fs []func(Session, T) bool, s Session, v T) (consumed bool) {
 	for _, f := range fs {
-		if f(s, msg) {
-			return true, true
+		if f(s, v) {
+			return true
 		}
 	}
-	return false, len(fs) > 0
+	return false
 }
 
 // WatchPresences is Watch for presences: f sees every inbound presence on
@@ -140,27 +140,16 @@ func (m *Mux) WatchPresences(f func(s Session, p *Presence) (consumed bool)) {
 	m.watchP = append(m.watchP, f)
 }
 
-// WatchPresence runs the functions
-// registered with WatchPresences until one consumes p; it implements
-// [Watcher].
+// WatchPresence runs the functions registered with WatchPresences in order
+// until one consumes p; it implements [Watcher].
 func (m *Mux) WatchPresence(s Session, p *Presence) bool {
-	consumed, ran := m.watchPresence(s, p)
-	if ran {
-		p.offered = m
-	}
-	return consumed
-}
-
-func (m *Mux) watchPresence(s Session, p *Presence) (consumed, ran bool) {
 	m.mu.RLock()
 	fs := m.watchP
 	m.mu.RUnlock()
-	for _, f := range fs {
-		if f(s, p) {
-			return true, true
-		}
+	if len(fs) > 0 {
+		p.offered = m
 	}
-	return false, len(fs) > 0
+	return watchAll(fs, s, p)
 }
 
 // HandlePresence registers h to be called for every inbound presence, after
@@ -196,10 +185,8 @@ func (m *Mux) Features() []string {
 // Watch), then the interceptors, then, unless one consumed the message,
 // every message handler in order ([Handler]).
 func (m *Mux) OnMessage(s Session, msg *Message) {
-	if msg.offered != m {
-		if consumed, _ := m.watchMessage(s, msg); consumed {
-			return
-		}
+	if msg.offered != m && m.WatchMessage(s, msg) {
+		return
 	}
 	m.mu.RLock()
 	fs, hs := m.intercept, m.messages
@@ -217,10 +204,8 @@ func (m *Mux) OnMessage(s Session, msg *Message) {
 // OnPresence runs the WatchPresences functions unless they saw p already
 // (see Watch), then every presence handler in order ([Handler]).
 func (m *Mux) OnPresence(s Session, p *Presence) {
-	if p.offered != m {
-		if consumed, _ := m.watchPresence(s, p); consumed {
-			return
-		}
+	if p.offered != m && m.WatchPresence(s, p) {
+		return
 	}
 	m.mu.RLock()
 	hs := m.presences
