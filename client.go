@@ -1024,6 +1024,19 @@ func (c *Client) SendIQ(ctx context.Context, iq *IQ) (*IQ, error) {
 	}
 }
 
+// Expect tells the session that the caller is about to wait for stanzas
+// that a Watch function (see [Watcher], [Mux.Watch]) collects on the
+// reader goroutine, as muc.Join waits for its self-presence: until the
+// returned function is called, the reader treats the caller as it treats a
+// waiting SendIQ, and reads on past Options.HandlerQueueBytes (up to twice
+// it) instead of pausing. Feature packages call it through an optional
+// interface of the Session; call done exactly once.
+func (c *Client) Expect() (done func()) {
+	var once sync.Once
+	end := c.waitForReader()
+	return func() { once.Do(end) }
+}
+
 // waitForReader counts a call that waits for something only the reader can
 // read, so that a reader paused by a full handler queue reads on, and
 // returns the function that ends the count.

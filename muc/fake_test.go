@@ -2,6 +2,8 @@ package muc_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -216,6 +218,54 @@ func TestJoinFromHandler(t *testing.T) {
 	case <-time.After(2 * fake.Timeout):
 		t.Fatal("Join from a handler did not return")
 	}
+}
+
+// Join from a handler while the handlers are behind by more than
+// HandlerQueueBytes: Join tells the session it expects the self-presence
+// (Client.Expect), so the reader reads on to it instead of pausing.
+func TestJoinFromHandlerWhileBehind(t *testing.T) {
+	t.Parallel()
+	ss := &session{mux: xmpp.NewMux(), events: make(chan muc.Event, 64)}
+	result := make(chan error, 1)
+	var chats atomic.Int32
+	ss.mux.HandleMessage(func(s xmpp.Session, m *xmpp.Message) {
+		if m.Body != "join" {
+			if m.From.Bare().String() == "bob@example.test" {
+				chats.Add(1)
+			}
+			return
+		}
+		time.Sleep(300 * time.Millisecond) // the reader pauses meanwhile
+		ctx, cancel := context.WithTimeout(context.Background(), fake.Timeout)
+		defer cancel()
+		start := time.Now()
+		_, err := ss.rooms.Join(ctx, s, xmpp.MustParseJID(roomJID), "alice", &muc.JoinOptions{History: &muc.History{}})
+		if d := time.Since(start); err == nil && d >= 4*time.Second {
+			// The subject was not read: Join waited out SubjectTimeout.
+			err = fmt.Errorf("Join took %v", d)
+		}
+		result <- err
+	})
+	ss.rooms = muc.New(ss.mux, nil)
+	ss.c, ss.s = fake.Start(t, "alice@example.test/phone", &xmpp.Options{Handler: ss.mux, HandlerQueueBytes: 8 << 10})
+	ss.answerDisco()
+	// About 11 KB of chat behind "join": over the bound, under twice it.
+	var b strings.Builder
+	b.WriteString(`<message from='bob@example.test/x' to='alice@example.test/phone'><body>join</body></message>`)
+	for i := range 25 {
+		fmt.Fprintf(&b, `<message from='bob@example.test/x' to='alice@example.test/phone'><body>%d %s</body></message>`, i, strings.Repeat("y", 200))
+	}
+	ss.s.Send(b.String())
+	ss.expectJoin(t)
+	ss.s.Send(`<presence from='` + roomJID + `/alice' to='alice@example.test/phone'><x xmlns='http://jabber.org/protocol/muc#user'><item affiliation='none' role='participant'/><status code='110'/></x></presence>` +
+		`<message type='groupchat' from='` + roomJID + `' to='alice@example.test/phone'><subject/></message>`)
+	select {
+	case err := <-result:
+		require.NoError(t, err)
+	case <-time.After(2 * fake.Timeout):
+		t.Fatal("Join from a handler did not return")
+	}
+	require.Eventually(t, func() bool { return chats.Load() == 25 }, fake.Timeout, time.Millisecond)
 }
 
 // Malformed room stanzas are an EventError with an *xmpp.MalformedError,

@@ -322,6 +322,9 @@ func (r *Room) enter(ctx context.Context, h *History) error {
 	if err := r.wait(ctx, w, "join"); err != nil {
 		return err
 	}
+	if e, ok := r.s.(interface{ Expect() func() }); ok {
+		defer e.Expect()() // the subject is taken on the reader goroutine too
+	}
 	t := time.NewTimer(r.m.opts.SubjectTimeout)
 	defer t.Stop()
 	select {
@@ -376,6 +379,11 @@ func (r *Room) failWaiters(err error) {
 
 // wait waits for w, ctx, or the end of the session.
 func (r *Room) wait(ctx context.Context, w *waiter, what string) error {
+	// What w waits for is taken on the reader goroutine: keep it reading
+	// even when the handlers are behind (xmpp.Client.Expect).
+	if e, ok := r.s.(interface{ Expect() func() }); ok {
+		defer e.Expect()()
+	}
 	var done <-chan struct{}
 	d, canEnd := r.s.(interface {
 		Done() <-chan struct{}
