@@ -67,7 +67,17 @@ func TestSlixmppAdhocBot(t *testing.T) {
 // and returns its full JID once it is online.
 func startAdhocBot(t *testing.T, srv *xmpptest.Server, bin string) xmpp.JID {
 	t.Helper()
-	botJID, botPass := addUser(t, srv, "adhocbot")
+	j, _ := startExampleBot(t, srv, bin, "adhocbot")
+	return j
+}
+
+// startExampleBot runs an example bot binary bin as a new user of srv
+// (named after user), trusting the test CA through SSL_CERT_FILE, and
+// returns its full JID once it says it is online, with its log so far and
+// to come. The bot is stopped with an interrupt at the end of the test.
+func startExampleBot(t *testing.T, srv *xmpptest.Server, bin, user string) (xmpp.JID, *lockedBuffer) {
+	t.Helper()
+	botJID, botPass := addUser(t, srv, user)
 	ctx, cancel := context.WithTimeout(context.Background(), peerTimeout)
 	t.Cleanup(cancel)
 	cmd := exec.CommandContext(ctx, bin, "-jid", botJID, "-password", botPass, "-server", srv.C2SAddr)
@@ -94,11 +104,11 @@ func startAdhocBot(t *testing.T, srv *xmpptest.Server, bin string) xmpp.JID {
 	}()
 	select {
 	case s := <-online:
-		return xmpp.MustParseJID(s)
+		return xmpp.MustParseJID(s), logs
 	case <-time.After(loginTimeout):
 		t.Fatalf("the bot did not come online; its log:\n%s", logs)
 	}
-	return xmpp.JID{}
+	return xmpp.JID{}, logs
 }
 
 // TestAdhocBotExample runs examples/adhocbot against a real server, and

@@ -1,14 +1,10 @@
 package interop_test
 
 import (
-	"bufio"
 	"context"
-	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -55,41 +51,8 @@ func TestPresenceBot(t *testing.T) {
 }
 
 func testPresenceBot(t *testing.T, srv *xmpptest.Server, bin string) {
-	botJID, botPass := addUser(t, srv, "bot")
+	botFull, logs := startExampleBot(t, srv, bin, "bot")
 	userJID, userPass := addUser(t, srv, "user")
-
-	// The bot, trusting the test CA through SSL_CERT_FILE.
-	ctx, cancel := context.WithTimeout(context.Background(), peerTimeout)
-	t.Cleanup(cancel)
-	cmd := exec.CommandContext(ctx, bin, "-jid", botJID, "-password", botPass, "-server", srv.C2SAddr)
-	cmd.Env = append(os.Environ(), "SSL_CERT_FILE="+srv.CAFile)
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
-	cmd.WaitDelay = 5 * time.Second
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
-	online := make(chan string, 1)
-	logs := &lockedBuffer{}
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		for sc.Scan() {
-			fmt.Fprintln(logs, sc.Text())
-			if _, full, ok := strings.Cut(sc.Text(), "online as "); ok {
-				online <- strings.Fields(full)[0]
-			}
-		}
-	}()
-	var botFull xmpp.JID
-	select {
-	case s := <-online:
-		botFull = xmpp.MustParseJID(s)
-	case <-time.After(loginTimeout):
-		t.Fatalf("the bot did not come online; its log:\n%s", logs)
-	}
 
 	// The user: tracks presence, answers the bot's subscription request.
 	mux := xmpp.NewMux()
