@@ -51,25 +51,22 @@ func (c *Client) readStanzas(l *link) (err error) {
 		}
 		switch s := v.(type) {
 		case *IQ:
-			switch s.Type {
-			case IQResult, IQError:
+			// The decoder gives an IQ of another type as a *BadStanzaError.
+			if s.Type == IQResult || s.Type == IQError {
 				smCount(l)
 				l.answered.Store(true)
 				c.deliver(s)
-			case IQGet, IQSet:
-				c.enqueue(l, s)
-			default:
-				smCount(l)
-				c.log.Debug("xmpp: dropping IQ of unknown type", "id", s.ID)
+				continue
 			}
+			c.enqueue(l, s)
 		case *Message:
-			if c.watched(s) {
+			if c.watcher != nil && c.watched("WatchMessage", func() bool { return c.watcher.WatchMessage(c, s) }) {
 				smCount(l)
 				continue
 			}
 			c.enqueue(l, s)
 		case *Presence:
-			if c.watchedPresence(s) {
+			if c.watcher != nil && c.watched("WatchPresence", func() bool { return c.watcher.WatchPresence(c, s) }) {
 				smCount(l)
 				continue
 			}
@@ -201,21 +198,10 @@ func (c *Client) answerEnd(l *link) {
 	_ = l.enc.WriteEnd()
 }
 
-// watched runs the Handler's WatchMessage, if it has one (see Watcher),
-// and reports whether it consumed m.
-func (c *Client) watched(m *Message) (consumed bool) {
-	if c.watcher != nil {
-		c.protect("WatchMessage", func() { consumed = c.watcher.WatchMessage(c, m) })
-	}
-	return consumed
-}
-
-// watchedPresence runs the Handler's WatchPresence, if it has one (see
-// Watcher), and reports whether it consumed p.
-func (c *Client) watchedPresence(p *Presence) (consumed bool) {
-	if c.watcher != nil {
-		c.protect("WatchPresence", func() { consumed = c.watcher.WatchPresence(c, p) })
-	}
+// watched runs f, a method of the Handler's Watcher (see Watcher), as
+// protect does, and reports whether it consumed the stanza.
+func (c *Client) watched(name string, f func() bool) (consumed bool) {
+	c.protect(name, func() { consumed = f() })
 	return consumed
 }
 

@@ -118,26 +118,25 @@ func stanzaSize(s Stanza) int {
 	n := overhead
 	switch s := s.(type) {
 	case *Message:
-		n += len(s.Body) + len(s.Subject) + len(s.Thread)
-		for _, t := range s.Bodies {
-			n += len(t.Value)
-		}
-		for _, t := range s.Subjects {
-			n += len(t.Value)
-		}
-		for _, e := range s.Extensions {
-			n += len(e.Raw)
-		}
+		n += len(s.Body) + len(s.Subject) + len(s.Thread) + textsSize(s.Bodies) + textsSize(s.Subjects) + elementsSize(s.Extensions)
 	case *Presence:
-		n += len(s.Status)
-		for _, t := range s.Statuses {
-			n += len(t.Value)
-		}
-		for _, e := range s.Extensions {
-			n += len(e.Raw)
-		}
+		n += len(s.Status) + textsSize(s.Statuses) + elementsSize(s.Extensions)
 	case *IQ:
 		n += len(s.Payload.Raw)
+	}
+	return n
+}
+
+func textsSize(ts []Text) (n int) {
+	for _, t := range ts {
+		n += len(t.Value)
+	}
+	return n
+}
+
+func elementsSize(es []Element) (n int) {
+	for _, e := range es {
+		n += len(e.Raw)
 	}
 	return n
 }

@@ -322,9 +322,7 @@ func (r *Room) enter(ctx context.Context, h *History) error {
 	if err := r.wait(ctx, w, "join"); err != nil {
 		return err
 	}
-	if e, ok := r.s.(interface{ Expect() func() }); ok {
-		defer e.Expect()() // the subject is taken on the reader goroutine too
-	}
+	defer r.expect()() // the subject is taken on the reader goroutine too
 	t := time.NewTimer(r.m.opts.SubjectTimeout)
 	defer t.Stop()
 	select {
@@ -377,13 +375,20 @@ func (r *Room) failWaiters(err error) {
 	r.waiters = nil
 }
 
+// expect tells the session, if it can be told (xmpp.Client.Expect), that
+// the caller waits for stanzas taken on the reader goroutine, so that it
+// reads on even when the handlers are behind; it returns the function that
+// ends the wait.
+func (r *Room) expect() (done func()) {
+	if e, ok := r.s.(interface{ Expect() func() }); ok {
+		return e.Expect()
+	}
+	return func() {}
+}
+
 // wait waits for w, ctx, or the end of the session.
 func (r *Room) wait(ctx context.Context, w *waiter, what string) error {
-	// What w waits for is taken on the reader goroutine: keep it reading
-	// even when the handlers are behind (xmpp.Client.Expect).
-	if e, ok := r.s.(interface{ Expect() func() }); ok {
-		defer e.Expect()()
-	}
+	defer r.expect()()
 	var done <-chan struct{}
 	d, canEnd := r.s.(interface {
 		Done() <-chan struct{}
