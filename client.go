@@ -93,6 +93,19 @@ type Options struct {
 	// ignored.
 	DirectTLS bool
 
+	// Transport is how the session reaches its server: TCP (the default),
+	// WebSocket (RFC 7395) or BOSH (XEP-0206). With WebSocket or BOSH,
+	// Server, DirectTLS and the SRV lookup are not used: the session
+	// connects to URL.
+	Transport Transport
+
+	// URL is the endpoint of the WebSocket (wss://…) or BOSH (https://…)
+	// transport. Default "": the endpoint that the domain's host-meta
+	// (XEP-0156, https://domain/.well-known/host-meta and host-meta.json,
+	// fetched over verified TLS) names for Transport. A ws:// or http://
+	// URL needs InsecureAllowPlaintext. Ignored with TransportTCP.
+	URL string
+
 	// TLSConfig is the TLS configuration, cloned before use. Default: a
 	// config with the system roots. Whatever is given, ServerName defaults to
 	// the JID's domainpart (also after a see-other-host redirect) and
@@ -513,6 +526,13 @@ func Dial(ctx context.Context, jid, password string, opts *Options) (*Client, er
 // first target that works; with res, it resumes a session instead of
 // binding a resource.
 func dialStream(ctx context.Context, j JID, password string, o *Options, res *resumeReq) (*negotiated, error) {
+	if o.Transport != TransportTCP {
+		conn, err := dialFramed(ctx, j, o)
+		if err != nil {
+			return nil, err
+		}
+		return negotiateConn(ctx, conn, j, password, o, res)
+	}
 	var targets []dialTarget
 	if o.Server != "" {
 		t, err := parseHostPort(o.Server)

@@ -164,7 +164,11 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		}
 	}()
 
-	if o.DirectTLS {
+	fc, framed := conn.(framedConn)
+	if framed {
+		// The transport's own TLS (wss://, https://), or none.
+		n.tlsState = fc.tlsState()
+	} else if o.DirectTLS {
 		cfg := n.tlsCfg.Clone()
 		if len(cfg.NextProtos) == 0 {
 			cfg.NextProtos = []string{"xmpp-client"} // XEP-0368 §3
@@ -179,7 +183,7 @@ func negotiate(ctx context.Context, conn net.Conn, j JID, password string, o *Op
 		return nil, err
 	}
 	if n.tlsState == nil {
-		if f.StartTLS != nil {
+		if f.StartTLS != nil && !framed {
 			if err := n.startTLS(ctx); err != nil {
 				return nil, err
 			}
@@ -262,6 +266,7 @@ func (n *negotiator) newStream() {
 	n.dec = NewDecoder(rw)
 	n.dec.SetLimits(Limits{MaxStanzaSize: n.o.MaxStanzaSize})
 	n.enc = NewEncoder(rw)
+	_, n.enc.nsEach = n.conn.(framedConn)
 }
 
 // openStream writes a stream header and reads the server's header and

@@ -34,6 +34,10 @@ type Encoder struct {
 	// markIO makes flush return write errors as *ioError, so that a Client
 	// tells a broken connection from a stanza refused before writing.
 	markIO bool
+	// nsEach makes Encode declare xmlns='jabber:client' on every stanza,
+	// for the transports that frame each element on its own (RFC 7395
+	// §3.3.3, XEP-0206 §6).
+	nsEach bool
 }
 
 // NewEncoder returns an Encoder that writes to w.
@@ -97,6 +101,9 @@ func (e *Encoder) Encode(s Stanza) error {
 		e.buf = b[:0]
 		return err
 	}
+	if e.nsEach {
+		b = declareClientNS(b)
+	}
 	return e.flush(b)
 }
 
@@ -107,6 +114,20 @@ func (e *Encoder) flush(b []byte) error {
 		return &ioError{err}
 	}
 	return err
+}
+
+// declareClientNS inserts xmlns='jabber:client' after the element name at
+// the start of b, an encoded stanza.
+func declareClientNS(b []byte) []byte {
+	const decl = " xmlns='" + NSClient + "'"
+	i := 1
+	for i < len(b) && b[i] != ' ' && b[i] != '>' && b[i] != '/' {
+		i++
+	}
+	b = append(b, decl...)
+	copy(b[i+len(decl):], b[i:len(b)-len(decl)])
+	copy(b[i:], decl)
+	return b
 }
 
 // ioError is an error of the writer under an Encoder (with markIO), as
