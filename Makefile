@@ -8,7 +8,7 @@ BIN         := $(CURDIR)/bin
 STATICCHECK := $(BIN)/staticcheck
 FUZZTIME    ?= 5s
 # Debian packages the integration tests use (real servers and an interop peer).
-APT_PACKAGES := prosody lua-unbound ejabberd openssl util-linux python3-slixmpp
+APT_PACKAGES := prosody prosody-modules lua-unbound ejabberd openssl util-linux python3-slixmpp
 
 .PHONY: test lint fmt-check vet staticcheck unit fuzz-smoke servers demo bench clean
 

@@ -72,6 +72,32 @@ type Options struct {
 	// instance "PROSODY_LOG_LEVEL=debug" or "XMPP_START_TIMEOUT=60"; see
 	// the script headers. Default none.
 	Env []string
+
+	// The fields below give a server a special configuration, for the
+	// tests of a module that the default one does not load. Each is
+	// ignored by the other kind of server. Default none.
+
+	// ProsodyModules are more names for Prosody's global modules_enabled,
+	// from Prosody itself or Debian's prosody-modules (both in the default
+	// plugin path), or from ProsodyPlugins.
+	ProsodyModules []string
+	// ProsodyConfig is Lua for the global section of prosody.cfg.lua.
+	ProsodyConfig string
+	// ProsodyHosts is Lua appended at the end of prosody.cfg.lua: more
+	// VirtualHost and Component sections.
+	ProsodyHosts string
+	// ProsodyPlugins maps file names (such as "mod_compat.lua") to their
+	// content, written to DIR/plugins, the first of Prosody's plugin_paths.
+	ProsodyPlugins map[string]string
+	// EjabberdListen is YAML appended under ejabberd.yml's listen: list
+	// items indented by two spaces ("  -").
+	EjabberdListen string
+	// EjabberdModules is YAML appended under modules:, indented by two
+	// spaces.
+	EjabberdModules string
+	// EjabberdConfig is YAML appended at the end of ejabberd.yml: more
+	// top-level keys.
+	EjabberdConfig string
 }
 
 // DefaultUsers returns the users registered when Options.Users is empty:
@@ -89,21 +115,42 @@ func DefaultUsers() map[string]string {
 // is started and must not be modified. Its methods are safe to call
 // concurrently.
 type Server struct {
-	Kind          string            // KindProsody or KindEjabberd
-	Domain        string            // the XMPP domain, e.g. "localhost"
-	C2SAddr       string            // client port, STARTTLS required, "127.0.0.1:port"
-	DirectTLSAddr string            // client port, direct TLS (XEP-0368), "127.0.0.1:port"
-	CAFile        string            // PEM file of the CA that signed the server certificate
-	HTTPSAddr     string            // HTTPS port of the upload service, "127.0.0.1:port"
-	UploadDomain  string            // the HTTP File Upload service (XEP-0363), "upload.<domain>"
-	UploadLimit   int64             // the largest file, in bytes, the upload service takes
-	Dir           string            // the instance directory, removed by Stop
-	Users         map[string]string // users registered at start: localpart → password
-	Admin         string            // bare JID of the server admin
-	TLS12Only     bool              // whether the server offers TLS 1.2 only
-	LogFile       string            // the server's log file
-	PIDs          []int             // processes that Stop ends
-	Env           map[string]string // everything the start script reported (instance.env)
+	Kind          string // KindProsody or KindEjabberd
+	Domain        string // the XMPP domain, e.g. "localhost"
+	C2SAddr       string // client port, STARTTLS required, "127.0.0.1:port"
+	DirectTLSAddr string // client port, direct TLS (XEP-0368), "127.0.0.1:port"
+	CAFile        string // PEM file of the CA that signed the server certificate
+	HTTPSAddr     string // HTTPS port: upload, BOSH, websocket, host-meta, "127.0.0.1:port"
+	HTTPAddr      string // plain HTTP port: BOSH and websocket, "127.0.0.1:port"
+	// WebSocketURL is the RFC 7395 endpoint over TLS, wss://localhost:port/…
+	// (wss://127.0.0.1:port/… for a domain other than localhost), verified
+	// by TLSConfig's roots.
+	WebSocketURL string
+	// BOSHURL is the XEP-0206 endpoint over TLS, https://localhost:port/….
+	BOSHURL string
+	// InsecureWebSocketURL and InsecureBOSHURL are the same endpoints over
+	// plain HTTP (ws://, http://), for the tests of the Insecure options.
+	InsecureWebSocketURL, InsecureBOSHURL string
+	// HostMetaURL is the XEP-0156 host-meta document (XRD) on the HTTPS
+	// port; HostMetaURL+".json" is the JRD one. Both name WebSocketURL and
+	// BOSHURL.
+	HostMetaURL string
+	// ComponentAddr is the XEP-0114 component port (jabber:component:accept,
+	// plaintext TCP), "127.0.0.1:port"; ComponentDomains are the component
+	// domains it accepts (comp1, comp2 and comp3 under Domain), each with
+	// the secret ComponentSecret.
+	ComponentAddr    string
+	ComponentDomains []string
+	ComponentSecret  string
+	UploadDomain     string            // the HTTP File Upload service (XEP-0363), "upload.<domain>"
+	UploadLimit      int64             // the largest file, in bytes, the upload service takes
+	Dir              string            // the instance directory, removed by Stop
+	Users            map[string]string // users registered at start: localpart → password
+	Admin            string            // bare JID of the server admin
+	TLS12Only        bool              // whether the server offers TLS 1.2 only
+	LogFile          string            // the server's log file
+	PIDs             []int             // processes that Stop ends
+	Env              map[string]string // everything the start script reported (instance.env)
 
 	ctl   string // DIR/ctl: runs prosodyctl or ejabberdctl for this instance
 	roots *x509.CertPool
@@ -187,6 +234,39 @@ func start(ctx context.Context, kind string, opts *Options) (*Server, error) {
 		"PROSODY_TLS12_ONLY=",
 		"EJABBERD_TLS12_ONLY=",
 	}
+	if len(o.ProsodyModules) > 0 {
+		env = append(env, "PROSODY_EXTRA_MODULES="+strings.Join(o.ProsodyModules, " "))
+	}
+	for k, v := range map[string]string{
+		"PROSODY_EXTRA_CONFIG":   o.ProsodyConfig,
+		"PROSODY_EXTRA_HOSTS":    o.ProsodyHosts,
+		"EJABBERD_EXTRA_LISTEN":  o.EjabberdListen,
+		"EJABBERD_EXTRA_MODULES": o.EjabberdModules,
+		"EJABBERD_EXTRA_CONFIG":  o.EjabberdConfig,
+	} {
+		if v != "" {
+			env = append(env, k+"="+v)
+		}
+	}
+	if len(o.ProsodyPlugins) > 0 && kind == KindProsody {
+		dir, err := os.MkdirTemp("", "xmpptest-plugins-")
+		if err != nil {
+			return nil, fmt.Errorf("xmpptest: writing the plugins: %w", err)
+		}
+		defer os.RemoveAll(dir) // the start script copies them
+		for name, content := range o.ProsodyPlugins {
+			if name != filepath.Base(name) || strings.HasPrefix(name, ".") {
+				return nil, fmt.Errorf("xmpptest: bad plugin file name %q", name)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+				return nil, fmt.Errorf("xmpptest: writing the plugins: %w", err)
+			}
+		}
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return nil, fmt.Errorf("xmpptest: writing the plugins: %w", err)
+		}
+		env = append(env, "PROSODY_PLUGINS_DIR="+dir)
+	}
 	env = append(env, o.Env...)
 
 	var err error
@@ -220,7 +300,7 @@ func freePorts(n int) ([]int, error) {
 }
 
 func startOnce(ctx context.Context, kind string, o *Options, env []string) (*Server, error) {
-	ports, err := freePorts(4)
+	ports, err := freePorts(6)
 	if err != nil {
 		return nil, err
 	}
@@ -229,6 +309,8 @@ func startOnce(ctx context.Context, kind string, o *Options, env []string) (*Ser
 		"XMPP_DIRECT_TLS_PORT="+strconv.Itoa(ports[1]),
 		"EJABBERD_DIST_PORT="+strconv.Itoa(ports[2]),
 		"XMPP_HTTPS_PORT="+strconv.Itoa(ports[3]),
+		"XMPP_HTTP_PORT="+strconv.Itoa(ports[4]),
+		"XMPP_COMPONENT_PORT="+strconv.Itoa(ports[5]),
 	)
 	var stdout bytes.Buffer
 	stderr := &tailBuffer{max: 16 << 10}
@@ -320,17 +402,29 @@ func newServer(kind string, env map[string]string) (*Server, error) {
 		DirectTLSAddr: env["XMPP_DIRECT_TLS_ADDR"],
 		CAFile:        env["XMPP_CA_FILE"],
 		HTTPSAddr:     env["XMPP_HTTPS_ADDR"],
-		UploadDomain:  env["XMPP_UPLOAD_DOMAIN"],
-		Dir:           env["XMPP_DIR"],
-		Users:         make(map[string]string),
-		Admin:         env["XMPP_ADMIN"],
-		TLS12Only:     env["XMPP_TLS12_ONLY"] == "1",
-		LogFile:       env["XMPP_LOG"],
-		Env:           env,
-		ctl:           env["XMPP_CTL"],
-		added:         make(map[string]string),
+		HTTPAddr:      env["XMPP_HTTP_ADDR"],
+		WebSocketURL:  env["XMPP_WEBSOCKET_URL"],
+		BOSHURL:       env["XMPP_BOSH_URL"],
+		HostMetaURL:   env["XMPP_HOST_META_URL"],
+		ComponentAddr: env["XMPP_COMPONENT_ADDR"],
+
+		InsecureWebSocketURL: env["XMPP_INSECURE_WEBSOCKET_URL"],
+		InsecureBOSHURL:      env["XMPP_INSECURE_BOSH_URL"],
+		ComponentSecret:      env["XMPP_COMPONENT_SECRET"],
+		UploadDomain:         env["XMPP_UPLOAD_DOMAIN"],
+		Dir:                  env["XMPP_DIR"],
+		Users:                make(map[string]string),
+		Admin:                env["XMPP_ADMIN"],
+		TLS12Only:            env["XMPP_TLS12_ONLY"] == "1",
+		LogFile:              env["XMPP_LOG"],
+		Env:                  env,
+		ctl:                  env["XMPP_CTL"],
+		added:                make(map[string]string),
 	}
 	s.UploadLimit, _ = strconv.ParseInt(env["XMPP_UPLOAD_MAX_BYTES"], 10, 64)
+	if d := env["XMPP_COMPONENT_DOMAINS"]; d != "" {
+		s.ComponentDomains = strings.Split(d, ",")
+	}
 	for _, p := range strings.Split(env["XMPP_PIDS"], ",") {
 		if pid, err := strconv.Atoi(p); err == nil {
 			s.PIDs = append(s.PIDs, pid)

@@ -191,6 +191,7 @@ func TestServers(t *testing.T) {
 			require.Equal(t, "admin@"+wantDomain, srv.Admin)
 			require.Equal(t, tt.opts != nil && tt.opts.TLS12Only, srv.TLS12Only)
 
+			checkWeb(t, srv)
 			version := checkDirectTLS(t, srv)
 			if srv.TLS12Only {
 				require.Equal(t, tls.VersionTLS12, int(version), "TLS version with TLS12Only")

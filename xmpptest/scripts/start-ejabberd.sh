@@ -13,6 +13,12 @@
 #                         (default 25381)
 #   XMPP_UPLOAD_MAX_BYTES largest file the upload service takes
 #                         (default 16777216, 16 MiB)
+#   XMPP_HTTP_PORT        plain HTTP port (ejabberd_http): BOSH, websocket
+#   XMPP_COMPONENT_PORT   XEP-0114 component port (ejabberd_service), plaintext
+#   XMPP_COMPONENT_SECRET the components' shared secret (default: random)
+#   EJABBERD_EXTRA_LISTEN YAML list items appended under listen: ("  -" items)
+#   EJABBERD_EXTRA_MODULES YAML appended under modules: (2-space indent)
+#   EJABBERD_EXTRA_CONFIG YAML top-level keys appended at the end
 #   EJABBERD_DIST_PORT    Erlang distribution port, 127.0.0.1 only, no epmd
 #                         (default 25399)
 #   XMPP_TEST_USERS       users, "user:pass" separated by commas or spaces
@@ -44,6 +50,9 @@ C2S_PORT=${XMPP_C2S_PORT:-25322}
 TLS_PORT=${XMPP_DIRECT_TLS_PORT:-25323}
 DIST_PORT=${EJABBERD_DIST_PORT:-25399}
 HTTPS_PORT=${XMPP_HTTPS_PORT:-25381}
+HTTP_PORT=${XMPP_HTTP_PORT:-25380}
+COMP_PORT=${XMPP_COMPONENT_PORT:-25347}
+COMP_SECRET=${XMPP_COMPONENT_SECRET:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
 UPLOAD_MAX=${XMPP_UPLOAD_MAX_BYTES:-16777216}
 USERS=${XMPP_TEST_USERS:-alice:alice-pass,bob:bob-pass,carol:carol-pass,admin:admin-pass}
 USERS="$USERS ${XMPP_EXTRA_USERS:-}"
@@ -60,6 +69,11 @@ if [ "$HTTPS_PORT" = "$C2S_PORT" ] || [ "$HTTPS_PORT" = "$TLS_PORT" ] || [ "$HTT
 	xt_die "XMPP_HTTPS_PORT must differ from the other ports" 64
 fi
 case $UPLOAD_MAX in '' | *[!0-9]*) xt_die "XMPP_UPLOAD_MAX_BYTES must be a number, got '$UPLOAD_MAX'" 64 ;; esac
+for p in "$HTTP_PORT" "$COMP_PORT"; do
+	case $p in "$C2S_PORT" | "$TLS_PORT" | "$HTTPS_PORT" | "$DIST_PORT") xt_die "XMPP_HTTP_PORT and XMPP_COMPONENT_PORT must differ from the other ports" 64 ;; esac
+done
+[ "$HTTP_PORT" != "$COMP_PORT" ] || xt_die "XMPP_HTTP_PORT and XMPP_COMPONENT_PORT must differ" 64
+[[ $COMP_SECRET =~ ^[A-Za-z0-9._-]+$ ]] || xt_die "XMPP_COMPONENT_SECRET must match [A-Za-z0-9._-]+" 64
 HTTP_HOST=127.0.0.1
 if [ "$DOMAIN" = localhost ]; then HTTP_HOST=localhost; fi
 USER_LINES=$(xt_parse_users "$USERS")
@@ -75,6 +89,8 @@ xt_check_port XMPP_C2S_PORT "$C2S_PORT"
 xt_check_port XMPP_DIRECT_TLS_PORT "$TLS_PORT"
 xt_check_port EJABBERD_DIST_PORT "$DIST_PORT"
 xt_check_port XMPP_HTTPS_PORT "$HTTPS_PORT"
+xt_check_port XMPP_HTTP_PORT "$HTTP_PORT"
+xt_check_port XMPP_COMPONENT_PORT "$COMP_PORT"
 
 XT_LOGS=(log/ejabberd.log log/error.log:10 console.log:10)
 xt_make_instance_dir ejabberd
@@ -132,7 +148,7 @@ listen:
     access: c2s
     tls: true
   -
-    # XEP-0363 uploads, HTTPS only
+    # XEP-0363 uploads, BOSH, websocket, XEP-0156 host-meta over HTTPS
     port: $HTTPS_PORT
     ip: "127.0.0.1"
     backlog: 128
@@ -140,6 +156,32 @@ listen:
     tls: true
     request_handlers:
       /upload: mod_http_upload
+      /bosh: mod_bosh
+      /ws: ejabberd_http_ws
+      /.well-known/host-meta: mod_host_meta
+      /.well-known/host-meta.json: mod_host_meta
+  -
+    # BOSH and websocket over plain HTTP, for the tests of the Insecure options
+    port: $HTTP_PORT
+    ip: "127.0.0.1"
+    backlog: 128
+    module: ejabberd_http
+    request_handlers:
+      /bosh: mod_bosh
+      /ws: ejabberd_http_ws
+  -
+    # XEP-0114 external components
+    port: $COMP_PORT
+    ip: "127.0.0.1"
+    module: ejabberd_service
+    hosts:
+      "comp1.$DOMAIN":
+        password: "$COMP_SECRET"
+      "comp2.$DOMAIN":
+        password: "$COMP_SECRET"
+      "comp3.$DOMAIN":
+        password: "$COMP_SECRET"
+${EJABBERD_EXTRA_LISTEN:-}
 
 # no federation: no s2s listener, no dialback, no outgoing s2s
 s2s_access: none
@@ -200,6 +242,10 @@ modules:
   mod_announce:
     access: announce
   mod_blocking: {}
+  mod_bosh: {}
+  mod_host_meta:
+    bosh_service_url: "https://$HTTP_HOST:$HTTPS_PORT/bosh"
+    websocket_url: "wss://$HTTP_HOST:$HTTPS_PORT/ws"
   mod_caps: {}
   mod_carboncopy: {}
   mod_client_state: {}
@@ -263,6 +309,9 @@ modules:
   mod_vcard_xupdate: {}
   mod_version:
     show_os: true
+${EJABBERD_EXTRA_MODULES:-}
+
+${EJABBERD_EXTRA_CONFIG:-}
 EOF
 
 # A private ejabberdctl.cfg: unique node name, random cookie, no epmd, the
@@ -327,7 +376,7 @@ while :; do
 	fi
 	if ! xt_alive "$PID"; then
 		if grep -qiE 'eaddrinuse' "$DIR/log/ejabberd.log" "$DIR/console.log" 2>/dev/null ||
-			xt_any_port_in_use "$C2S_PORT" "$TLS_PORT" "$DIST_PORT" "$HTTPS_PORT"; then
+			xt_any_port_in_use "$C2S_PORT" "$TLS_PORT" "$DIST_PORT" "$HTTPS_PORT" "$HTTP_PORT" "$COMP_PORT"; then
 			xt_die "ejabberd exited: a port is already in use" 75
 		fi
 		xt_die "ejabberd exited during startup"
@@ -335,7 +384,10 @@ while :; do
 	if grep -qF "Start accepting TCP connections at 127.0.0.1:$C2S_PORT " "$DIR/log/ejabberd.log" 2>/dev/null &&
 		grep -qF "Start accepting TLS connections at 127.0.0.1:$TLS_PORT " "$DIR/log/ejabberd.log" &&
 		grep -qF "Start accepting TLS connections at 127.0.0.1:$HTTPS_PORT " "$DIR/log/ejabberd.log" &&
-		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT" && xt_port_in_use "$HTTPS_PORT"; then
+		grep -qF "Start accepting TCP connections at 127.0.0.1:$HTTP_PORT " "$DIR/log/ejabberd.log" &&
+		grep -qF "Start accepting TCP connections at 127.0.0.1:$COMP_PORT " "$DIR/log/ejabberd.log" &&
+		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT" && xt_port_in_use "$HTTPS_PORT" &&
+		xt_port_in_use "$HTTP_PORT" && xt_port_in_use "$COMP_PORT"; then
 		break
 	fi
 	if grep -qiE 'eaddrinuse' "$DIR/log/ejabberd.log" 2>/dev/null; then
@@ -373,6 +425,15 @@ XMPP_DOMAIN=$DOMAIN
 XMPP_C2S_ADDR=127.0.0.1:$C2S_PORT
 XMPP_DIRECT_TLS_ADDR=127.0.0.1:$TLS_PORT
 XMPP_HTTPS_ADDR=127.0.0.1:$HTTPS_PORT
+XMPP_HTTP_ADDR=127.0.0.1:$HTTP_PORT
+XMPP_WEBSOCKET_URL=wss://$HTTP_HOST:$HTTPS_PORT/ws
+XMPP_BOSH_URL=https://$HTTP_HOST:$HTTPS_PORT/bosh
+XMPP_INSECURE_WEBSOCKET_URL=ws://$HTTP_HOST:$HTTP_PORT/ws
+XMPP_INSECURE_BOSH_URL=http://$HTTP_HOST:$HTTP_PORT/bosh
+XMPP_HOST_META_URL=https://$HTTP_HOST:$HTTPS_PORT/.well-known/host-meta
+XMPP_COMPONENT_ADDR=127.0.0.1:$COMP_PORT
+XMPP_COMPONENT_DOMAINS=comp1.$DOMAIN,comp2.$DOMAIN,comp3.$DOMAIN
+XMPP_COMPONENT_SECRET=$COMP_SECRET
 XMPP_UPLOAD_DOMAIN=upload.$DOMAIN
 XMPP_UPLOAD_MAX_BYTES=$UPLOAD_MAX
 XMPP_CA_FILE=$DIR/certs/ca.crt

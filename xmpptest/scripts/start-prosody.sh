@@ -9,7 +9,10 @@
 #   XMPP_DOMAIN           XMPP domain (default localhost)
 #   XMPP_C2S_PORT         c2s port, STARTTLS required (default 25222)
 #   XMPP_DIRECT_TLS_PORT  c2s direct TLS port, XEP-0368 (default 25223)
-#   XMPP_HTTPS_PORT       HTTPS port of the upload service (default 25281)
+#   XMPP_HTTPS_PORT       HTTPS port: upload, BOSH, websocket, host-meta (default 25281)
+#   XMPP_HTTP_PORT        plain HTTP port: BOSH and websocket (default 25280)
+#   XMPP_COMPONENT_PORT   XEP-0114 component port, plaintext (default 25247)
+#   XMPP_COMPONENT_SECRET the components' shared secret (default: random)
 #   XMPP_UPLOAD_MAX_BYTES largest file the upload service takes
 #                         (default 16777216, 16 MiB)
 #   XMPP_TEST_USERS       users, "user:pass" separated by commas or spaces
@@ -23,14 +26,23 @@
 #                         (network_settings = { nagle = false }), for
 #                         benchmarks: with Prosody's default, a login waits
 #                         about 40 ms for the client's delayed ACK
+#   PROSODY_EXTRA_MODULES more names for the global modules_enabled
+#   PROSODY_EXTRA_CONFIG  Lua lines for the global section
+#   PROSODY_EXTRA_HOSTS   Lua appended at the end (VirtualHost/Component sections)
+#   PROSODY_PLUGINS_DIR   a dir whose files are copied into DIR/plugins, the
+#                         first of plugin_paths (before Debian's modules and
+#                         prosody-modules in /usr/lib/prosody/modules)
 #   TMPDIR                parent of the instance dir (default /tmp)
 #   KEEP_DIR=1            keep the instance dir when the start fails
 #   XMPP_SCRIPT_TRACE=1   trace every command (set -x) to stderr
 # HTTP File Upload (XEP-0363, mod_http_file_share) is the component
 # upload.DOMAIN; its HTTPS service listens on XMPP_HTTPS_PORT with the
 # instance's throwaway certificate, and its URLs name localhost (for the
-# domain localhost) or 127.0.0.1. Plain HTTP, BOSH, websocket and federation
-# are disabled.
+# domain localhost) or 127.0.0.1. BOSH (/http-bind) and websocket
+# (/xmpp-websocket) are served on the HTTPS port and on the plain HTTP port;
+# host-meta (XEP-0156, static files) on the HTTPS port. The external
+# components comp1/comp2/comp3.DOMAIN (XEP-0114) connect to
+# XMPP_COMPONENT_PORT on loopback. Federation is disabled.
 #
 # Exit codes: 0 ok, 64 bad input, 69 packages missing, 75 port in use, 1 other.
 set -euo pipefail
@@ -44,6 +56,14 @@ DOMAIN=${XMPP_DOMAIN:-localhost}
 C2S_PORT=${XMPP_C2S_PORT:-25222}
 TLS_PORT=${XMPP_DIRECT_TLS_PORT:-25223}
 HTTPS_PORT=${XMPP_HTTPS_PORT:-25281}
+HTTP_PORT=${XMPP_HTTP_PORT:-25280}
+COMP_PORT=${XMPP_COMPONENT_PORT:-25247}
+COMP_SECRET=${XMPP_COMPONENT_SECRET:-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')}
+EXTRA_MODULES=""
+for m in ${PROSODY_EXTRA_MODULES:-}; do
+	[[ $m =~ ^[a-z0-9_]+$ ]] || xt_die "bad module name '$m' in PROSODY_EXTRA_MODULES" 64
+	EXTRA_MODULES="$EXTRA_MODULES \"$m\";"
+done
 UPLOAD_MAX=${XMPP_UPLOAD_MAX_BYTES:-16777216}
 USERS=${XMPP_TEST_USERS:-alice:alice-pass,bob:bob-pass,carol:carol-pass,admin:admin-pass}
 USERS="$USERS ${XMPP_EXTRA_USERS:-}"
@@ -57,12 +77,17 @@ NODELAY=${PROSODY_TCP_NODELAY:-0}
 if [ "$C2S_PORT" = "$TLS_PORT" ] || [ "$C2S_PORT" = "$HTTPS_PORT" ] || [ "$TLS_PORT" = "$HTTPS_PORT" ]; then
 	xt_die "XMPP_C2S_PORT, XMPP_DIRECT_TLS_PORT and XMPP_HTTPS_PORT must differ" 64
 fi
+for p in "$HTTP_PORT" "$COMP_PORT"; do
+	case $p in "$C2S_PORT" | "$TLS_PORT" | "$HTTPS_PORT") xt_die "XMPP_HTTP_PORT and XMPP_COMPONENT_PORT must differ from the other ports" 64 ;; esac
+done
+[ "$HTTP_PORT" != "$COMP_PORT" ] || xt_die "XMPP_HTTP_PORT and XMPP_COMPONENT_PORT must differ" 64
+[[ $COMP_SECRET =~ ^[A-Za-z0-9._-]+$ ]] || xt_die "XMPP_COMPONENT_SECRET must match [A-Za-z0-9._-]+" 64
 case $UPLOAD_MAX in '' | *[!0-9]*) xt_die "XMPP_UPLOAD_MAX_BYTES must be a number, got '$UPLOAD_MAX'" 64 ;; esac
 HTTP_HOST=127.0.0.1
 if [ "$DOMAIN" = localhost ]; then HTTP_HOST=localhost; fi
 USER_LINES=$(xt_parse_users "$USERS")
 
-xt_ensure_packages prosody lua-unbound openssl util-linux
+xt_ensure_packages prosody prosody-modules lua-unbound openssl util-linux
 for c in prosody prosodyctl openssl setsid; do
 	command -v "$c" >/dev/null || xt_die "$c not found" 69
 done
@@ -71,12 +96,31 @@ T_INSTALLED=$(xt_now)
 xt_check_port XMPP_C2S_PORT "$C2S_PORT"
 xt_check_port XMPP_DIRECT_TLS_PORT "$TLS_PORT"
 xt_check_port XMPP_HTTPS_PORT "$HTTPS_PORT"
+xt_check_port XMPP_HTTP_PORT "$HTTP_PORT"
+xt_check_port XMPP_COMPONENT_PORT "$COMP_PORT"
 
 XT_LOGS=(prosody.log console.log:10)
 xt_make_instance_dir prosody
 
 mkdir -p "$DIR/data"
 xt_gen_certs "$DIR/certs" "$DOMAIN"
+mkdir -p "$DIR/plugins" "$DIR/www"
+if [ -n "${PROSODY_PLUGINS_DIR:-}" ]; then
+	cp -R "$PROSODY_PLUGINS_DIR"/. "$DIR/plugins/"
+fi
+# XEP-0156 host-meta, served as static files by mod_http_files
+WS_URL="wss://$HTTP_HOST:$HTTPS_PORT/xmpp-websocket"
+BOSH_URL="https://$HTTP_HOST:$HTTPS_PORT/http-bind"
+cat >"$DIR/www/host-meta" <<EOF
+<?xml version='1.0' encoding='utf-8'?>
+<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>
+  <Link rel="urn:xmpp:alt-connections:xbosh" href="$BOSH_URL"/>
+  <Link rel="urn:xmpp:alt-connections:websocket" href="$WS_URL"/>
+</XRD>
+EOF
+cat >"$DIR/www/host-meta.json" <<EOF
+{"links":[{"rel":"urn:xmpp:alt-connections:xbosh","href":"$BOSH_URL"},{"rel":"urn:xmpp:alt-connections:websocket","href":"$WS_URL"}]}
+EOF
 
 INTERFACES='"127.0.0.1"'
 if xt_have_ipv6_loopback; then INTERFACES='"127.0.0.1", "::1"'; fi
@@ -90,7 +134,7 @@ cat >"$CFG" <<EOF
 -- Throwaway Prosody test instance (generated by xmpptest start-prosody.sh)
 data_path = "$DIR/data"
 pidfile = "$DIR/prosody.pid"
-plugin_paths = { }
+plugin_paths = { "$DIR/plugins" }
 admins = { "$ADMIN@$DOMAIN" }
 
 -- loopback only
@@ -102,13 +146,24 @@ c2s_interfaces = { $INTERFACES }
 c2s_direct_tls_interfaces = { $INTERFACES }
 $NETWORK
 
--- HTTPS only (for the upload service), with the global ssl certificate
-http_ports = { }
+-- HTTPS (upload, BOSH, websocket, host-meta) with the global ssl
+-- certificate, and plain HTTP (BOSH, websocket)
+http_ports = { $HTTP_PORT }
 https_ports = { $HTTPS_PORT }
 http_interfaces = { $INTERFACES }
 https_interfaces = { $INTERFACES }
 http_default_host = "$DOMAIN"
 http_external_url = "https://$HTTP_HOST:$HTTPS_PORT/"
+http_files_dir = "$DIR/www"
+http_paths = { files = "/.well-known" }
+-- auth over plain-HTTP BOSH and websocket on loopback, for the tests of
+-- the Insecure options
+consider_bosh_secure = true
+consider_websocket_secure = true
+
+-- XEP-0114 external components, plaintext on loopback
+component_ports = { $COMP_PORT }
+component_interfaces = { "127.0.0.1" }
 
 modules_enabled = {
   "roster"; "saslauth"; "tls"; "disco";
@@ -121,9 +176,11 @@ modules_enabled = {
   "posix";
   "admin_shell"; -- 'prosodyctl shell' over a unix socket in data_path
   "adhoc"; "admin_adhoc"; -- XEP-0050 commands, XEP-0133 admin commands for the admin
+  "bosh"; "websocket"; "http_files"; -- XEP-0206, RFC 7395, XEP-0156 host-meta
+  $EXTRA_MODULES
 }
--- no federation, no BOSH or websocket: nothing listens on 5269/5280, nothing dials out
-modules_disabled = { "s2s"; "dialback"; "s2s_auth_certs"; "bosh"; "websocket"; }
+-- no federation: nothing listens on 5269, nothing dials out
+modules_disabled = { "s2s"; "dialback"; "s2s_auth_certs"; }
 
 storage = "internal"
 authentication = "internal_hashed"
@@ -151,6 +208,8 @@ log = {
   { levels = { min = "$LOG_LEVEL" }, to = "file", filename = "$DIR/prosody.log" };
 }
 
+${PROSODY_EXTRA_CONFIG:-}
+
 VirtualHost "$DOMAIN"
   ssl = {
     certificate = "$DIR/certs/server.crt";
@@ -168,6 +227,16 @@ Component "upload.$DOMAIN" "http_file_share"
   http_file_share_size_limit = $UPLOAD_MAX
   http_file_share_daily_quota = $((UPLOAD_MAX * 1000))
   http_file_share_expires_after = 3600
+
+-- XEP-0114 external components
+Component "comp1.$DOMAIN"
+  component_secret = "$COMP_SECRET"
+Component "comp2.$DOMAIN"
+  component_secret = "$COMP_SECRET"
+Component "comp3.$DOMAIN"
+  component_secret = "$COMP_SECRET"
+
+${PROSODY_EXTRA_HOSTS:-}
 EOF
 
 RUNAS=()
@@ -225,7 +294,10 @@ while :; do
 	if grep -qE "Activated service 'c2s' on .*\[127\.0\.0\.1\]:$C2S_PORT(,|\$)" "$DIR/prosody.log" 2>/dev/null &&
 		grep -qE "Activated service 'c2s_direct_tls' on .*\[127\.0\.0\.1\]:$TLS_PORT(,|\$)" "$DIR/prosody.log" &&
 		grep -qE "Activated service 'https' on .*\[127\.0\.0\.1\]:$HTTPS_PORT(,|\$)" "$DIR/prosody.log" &&
-		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT" && xt_port_in_use "$HTTPS_PORT"; then
+		grep -qE "Activated service 'http' on .*\[127\.0\.0\.1\]:$HTTP_PORT(,|\$)" "$DIR/prosody.log" &&
+		grep -qE "Activated service 'component' on .*\[127\.0\.0\.1\]:$COMP_PORT(,|\$)" "$DIR/prosody.log" &&
+		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT" && xt_port_in_use "$HTTPS_PORT" &&
+		xt_port_in_use "$HTTP_PORT" && xt_port_in_use "$COMP_PORT"; then
 		break
 	fi
 	if [ "$(date +%s)" -ge "$deadline" ]; then
@@ -242,6 +314,15 @@ XMPP_DOMAIN=$DOMAIN
 XMPP_C2S_ADDR=127.0.0.1:$C2S_PORT
 XMPP_DIRECT_TLS_ADDR=127.0.0.1:$TLS_PORT
 XMPP_HTTPS_ADDR=127.0.0.1:$HTTPS_PORT
+XMPP_HTTP_ADDR=127.0.0.1:$HTTP_PORT
+XMPP_WEBSOCKET_URL=$WS_URL
+XMPP_BOSH_URL=$BOSH_URL
+XMPP_INSECURE_WEBSOCKET_URL=ws://$HTTP_HOST:$HTTP_PORT/xmpp-websocket
+XMPP_INSECURE_BOSH_URL=http://$HTTP_HOST:$HTTP_PORT/http-bind
+XMPP_HOST_META_URL=https://$HTTP_HOST:$HTTPS_PORT/.well-known/host-meta
+XMPP_COMPONENT_ADDR=127.0.0.1:$COMP_PORT
+XMPP_COMPONENT_DOMAINS=comp1.$DOMAIN,comp2.$DOMAIN,comp3.$DOMAIN
+XMPP_COMPONENT_SECRET=$COMP_SECRET
 XMPP_UPLOAD_DOMAIN=upload.$DOMAIN
 XMPP_UPLOAD_MAX_BYTES=$UPLOAD_MAX
 XMPP_CA_FILE=$DIR/certs/ca.crt
