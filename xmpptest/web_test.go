@@ -77,9 +77,12 @@ func TestExtraConfig(t *testing.T) {
 		ProsodyConfig:  `xtprobe_option = "set"`,
 		ProsodyHosts:   `VirtualHost "other.localhost"`,
 	})
-	b, err := os.ReadFile(srv.LogFile)
-	require.NoError(t, err)
-	require.Contains(t, string(b), "xtprobe loaded on localhost")
+	// The start waits for localhost's services, not for other hosts'.
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(srv.LogFile)
+		return err == nil && strings.Contains(string(b), "xtprobe loaded on localhost") &&
+			strings.Contains(string(b), "xtprobe loaded on other.localhost")
+	}, 10*time.Second, 20*time.Millisecond)
 	cfg, err := os.ReadFile(srv.Env["XMPP_CONFIG"])
 	require.NoError(t, err)
 	require.Contains(t, string(cfg), `xtprobe_option = "set"`)

@@ -279,6 +279,13 @@ echo "$PID" >"$DIR/pids"
 # Wait until Prosody says it listens on both ports. (Prosody keeps running
 # when it cannot bind a port, and a port probe alone could reach whoever
 # took the port: look at the log.)
+# The host's HTTP services are mounted after the ports open.
+http_ready() {
+	local svc
+	for svc in bosh websocket files; do
+		grep -qF "$DOMAIN:http	info	Serving '$svc' at " "$DIR/prosody.log" || return 1
+	done
+}
 deadline=$(($(date +%s) + TIMEOUT))
 while :; do
 	if grep -q 'Failed to open server port' "$DIR/prosody.log" 2>/dev/null; then
@@ -297,7 +304,7 @@ while :; do
 		grep -qE "Activated service 'http' on .*\[127\.0\.0\.1\]:$HTTP_PORT(,|\$)" "$DIR/prosody.log" &&
 		grep -qE "Activated service 'component' on .*\[127\.0\.0\.1\]:$COMP_PORT(,|\$)" "$DIR/prosody.log" &&
 		xt_port_in_use "$C2S_PORT" && xt_port_in_use "$TLS_PORT" && xt_port_in_use "$HTTPS_PORT" &&
-		xt_port_in_use "$HTTP_PORT" && xt_port_in_use "$COMP_PORT"; then
+		xt_port_in_use "$HTTP_PORT" && xt_port_in_use "$COMP_PORT" && http_ready; then
 		break
 	fi
 	if [ "$(date +%s)" -ge "$deadline" ]; then
